@@ -1,0 +1,38 @@
+// Bundles the extension (Node, cjs), the approval processor (Lambda, cjs) and the
+// details webview's script (browser, iife). `--production` minifies; `--watch` rebuilds.
+const esbuild = require('esbuild');
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+const common = {
+  bundle: true,
+  minify: production,
+  sourcemap: !production,
+  sourcesContent: false,
+  logLevel: 'warning',
+};
+
+const targets = [
+  { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js',
+    platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] },
+  { ...common, entryPoints: ['src/processor/lambdaHandler.ts'], outfile: 'dist/processor.js',
+    platform: 'node', format: 'cjs', target: 'node20' },
+  { ...common, entryPoints: ['src/webview/detailsView.ts'], outfile: 'dist/webview/details.js',
+    platform: 'browser', format: 'iife', target: 'es2022' },
+];
+
+async function main() {
+  const contexts = await Promise.all(targets.map((options) => esbuild.context(options)));
+  if (watch) {
+    await Promise.all(contexts.map((ctx) => ctx.watch()));
+    return;
+  }
+  await Promise.all(contexts.map((ctx) => ctx.rebuild()));
+  await Promise.all(contexts.map((ctx) => ctx.dispose()));
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
