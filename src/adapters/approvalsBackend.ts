@@ -1,0 +1,76 @@
+// Everything the extension talks to for one profile and region, wired together: the
+// credentials, SSM configuration, the OpenSearch repository, the SNS publisher and STS.
+// Built afresh when the connection settings change; nothing here knows about VS Code.
+import type { ConnectionSettings } from '../core/connectionSettings';
+import type { DecisionPorts } from '../core/decisionWorkflow';
+import type { PendingSource } from '../core/pendingRunsStore';
+import { AwsContext } from './awsContext';
+import { CallerIdentityReader } from './callerIdentity';
+import { OpenSearchRunRepository } from './openSearchRunRepository';
+import { SnsDecisionPublisher } from './snsDecisionPublisher';
+import { SsmParameters } from './ssmParameters';
+import { toDwhError } from './awsErrors';
+
+export class ApprovalsBackend {
+  readonly aws: AwsContext;
+  readonly parameters: SsmParameters;
+  readonly callerIdentity: CallerIdentityReader;
+  readonly publisher: SnsDecisionPublisher;
+  private repositoryPromise: Promise<OpenSearchRunRepository> | undefined;
+
+  constructor(
+    readonly settings: ConnectionSettings,
+    private readonly ttlHours: () => number,
+  ) {
+    this.aws = new AwsContext({ profile: settings.profile, region: settings.region, endpointUrl: settings.awsEndpointUrl });
+    this.parameters = new SsmParameters(this.aws, settings);
+    this.callerIdentity = new CallerIdentityReader(this.aws);
+    this.publisher = new SnsDecisionPublisher(this.aws);
+  }
+
+  /** The OpenSearch repository, once its endpoint (SSM or setting) and region are known. */
+  repository(): Promise<OpenSearchRunRepository> {
+    if (!this.repositoryPromise) {
+      this.repositoryPromise = (async () => {
+        const [endpoint, region] = await Promise.all([this.parameters.opensearchEndpoint(), this.region()]);
+        return OpenSearchRunRepository.create(this.aws, endpoint, region, this.settings, this.ttlHours);
+      })();
+      this.repositoryPromise.catch(() => (this.repositoryPromise = undefined));
+    }
+    return this.repositoryPromise;
+  }
+
+  pendingSource(): PendingSource {
+    return {
+      summary: async () => (await this.repository()).summary(),
+      listPending: async () => (await this.repository()).listPending(),
+    };
+  }
+
+  decisionPorts(): DecisionPorts {
+    return {
+      freshRun: async (jobRunId) => (await (await this.repository()).getRun(jobRunId))?.run ?? null,
+      identity: () => this.callerIdentity.identity(),
+      signingSecret: () => this.parameters.signingSecret(),
+      topicArn: () => this.parameters.topicArn(),
+      publish: (topicArn, message) => this.publisher.publish(topicArn, message),
+      now: () => new Date(),
+    };
+  }
+
+  async dispose(): Promise<void> {
+    this.parameters.dispose();
+    this.callerIdentity.dispose();
+    this.publisher.dispose();
+    const repository = await this.repositoryPromise?.catch(() => undefined);
+    await repository?.close();
+  }
+
+  private async region(): Promise<string> {
+    try {
+      return await this.aws.region();
+    } catch (error) {
+      throw toDwhError(error, { profile: this.settings.profile, action: 'resolve region' });
+    }
+  }
+}

@@ -1,0 +1,40 @@
+// A decision as recorded in the `job-approvals` audit index, parsed tolerantly for the
+// Recent Decisions view and the details page.
+
+/** What the processor concluded about a decision. */
+export type AuditStatus = 'recorded' | 'superseded' | 'invalid' | 'awaiting-quorum' | 'refused' | string;
+
+export interface AuditRecord {
+  decisionId: string;
+  jobName: string;
+  jobRunId: string;
+  decision: string;
+  decidedBy: string;
+  reason: string;
+  /** When the decision was made (the message timestamp). */
+  timestamp: string | null;
+  auditStatus: AuditStatus;
+  /** Why the processor refused or superseded it, when it did. */
+  detail: string | null;
+}
+
+function text(value: unknown, fallback: string): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return fallback;
+}
+
+export function parseAuditRecord(id: string, source: unknown): AuditRecord {
+  const doc = (source && typeof source === 'object' ? source : {}) as Record<string, unknown>;
+  return {
+    decisionId: text(doc.decision_id, id),
+    jobName: text(doc.job_name, '(missing job_name)'),
+    jobRunId: text(doc.job_run_id, '(missing job_run_id)'),
+    decision: text(doc.decision, 'UNKNOWN'),
+    decidedBy: text(doc.decided_by, '(unknown)'),
+    reason: text(doc.reason, ''),
+    timestamp: typeof doc.timestamp === 'string' ? doc.timestamp : null,
+    auditStatus: text(doc.audit_status, 'recorded'),
+    detail: typeof doc.audit_detail === 'string' ? doc.audit_detail : null,
+  };
+}

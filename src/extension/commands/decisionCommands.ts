@@ -1,0 +1,176 @@
+// Approve and reject: from a tree item, a multi-selection, the details page, a
+// notification, or the palette (a searchable quick pick of pending runs). One reason for
+// all, refused when empty; one modal confirmation listing the runs; one result per run.
+import * as vscode from 'vscode';
+import { formatCheck, primaryFailingCheck } from '../../core/checkFormat';
+import { reasonValidationError } from '../../core/decisionMessage';
+import { expiryOf } from '../../core/expiry';
+import type { Decision, JobRun } from '../../core/model';
+import type { PendingRunsStore } from '../../core/pendingRunsStore';
+import type { BackendConnection } from '../backendConnection';
+import { describe, type DecisionController, type DecisionResult } from '../decisionController';
+import type { PendingNode } from '../pendingTree';
+import { timeLeftText } from '../pendingTree';
+import type { PendingView } from '../pendingView';
+import { readViewSettings } from '../settings';
+import { showFailure } from '../failureMessages';
+
+const VERB: Record<Decision, { title: string; past: string; button: string }> = {
+  APPROVED: { title: 'Approve', past: 'approved', button: 'Approve' },
+  REJECTED: { title: 'Reject', past: 'rejected', button: 'Reject' },
+};
+
+export function registerDecisionCommands(
+  store: PendingRunsStore,
+  view: PendingView,
+  connection: BackendConnection,
+  controller: DecisionController,
+): vscode.Disposable[] {
+  const handler = (decision: Decision) => async (target?: PendingNode | string, selection?: readonly PendingNode[]) => {
+    const runs = await runsFor(target, selection, store, view, decision);
+    if (runs.length > 0) await decideRuns(runs, decision, connection, controller);
+  };
+  return [
+    vscode.commands.registerCommand('dwhApprovals.approve', handler('APPROVED')),
+    vscode.commands.registerCommand('dwhApprovals.reject', handler('REJECTED')),
+  ];
+}
+
+async function runsFor(
+  target: PendingNode | string | undefined,
+  selection: readonly PendingNode[] | undefined,
+  store: PendingRunsStore,
+  view: PendingView,
+  decision: Decision,
+): Promise<JobRun[]> {
+  // VS Code passes the clicked node and the whole selection for a multi-select.
+  if (selection && selection.length > 1) return runsOfNodes(selection);
+  if (typeof target === 'string') {
+    const run = store.find(target);
+    if (run) return [run];
+    void vscode.window.showWarningMessage(`Run ${target} is not in the pending list any more. Refresh to see its current state.`);
+    return [];
+  }
+  if (target) return runsOfNodes([target]);
+  const selected = view.selectedRuns();
+  if (selected.length > 1 && view.treeView.visible) return selected;
+  return pickRuns(store, decision);
+}
+
+function runsOfNodes(nodes: readonly PendingNode[]): JobRun[] {
+  const runs = new Map<string, JobRun>();
+  for (const node of nodes) {
+    if (node.kind === 'run') runs.set(node.run.jobRunId, node.run);
+    if (node.kind === 'job') for (const run of node.runs) runs.set(run.jobRunId, run);
+  }
+  return [...runs.values()];
+}
+
+async function pickRuns(store: PendingRunsStore, decision: Decision): Promise<JobRun[]> {
+  if (!store.hasLoaded) await store.refresh({ force: false });
+  if (store.count === 0) {
+    void vscode.window.showInformationMessage('No runs are waiting for approval.');
+    return [];
+  }
+  const ttl = readViewSettings().approvalTtlHours;
+  const now = Date.now();
+  type RunPick = vscode.QuickPickItem & { run: JobRun };
+  const items: RunPick[] = store.runs.map((run) => {
+    const check = primaryFailingCheck(run);
+    return {
+      label: run.jobRunId,
+      description: run.jobName,
+      detail: [check ? formatCheck(check) : `quality ${run.qualityStatus ?? 'unknown'}`, timeLeftText(expiryOf(run, ttl), now)].join(' · '),
+      run,
+    };
+  });
+  const picked = await vscode.window.showQuickPick(items, {
+    title: `${VERB[decision].title} pending runs`,
+    placeHolder: 'Search by job name, run id or failing check; pick one or more',
+    matchOnDescription: true,
+    matchOnDetail: true,
+    canPickMany: true,
+    ignoreFocusOut: true,
+  });
+  return picked?.map((item) => item.run) ?? [];
+}
+
+async function decideRuns(runs: JobRun[], decision: Decision, connection: BackendConnection, controller: DecisionController): Promise<void> {
+  const verb = VERB[decision];
+  const runIds = runs.map((run) => run.jobRunId);
+  let identityText: string;
+  try {
+    const identity = await connection.backend.callerIdentity.identity();
+    identityText = `${identity.decidedBy} (${identity.arn})`;
+  } catch (error) {
+    await showFailure(error, `Cannot ${verb.title.toLowerCase()}: `);
+    return;
+  }
+  const subject = runs.length === 1 ? `${runs[0]?.jobName} run ${runs[0]?.jobRunId}` : `${runs.length} runs`;
+  const reason = await vscode.window.showInputBox({
+    title: `${verb.title} ${subject}`,
+    prompt: `Why? Recorded with your decision as ${identityText}.`,
+    placeHolder: decision === 'APPROVED' ? 'e.g. Drop rate elevated by a known bad batch; acceptable' : 'e.g. Null rate from a broken upstream export; rerun after the fix',
+    value: controller.draftReason(runIds, decision) ?? '',
+    ignoreFocusOut: true,
+    validateInput: (text) => reasonValidationError(text) ?? undefined,
+  });
+  if (reason === undefined) return;
+  controller.keepDraft(runIds, decision, reason);
+
+  if (readViewSettings().confirmDecisions) {
+    const listed = runs.slice(0, 12).map((run) => `• ${run.jobName} · ${run.jobRunId}`);
+    if (runs.length > 12) listed.push(`…and ${runs.length - 12} more`);
+    const confirmed = await vscode.window.showWarningMessage(
+      `${verb.title} ${subject}?`,
+      { modal: true, detail: `${listed.join('\n')}\n\nReason: ${reason.trim()}\nRecorded as: ${identityText}` },
+      verb.button,
+    );
+    if (confirmed !== verb.button) return;
+  }
+
+  const results = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `${verb.title === 'Approve' ? 'Approving' : 'Rejecting'} ${subject}`, cancellable: false },
+    async (progress) => {
+      const outcome: Array<{ run: JobRun; result: DecisionResult }> = [];
+      for (const run of runs) {
+        progress.report({ message: run.jobRunId, increment: 100 / runs.length });
+        outcome.push({ run, result: await controller.decide(run, decision, reason) });
+      }
+      return outcome;
+    },
+  );
+  await reportResults(results, decision, connection, controller);
+}
+
+async function reportResults(
+  results: Array<{ run: JobRun; result: DecisionResult }>,
+  decision: Decision,
+  connection: BackendConnection,
+  controller: DecisionController,
+): Promise<void> {
+  const verb = VERB[decision];
+  const published = results.filter((r) => r.result.kind === 'published');
+  const failed = results.filter((r) => r.result.kind === 'failed');
+  const refused = results.filter((r) => r.result.kind !== 'published' && r.result.kind !== 'failed');
+  for (const { run, result } of refused) {
+    void vscode.window.showWarningMessage(`${run.jobName} · ${run.jobRunId}: ${describe(result)}.`);
+  }
+  if (published.length > 0) {
+    const text = published.length === 1 ? `${published[0]?.run.jobRunId} ${verb.past}: decision published.` : `${published.length} runs ${verb.past}: decisions published.`;
+    void vscode.window.showInformationMessage(text);
+  }
+  if (failed.length > 0) {
+    const first = failed[0]?.result;
+    const message = first?.kind === 'failed' ? first.failure.message : '';
+    const retry = 'Retry';
+    const choice = await vscode.window.showErrorMessage(
+      `${failed.length === 1 ? `Could not publish the decision for ${failed[0]?.run.jobRunId}` : `${failed.length} decisions could not be published`}. ${message} Your reason is kept.`,
+      retry,
+    );
+    if (choice === retry) {
+      const runs = failed.map((r) => r.run);
+      await decideRuns(runs, decision, connection, controller);
+    }
+  }
+}

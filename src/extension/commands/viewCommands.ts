@@ -1,0 +1,110 @@
+// Commands about the view and the connection: refresh, filter, copy a run id, the log,
+// choosing the AWS profile and region (read from the user's AWS config files), and
+// `aws sso login` in a terminal when the session has expired.
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { KNOWN_REGIONS, parseAwsProfiles, type AwsProfileEntry } from '../../core/awsConfigFile';
+import type { PendingRunsStore } from '../../core/pendingRunsStore';
+import type { Log } from '../logChannel';
+import type { PendingNode } from '../pendingTree';
+import type { PendingView } from '../pendingView';
+import { readConnectionSettings, updateUserSetting } from '../settings';
+
+export function registerViewCommands(store: PendingRunsStore, view: PendingView, log: Log): vscode.Disposable[] {
+  return [
+    vscode.commands.registerCommand('dwhApprovals.refresh', () => store.refresh({ force: true })),
+    vscode.commands.registerCommand('dwhApprovals.filter', () => editFilter(view)),
+    vscode.commands.registerCommand('dwhApprovals.copyRunId', (target?: PendingNode | string) => copyRunId(target)),
+    vscode.commands.registerCommand('dwhApprovals.showLog', () => log.show()),
+    vscode.commands.registerCommand('dwhApprovals.selectProfile', () => selectProfile()),
+    vscode.commands.registerCommand('dwhApprovals.selectRegion', () => selectRegion()),
+    vscode.commands.registerCommand('dwhApprovals.ssoLogin', (profile?: string) => ssoLogin(profile ?? readConnectionSettings().profile)),
+  ];
+}
+
+async function editFilter(view: PendingView): Promise<void> {
+  const text = await vscode.window.showInputBox({
+    title: 'Filter pending runs',
+    prompt: 'Show runs whose job name, run id or failing check contains this text. Empty clears the filter.',
+    value: view.provider.filter,
+  });
+  if (text === undefined) return;
+  view.provider.setFilter(text);
+  view.update();
+}
+
+async function copyRunId(target?: PendingNode | string): Promise<void> {
+  const runId = typeof target === 'string' ? target : target?.kind === 'run' ? target.run.jobRunId : undefined;
+  if (!runId) return;
+  await vscode.env.clipboard.writeText(runId);
+  vscode.window.setStatusBarMessage(`Copied ${runId}`, 3000);
+}
+
+async function readIfPresent(file: string): Promise<string> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+export async function readAwsProfiles(): Promise<AwsProfileEntry[]> {
+  const home = os.homedir();
+  const configFile = process.env.AWS_CONFIG_FILE || path.join(home, '.aws', 'config');
+  const credentialsFile = process.env.AWS_SHARED_CREDENTIALS_FILE || path.join(home, '.aws', 'credentials');
+  const [config, credentials] = await Promise.all([readIfPresent(configFile), readIfPresent(credentialsFile)]);
+  return parseAwsProfiles(config, credentials);
+}
+
+const KIND_TEXT: Record<AwsProfileEntry['kind'], string> = {
+  sso: 'IAM Identity Center (SSO)',
+  'assume-role': 'assume role',
+  'credential-process': 'credential_process',
+  static: 'access keys',
+  other: '',
+};
+
+async function selectProfile(): Promise<void> {
+  const current = readConnectionSettings().profile;
+  const profiles = await readAwsProfiles();
+  type ProfilePick = vscode.QuickPickItem & { profile: string | undefined };
+  const items: ProfilePick[] = [
+    { label: '$(globe) Default credential chain', description: 'environment, default profile, instance role', profile: undefined },
+    ...profiles.map((p) => ({
+      label: `${p.name === current ? '$(check) ' : ''}${p.name}`,
+      description: [KIND_TEXT[p.kind], p.region].filter(Boolean).join(' · '),
+      profile: p.name,
+    })),
+  ];
+  const picked = await vscode.window.showQuickPick(items, {
+    title: 'Choose the AWS profile for DWH Approvals',
+    placeHolder: profiles.length ? 'Profiles from your AWS config and credentials files' : 'No profiles found in ~/.aws/config or ~/.aws/credentials',
+  });
+  if (!picked) return;
+  await updateUserSetting('aws.profile', picked.profile ?? '');
+  const region = profiles.find((p) => p.name === picked.profile)?.region;
+  if (region && !readConnectionSettings().region) vscode.window.setStatusBarMessage(`DWH Approvals: using ${picked.profile} in ${region}`, 4000);
+}
+
+async function selectRegion(): Promise<void> {
+  const current = readConnectionSettings().region;
+  const items: vscode.QuickPickItem[] = [
+    { label: 'From the profile', description: 'use the region the AWS profile names' },
+    ...KNOWN_REGIONS.map((region) => ({ label: region, description: region === current ? 'current' : '' })),
+  ];
+  const picked = await vscode.window.showQuickPick(items, { title: 'Choose the AWS region for DWH Approvals', placeHolder: 'Type to search regions' });
+  if (!picked) return;
+  await updateUserSetting('aws.region', picked.label === 'From the profile' ? '' : picked.label);
+}
+
+function ssoLogin(profile: string | undefined): void {
+  const terminal = vscode.window.createTerminal({ name: 'AWS SSO login' });
+  terminal.show();
+  terminal.sendText(profile ? `aws sso login --profile ${shellQuote(profile)}` : 'aws sso login');
+}
+
+function shellQuote(text: string): string {
+  return /^[\w.@-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
+}

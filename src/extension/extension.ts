@@ -1,0 +1,62 @@
+// DWH Approvals: review job runs stopped at a data-quality gate and publish signed
+// decisions. activate() wires the store, the views and the commands; nothing else.
+import * as vscode from 'vscode';
+import { PendingRunsStore } from '../core/pendingRunsStore';
+import { BackendConnection } from './backendConnection';
+import { registerDecisionCommands } from './commands/decisionCommands';
+import { registerViewCommands } from './commands/viewCommands';
+import { DecisionController } from './decisionController';
+import { DetailsPanels, registerDetailsCommands } from './details/detailsPanels';
+import { createLog } from './logChannel';
+import { PendingStatusBar } from './pendingStatusBar';
+import { PendingView } from './pendingView';
+import { RecentDecisionsView } from './recentDecisionsTree';
+import { affectsView, readConnectionSettings, readViewSettings } from './settings';
+
+export function activate(context: vscode.ExtensionContext): void {
+  const log = createLog();
+  const store = new PendingRunsStore(undefined, () => ({ profile: readConnectionSettings().profile }));
+  const connection = new BackendConnection(store, log);
+  const pendingView = new PendingView(store, () => readConnectionSettings().profile !== undefined);
+  const statusBar = new PendingStatusBar(store);
+  const decisionsView = new RecentDecisionsView(connection, log);
+  const controller = new DecisionController(connection, store, log);
+  const details = new DetailsPanels(context.extensionUri, connection, store, controller, log);
+
+  context.subscriptions.push(
+    log,
+    { dispose: () => store.dispose() },
+    connection,
+    pendingView,
+    statusBar,
+    decisionsView,
+    controller,
+    details,
+    ...registerViewCommands(store, pendingView, log),
+    ...registerDecisionCommands(store, pendingView, connection, controller),
+    ...registerDetailsCommands(details),
+    controller.onDidDecide(() => void decisionsView.reload()),
+    connection.onDidChange(() => void decisionsView.reload()),
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (!affectsView(event)) return;
+      store.startPolling(readViewSettings().refreshIntervalSeconds);
+      pendingView.update();
+      statusBar.update();
+    }),
+    startClock(pendingView, statusBar),
+  );
+
+  void connection.start();
+  store.startPolling(readViewSettings().refreshIntervalSeconds);
+}
+
+/** Time left moves on without a refresh: redraw labels and urgency every 30 seconds. */
+function startClock(view: PendingView, statusBar: PendingStatusBar): vscode.Disposable {
+  const timer = setInterval(() => {
+    view.update();
+    statusBar.update();
+  }, 30_000);
+  return { dispose: () => clearInterval(timer) };
+}
+
+export function deactivate(): void {}

@@ -1,0 +1,86 @@
+// The Pending Approvals view: the tree, its badge and description, the context keys that
+// pick the welcome content, and the notification for runs that newly appear.
+import * as vscode from 'vscode';
+import type { JobRun } from '../core/model';
+import type { PendingRunsStore } from '../core/pendingRunsStore';
+import { PendingTreeProvider, type PendingNode } from './pendingTree';
+import { readViewSettings, updateUserSetting } from './settings';
+
+export type ViewState = 'loading' | 'notConfigured' | 'empty' | 'ready' | 'error';
+
+export class PendingView implements vscode.Disposable {
+  readonly provider: PendingTreeProvider;
+  readonly treeView: vscode.TreeView<PendingNode>;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly store: PendingRunsStore,
+    private readonly isConfigured: () => boolean,
+  ) {
+    this.provider = new PendingTreeProvider(store);
+    this.treeView = vscode.window.createTreeView('dwhApprovals.pending', {
+      treeDataProvider: this.provider,
+      canSelectMany: true,
+      showCollapseAll: true,
+    });
+    const storeSubscription = store.onDidChange((change) => {
+      this.update();
+      if (change.added.length > 0) void this.notifyNewRuns(change.added);
+    });
+    this.disposables.push(this.treeView, this.provider, { dispose: () => storeSubscription.dispose() });
+    this.update();
+  }
+
+  /** Runs selected in the tree (for bulk decisions). */
+  selectedRuns(): JobRun[] {
+    const runs = new Map<string, JobRun>();
+    for (const node of this.treeView.selection) {
+      if (node.kind === 'run') runs.set(node.run.jobRunId, node.run);
+      if (node.kind === 'job') for (const run of node.runs) runs.set(run.jobRunId, run);
+    }
+    return [...runs.values()];
+  }
+
+  update(): void {
+    this.provider.refresh();
+    const count = this.store.count;
+    const loaded = this.store.hasLoaded;
+    this.treeView.badge = loaded && count > 0 ? { value: count, tooltip: `${count} ${count === 1 ? 'run' : 'runs'} pending approval` } : undefined;
+    const filter = this.provider.filter;
+    this.treeView.description = filter ? `filter: ${filter}` : undefined;
+    void vscode.commands.executeCommand('setContext', 'dwhApprovals.state', this.state());
+  }
+
+  state(): ViewState {
+    const status = this.store.status;
+    if (status.kind === 'failed') return status.failure.kind === 'no-credentials' && !this.isConfigured() ? 'notConfigured' : 'error';
+    if (!this.store.hasLoaded) return 'loading';
+    return this.store.count === 0 && !this.provider.filter ? 'empty' : 'ready';
+  }
+
+  dispose(): void {
+    for (const disposable of this.disposables) disposable.dispose();
+  }
+
+  private async notifyNewRuns(added: JobRun[]): Promise<void> {
+    if (!readViewSettings().notifyOnNewPending) return;
+    const first = added[0];
+    if (!first) return;
+    const text =
+      added.length === 1
+        ? `A run of ${first.jobName} is waiting for approval (${first.jobRunId}).`
+        : `${added.length} new runs are waiting for approval.`;
+    const review = 'Review';
+    const approve = 'Approve…';
+    const mute = "Don't Show Again";
+    const choice = await vscode.window.showInformationMessage(text, ...(added.length === 1 ? [review, approve, mute] : [review, mute]));
+    if (choice === review) {
+      if (added.length === 1) await vscode.commands.executeCommand('dwhApprovals.showDetails', first.jobRunId);
+      else await vscode.commands.executeCommand('dwhApprovals.pending.focus');
+    } else if (choice === approve) {
+      await vscode.commands.executeCommand('dwhApprovals.approve', first.jobRunId);
+    } else if (choice === mute) {
+      await updateUserSetting('notifyOnNewPending', false);
+    }
+  }
+}

@@ -1,0 +1,92 @@
+// The Recent Decisions view: the audit index, newest first — who decided what, when and
+// why, and what the processor made of it (recorded, superseded, refused). Loaded when
+// shown and after each decision this window publishes.
+import * as vscode from 'vscode';
+import type { AuditRecord } from '../core/auditRecord';
+import { DwhError } from '../core/failureClassification';
+import type { BackendConnection } from './backendConnection';
+import type { Log } from './logChannel';
+import { timed } from './logChannel';
+import { escapeMarkdown } from './pendingTree';
+
+type DecisionNode = { kind: 'decision'; record: AuditRecord } | { kind: 'message'; text: string; icon: string };
+
+export class RecentDecisionsView implements vscode.TreeDataProvider<DecisionNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private records: AuditRecord[] | undefined;
+  private error: string | undefined;
+  private readonly treeView: vscode.TreeView<DecisionNode>;
+  private loading: Promise<void> | undefined;
+
+  constructor(
+    private readonly connection: BackendConnection,
+    private readonly log: Log,
+  ) {
+    this.treeView = vscode.window.createTreeView('dwhApprovals.decisions', { treeDataProvider: this });
+    this.treeView.onDidChangeVisibility((event) => event.visible && void this.reload());
+  }
+
+  reload(): Promise<void> {
+    if (!this.treeView.visible) {
+      this.records = undefined;
+      return Promise.resolve();
+    }
+    this.loading ??= (async () => {
+      try {
+        const repository = await this.connection.backend.repository();
+        this.records = await timed(this.log, 'Recent decisions', () => repository.recentDecisions(50), (r) => `${r.length} decisions`);
+        this.error = undefined;
+      } catch (error) {
+        this.error = error instanceof DwhError ? error.failure.message : String(error);
+      } finally {
+        this.loading = undefined;
+        this.changed.fire();
+      }
+    })();
+    return this.loading;
+  }
+
+  getChildren(node?: DecisionNode): DecisionNode[] {
+    if (node) return [];
+    if (this.error) return [{ kind: 'message', text: this.error, icon: 'error' }];
+    if (!this.records) {
+      if (this.treeView.visible) void this.reload();
+      return [{ kind: 'message', text: 'Loading decisions…', icon: 'loading~spin' }];
+    }
+    if (this.records.length === 0) return [{ kind: 'message', text: 'No decisions recorded yet.', icon: 'info' }];
+    return this.records.map((record) => ({ kind: 'decision', record }));
+  }
+
+  getTreeItem(node: DecisionNode): vscode.TreeItem {
+    if (node.kind === 'message') {
+      const item = new vscode.TreeItem(node.text);
+      item.iconPath = new vscode.ThemeIcon(node.icon);
+      return item;
+    }
+    const record = node.record;
+    const item = new vscode.TreeItem(`${record.jobRunId}`);
+    item.id = `decision:${record.decisionId}`;
+    const approved = record.decision === 'APPROVED';
+    item.description = `${record.decision.toLowerCase()} by ${record.decidedBy} · ${record.auditStatus}${record.timestamp ? ` · ${record.timestamp}` : ''}`;
+    item.iconPath = new vscode.ThemeIcon(
+      record.auditStatus !== 'recorded' ? 'circle-slash' : approved ? 'pass' : 'close',
+      new vscode.ThemeColor(record.auditStatus !== 'recorded' ? 'disabledForeground' : approved ? 'testing.iconPassed' : 'testing.iconFailed'),
+    );
+    const tooltip = new vscode.MarkdownString();
+    tooltip.isTrusted = false;
+    tooltip.appendMarkdown(`**${escapeMarkdown(record.jobName)}** · ${escapeMarkdown(record.jobRunId)}\n\n`);
+    tooltip.appendMarkdown(`${escapeMarkdown(record.decision)} by ${escapeMarkdown(record.decidedBy)} (${escapeMarkdown(record.auditStatus)})\n\n`);
+    tooltip.appendMarkdown(`> ${escapeMarkdown(record.reason || '(no reason)')}`);
+    if (record.detail) tooltip.appendMarkdown(`\n\n${escapeMarkdown(record.detail)}`);
+    item.tooltip = tooltip;
+    item.contextValue = 'decision';
+    item.command = { command: 'dwhApprovals.showDetails', title: 'Show Run Details', arguments: [record.jobRunId] };
+    return item;
+  }
+
+  dispose(): void {
+    this.treeView.dispose();
+    this.changed.dispose();
+  }
+}

@@ -1,0 +1,74 @@
+// Reads the extension's settings. The ones that choose where requests go or whose
+// credentials sign them are machine-scoped in package.json; here they are additionally
+// read from user (global) scope only, so a workspace can never redirect them.
+import * as vscode from 'vscode';
+import { DEFAULT_CONNECTION_SETTINGS, type ConnectionSettings, type OpenSearchService } from '../core/connectionSettings';
+
+const SECTION = 'dwhApprovals';
+
+export type GroupBy = 'job' | 'none';
+export type SortBy = 'expiry' | 'newest' | 'oldest' | 'job';
+
+export interface ViewSettings {
+  refreshIntervalSeconds: number;
+  approvalTtlHours: number;
+  notifyOnNewPending: boolean;
+  confirmDecisions: boolean;
+  groupBy: GroupBy;
+  sortBy: SortBy;
+}
+
+function userValue<T>(key: string, fallback: T): T {
+  const inspected = vscode.workspace.getConfiguration(SECTION).inspect<T>(key);
+  return inspected?.globalValue ?? inspected?.defaultValue ?? fallback;
+}
+
+function userString(key: string): string | undefined {
+  const value = userValue<string>(key, '');
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+}
+
+export function readConnectionSettings(): ConnectionSettings {
+  const d = DEFAULT_CONNECTION_SETTINGS;
+  const service = userValue<string>('opensearch.service', d.opensearchService);
+  return {
+    profile: userString('aws.profile'),
+    region: userString('aws.region'),
+    awsEndpointUrl: userString('aws.endpointUrl'),
+    opensearchEndpoint: userString('opensearch.endpoint'),
+    opensearchEndpointParameter: userString('opensearch.endpointParameter') ?? d.opensearchEndpointParameter,
+    opensearchIndex: userString('opensearch.index') ?? d.opensearchIndex,
+    approvalsIndex: userString('opensearch.approvalsIndex') ?? d.approvalsIndex,
+    opensearchService: (service === 'aoss' ? 'aoss' : 'es') satisfies OpenSearchService,
+    topicArn: userString('sns.topicArn'),
+    topicArnParameter: userString('sns.topicArnParameter') ?? d.topicArnParameter,
+    signingSecretParameter: userString('signing.secretParameter') ?? d.signingSecretParameter,
+  };
+}
+
+export function readViewSettings(): ViewSettings {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  const groupBy = config.get<string>('groupBy', 'job');
+  const sortBy = config.get<string>('sortBy', 'expiry');
+  return {
+    refreshIntervalSeconds: Math.max(0, config.get<number>('refreshIntervalSeconds', 60)),
+    approvalTtlHours: Math.max(1, config.get<number>('approvalTtlHours', 72)),
+    notifyOnNewPending: config.get<boolean>('notifyOnNewPending', true),
+    confirmDecisions: config.get<boolean>('confirmDecisions', true),
+    groupBy: groupBy === 'none' ? 'none' : 'job',
+    sortBy: (['expiry', 'newest', 'oldest', 'job'] as const).find((s) => s === sortBy) ?? 'expiry',
+  };
+}
+
+/** True when a configuration change touches where requests go or whose credentials are used. */
+export function affectsConnection(event: vscode.ConfigurationChangeEvent): boolean {
+  return ['aws', 'opensearch', 'sns', 'signing'].some((group) => event.affectsConfiguration(`${SECTION}.${group}`));
+}
+
+export function affectsView(event: vscode.ConfigurationChangeEvent): boolean {
+  return event.affectsConfiguration(SECTION) && !affectsConnection(event);
+}
+
+export async function updateUserSetting(key: string, value: unknown): Promise<void> {
+  await vscode.workspace.getConfiguration(SECTION).update(key, value, vscode.ConfigurationTarget.Global);
+}
