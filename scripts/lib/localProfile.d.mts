@@ -1,0 +1,18 @@
+// Types of localProfile.mjs, for the TypeScript test fixtures that import it.
+export interface StackEnv {
+  opensearchUrl: string;
+  awsEndpointUrl: string;
+  region: string;
+  topicArn: string;
+  queueUrls: { downstream: string; tap: string; processor: string };
+  ssm: { endpointParameter: string; topicArnParameter: string; signingSecretParameter: string };
+  [key: string]: unknown;
+}
+export interface LocalProfileEnv extends Record<string, string> {
+  AWS_CONFIG_FILE: string;
+  AWS_SHARED_CREDENTIALS_FILE: string;
+}
+export const LOCAL_PROFILE: string;
+export function readStackEnv(root?: string): StackEnv;
+export function writeLocalProfile(stackEnv: StackEnv, root?: string): LocalProfileEnv;
+export function localExtensionSettings(stackEnv: StackEnv): Record<string, unknown>;

@@ -1,0 +1,43 @@
+// The AWS profile and the extension settings that point VS Code at the local stack, shared by
+// the demo and every test tier that runs the extension. Files of our own, never ~/.aws.
+import fs from 'node:fs';
+import path from 'node:path';
+import { repoRoot } from './prereqs.mjs';
+
+export const LOCAL_PROFILE = 'dwh-local';
+
+/** Reads `.stack/env.json`, written by `node scripts/stack.mjs up`. */
+export function readStackEnv(root = repoRoot) {
+  const file = path.join(root, '.stack', 'env.json');
+  if (!fs.existsSync(file)) throw new Error(`${file} is missing: start the stack with \`npm run stack:up\``);
+  return JSON.parse(fs.readFileSync(file, 'utf8'));
+}
+
+/**
+ * Writes `.stack/aws/config` and `.stack/aws/credentials` with the profile `dwh-local` (moto
+ * accepts any keys) and returns the variables that make the AWS SDK read them.
+ */
+export function writeLocalProfile(stackEnv, root = repoRoot) {
+  const dir = path.join(root, '.stack', 'aws');
+  fs.mkdirSync(dir, { recursive: true });
+  const config = path.join(dir, 'config');
+  const credentials = path.join(dir, 'credentials');
+  fs.writeFileSync(config, `[profile ${LOCAL_PROFILE}]\nregion = ${stackEnv.region}\noutput = json\n`);
+  fs.writeFileSync(credentials,
+    `[${LOCAL_PROFILE}]\naws_access_key_id = AKIALOCALSTACKDUMMY\naws_secret_access_key = local-stack-dummy-secret\n`,
+    { mode: 0o600 });
+  return { AWS_CONFIG_FILE: config, AWS_SHARED_CREDENTIALS_FILE: credentials };
+}
+
+/**
+ * The user settings the demo and the tests give the extension. The OpenSearch endpoint and the
+ * topic are left out on purpose: the extension finds them in SSM, through moto, as in production.
+ */
+export function localExtensionSettings(stackEnv) {
+  return {
+    'dwhApprovals.aws.profile': LOCAL_PROFILE,
+    'dwhApprovals.aws.region': stackEnv.region,
+    'dwhApprovals.aws.endpointUrl': stackEnv.awsEndpointUrl,
+    'dwhApprovals.refreshIntervalSeconds': 5,
+  };
+}

@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// The extension-host tier: bundles the extension and test/host/**/*.test.ts, brings up the
+// local stack, and runs the suites inside code-server's real extension host with the local
+// AWS profile. Writes test-results/host.json ({passed, failed, failures}); exits 1 on failure.
+// Usage: node scripts/run-host-tests.mjs [--no-stack]
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ensureCodeServer, repoRoot } from './lib/prereqs.mjs';
+import { localExtensionSettings, writeLocalProfile } from './lib/localProfile.mjs';
+import { bundleHostTests, hostSuiteFiles, runExtensionTests } from './lib/vscode/extensionTests.mjs';
+import { ensureStackUp } from './lib/vscode/localStack.mjs';
+
+const resultFile = path.join(repoRoot, 'test-results', 'host.json');
+
+function writeResult(result) {
+  fs.mkdirSync(path.dirname(resultFile), { recursive: true });
+  fs.writeFileSync(resultFile, JSON.stringify(result, null, 2));
+}
+
+async function main() {
+  const files = hostSuiteFiles();
+  if (files.length === 0) {
+    console.log('no extension-host suites (test/host/**/*.test.ts)');
+    writeResult({ passed: 0, failed: 0, pending: 0, failures: [] });
+    return 0;
+  }
+  await ensureCodeServer();
+  const bundle = spawnSync(process.execPath, ['esbuild.js'], { cwd: repoRoot, stdio: 'inherit' });
+  if (bundle.status !== 0) throw new Error('bundling the extension (node esbuild.js) failed');
+  const testsBundle = await bundleHostTests(files);
+
+  let env = {};
+  let userSettings = {};
+  if (!process.argv.includes('--no-stack')) {
+    const stackEnv = await ensureStackUp();
+    env = writeLocalProfile(stackEnv);
+    userSettings = localExtensionSettings(stackEnv);
+  }
+  const { exitCode, result } = await runExtensionTests({ testsBundle, resultFile, env, userSettings });
+  if (!result) {
+    // The host never wrote its counts: the run itself failed (activation crash, timeout).
+    writeResult({ passed: 0, failed: 1, pending: 0, failures: [{ title: 'extension host', error: `no result; exit ${exitCode}` }] });
+    console.log(`extension-host tests: no result (exit ${exitCode})`);
+    return 1;
+  }
+  console.log(`extension-host tests: ${result.passed} passed, ${result.failed} failed (exit ${exitCode})`);
+  return exitCode === 0 && result.failed === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(error.stack ?? error);
+    writeResult({ passed: 0, failed: 1, pending: 0, failures: [{ title: 'extension host', error: String(error.message ?? error) }] });
+    process.exit(1);
+  },
+);
