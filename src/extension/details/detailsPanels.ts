@@ -1,11 +1,18 @@
-// Placeholder until the details webview lands: opens nothing but says so.
+// The run details panels, one per run (showing a run again reveals its panel), and the
+// commands that open them and open an artifact in the S3 console.
 import * as vscode from 'vscode';
+import { formatCheck, primaryFailingCheck } from '../../core/checkFormat';
+import type { JobRun } from '../../core/model';
 import type { PendingRunsStore } from '../../core/pendingRunsStore';
+import { s3ConsoleUrl } from '../../core/runDetailsModel';
 import type { BackendConnection } from '../backendConnection';
 import type { DecisionController } from '../decisionController';
 import type { Log } from '../logChannel';
+import { RunDetailsPanel } from './runDetailsPanel';
 
 export class DetailsPanels implements vscode.Disposable {
+  private readonly panels = new Map<string, RunDetailsPanel>();
+
   constructor(
     readonly extensionUri: vscode.Uri,
     readonly connection: BackendConnection,
@@ -14,16 +21,88 @@ export class DetailsPanels implements vscode.Disposable {
     readonly log: Log,
   ) {}
 
-  async show(jobRunId: string): Promise<void> {
-    await vscode.window.showInformationMessage(`Details of ${jobRunId}`);
+  /** How many details panels are open (one per run). */
+  get openPanelCount(): number {
+    return this.panels.size;
   }
 
-  dispose(): void {}
+  async show(jobRunId: string): Promise<void> {
+    const existing = this.panels.get(jobRunId);
+    if (existing) {
+      existing.reveal();
+      return;
+    }
+    const panel = new RunDetailsPanel(this, jobRunId, vscode.ViewColumn.Active);
+    this.panels.set(jobRunId, panel);
+    panel.onDidDispose(() => {
+      if (this.panels.get(jobRunId) === panel) this.panels.delete(jobRunId);
+    });
+    this.log.info(`Details of ${jobRunId}: opened`);
+    await Promise.resolve();
+  }
+
+  dispose(): void {
+    for (const panel of [...this.panels.values()]) panel.dispose();
+    this.panels.clear();
+  }
 }
 
 export function registerDetailsCommands(panels: DetailsPanels): vscode.Disposable[] {
   return [
-    vscode.commands.registerCommand('dwhApprovals.showDetails', (runId?: string) => runId && panels.show(runId)),
-    vscode.commands.registerCommand('dwhApprovals.openArtifact', () => undefined),
+    vscode.commands.registerCommand('dwhApprovals.showDetails', async (target?: unknown) => {
+      const runId = runIdOf(target) ?? (await pickRunId(panels.store));
+      if (runId) await panels.show(runId);
+    }),
+    vscode.commands.registerCommand('dwhApprovals.openArtifact', (path?: unknown) => openArtifact(path, panels.connection, panels.log)),
   ];
+}
+
+/** A run id from a command argument: the id itself, or a tree node `{kind: 'run', run}`. */
+function runIdOf(target: unknown): string | undefined {
+  if (typeof target === 'string') return target.trim() === '' ? undefined : target;
+  if (typeof target !== 'object' || target === null) return undefined;
+  const node = target as { kind?: unknown; run?: { jobRunId?: unknown } };
+  return node.kind === 'run' && typeof node.run?.jobRunId === 'string' ? node.run.jobRunId : undefined;
+}
+
+async function pickRunId(store: PendingRunsStore): Promise<string | undefined> {
+  if (!store.hasLoaded) await store.refresh({ force: false });
+  if (store.count === 0) {
+    const typed = await vscode.window.showInputBox({
+      title: 'Show run details',
+      prompt: 'No runs are waiting for approval. Enter the job_run_id of any run to see its details.',
+      ignoreFocusOut: true,
+    });
+    return typed?.trim() || undefined;
+  }
+  type RunPick = vscode.QuickPickItem & { run: JobRun };
+  const items: RunPick[] = store.runs.map((run) => {
+    const check = primaryFailingCheck(run);
+    return { label: run.jobRunId, description: run.jobName, detail: check ? formatCheck(check) : `quality ${run.qualityStatus ?? 'unknown'}`, run };
+  });
+  const picked = await vscode.window.showQuickPick(items, {
+    title: 'Show run details',
+    placeHolder: 'Search pending runs by job name, run id or failing check',
+    matchOnDescription: true,
+    matchOnDetail: true,
+  });
+  return picked?.run.jobRunId;
+}
+
+async function openArtifact(path: unknown, connection: BackendConnection, log: Log): Promise<void> {
+  if (typeof path !== 'string' || path.trim() === '') return;
+  let region: string | undefined;
+  try {
+    region = await connection.backend.aws.region();
+  } catch {
+    // The console asks for a region itself when the link has none.
+    region = undefined;
+  }
+  const url = s3ConsoleUrl(path, region);
+  if (!url) {
+    void vscode.window.showWarningMessage(`${path.length > 200 ? `${path.slice(0, 199)}…` : path} is not an S3 path (s3://bucket/key), so it cannot be opened in the S3 console.`);
+    return;
+  }
+  log.info(`Opening ${path} in the S3 console`);
+  await vscode.env.openExternal(vscode.Uri.parse(url, true));
 }

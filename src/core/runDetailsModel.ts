@@ -1,0 +1,447 @@
+// What the run details page shows, built from a run, its job's recent runs and past
+// decisions: plain data with every text already formatted, so that the page only places
+// it into the DOM (as text) and the rules stay here, testable without a browser.
+
+import type { AuditRecord } from './auditRecord';
+import { checkSeverity, failingChecks, formatCheck, formatNumber, formatPercent, readCheck, sortChecksForDisplay, type CheckSeverity } from './checkFormat';
+import { truncateForDisplay } from './displayText';
+import { expiryOf, formatAge, formatTimeLeft, urgencyOf } from './expiry';
+import { checkHistory } from './historyStats';
+import type { JobRun, Urgency } from './model';
+import { collapseNewestPerRun, isPending } from './pendingQuery';
+import { parseTimestampMs } from './timestamp';
+
+/** How many runs of the job the page compares with (SPEC §2: "this job's recent runs"). */
+export const HISTORY_SIZE = 20;
+/** Past decisions on the job shown on the page. */
+export const DECISIONS_SIZE = 20;
+/** At most this many failing checks get a chart and a column in the history table. */
+export const MAX_HISTORY_CHECKS = 3;
+
+/** A part of the page loaded separately: it can fail without taking the page down. */
+export type Loaded<T> = { state: 'loaded'; value: T } | { state: 'failed'; message: string };
+
+export interface RunDetailsInput {
+  run: JobRun;
+  /** The job's recent runs (any status, newest first, may include `run` itself). */
+  history: Loaded<readonly JobRun[]>;
+  /** Recent decisions on the job from the audit index, newest first. */
+  decisions: Loaded<readonly AuditRecord[]>;
+  ttlHours: number;
+  nowMs: number;
+}
+
+export interface CheckRow {
+  name: string;
+  /** As written, upper-cased; "no status" when missing. */
+  statusText: string;
+  severity: CheckSeverity;
+  /** "drop_rate 12.0% > 10.0%". */
+  text: string;
+  /** The same without the name: "12.0% > 10.0%". */
+  readingText: string;
+  valueText: string;
+  thresholdText: string;
+  sign: '>' | '<' | '=' | null;
+}
+
+export interface MetricRow {
+  key: 'records_read' | 'records_written' | 'records_dropped' | 'bytes_written' | 'duration_seconds';
+  label: string;
+  /** "1,200 (12.0% of records read)"; "missing" when the document has no value. */
+  text: string;
+  missing: boolean;
+}
+
+export interface PhaseBar {
+  key: 'extract' | 'transform' | 'load';
+  label: string;
+  seconds: number | null;
+  text: string;
+  /** Share of the phases' total, 0..1; 0 when unknown. */
+  share: number;
+}
+
+export interface ArtifactRow {
+  name: string;
+  path: string | null;
+  recordsText: string;
+  /** True when the path is an S3 URI the console can open. */
+  isS3: boolean;
+}
+
+export interface ChartPoint {
+  jobRunId: string;
+  timeText: string;
+  value: number | null;
+  valueText: string;
+  isToday: boolean;
+  /** The check failed (or warned) in that run. */
+  failed: boolean;
+}
+
+export interface CheckChart {
+  checkName: string;
+  /** Today's threshold in the chart's unit; null when it has none. */
+  threshold: number | null;
+  thresholdText: string;
+  /** Oldest → newest; today's run last. */
+  points: ChartPoint[];
+  /** "12.0% is the highest of the last 20 runs; median 2.1%." */
+  sentence: string;
+}
+
+export interface HistoryRow {
+  jobRunId: string;
+  timeText: string;
+  status: string;
+  quality: string;
+  /** One per HistoryModel.checkNames: that check's value in this run. */
+  values: string[];
+  decision: string;
+  isCurrent: boolean;
+}
+
+export interface HistoryModel {
+  /** Distinct runs compared, this one included. */
+  runCount: number;
+  checkNames: string[];
+  charts: CheckChart[];
+  /** Newest first. */
+  rows: HistoryRow[];
+}
+
+export interface DecisionRow {
+  decisionId: string;
+  timeText: string;
+  decision: string;
+  decidedBy: string;
+  jobRunId: string;
+  reason: string;
+  /** recorded, superseded, invalid…: shown when it is not "recorded". */
+  auditStatus: string;
+  detail: string | null;
+  isThisRun: boolean;
+}
+
+export interface ApprovalView {
+  status: string;
+  approvedBy: string;
+  reason: string;
+  timeText: string;
+}
+
+export interface RunDetailsModel {
+  jobName: string;
+  jobRunId: string;
+  documentId: string;
+  /** PENDING_APPROVAL and not decided: the decision form is offered. */
+  isPending: boolean;
+  statusText: string;
+  qualityText: string;
+  /** GREEN / YELLOW / RED or null, for styling. */
+  quality: 'GREEN' | 'YELLOW' | 'RED' | null;
+  eventType: string | null;
+  failureType: string | null;
+  triggeredBy: string | null;
+  errorText: string | null;
+  /** "2024-01-15 10:30:00 UTC", or "unknown". */
+  ranAtText: string;
+  timestampMs: number | null;
+  /** When the run stops waiting; null when unknown. */
+  expiryMs: number | null;
+  expiryText: string;
+  /** Where the expiry comes from: the document's expires_at or timestamp + the TTL setting. */
+  expirySource: 'expires_at' | 'ttl' | null;
+  /** Formatted at build time; the page recomputes them as the clock moves. */
+  ageText: string;
+  timeLeftText: string;
+  urgency: Urgency;
+  approval: ApprovalView | null;
+  /** Failed first, then warnings, unknown, passed. */
+  checks: CheckRow[];
+  failedCount: number;
+  metrics: MetricRow[];
+  phases: PhaseBar[];
+  phasesTotalText: string;
+  artifactsAvailableText: string;
+  artifacts: ArtifactRow[];
+  history: Loaded<HistoryModel>;
+  decisions: Loaded<DecisionRow[]>;
+  /** Fields the document lacks, by their names ("quality_checks"). */
+  missing: string[];
+  /** The parser's notes on malformed fields. */
+  problems: string[];
+}
+
+const TITLE_JOB_CHARS = 60;
+
+export function buildRunDetails(input: RunDetailsInput): RunDetailsModel {
+  const { run, nowMs, ttlHours } = input;
+  const expiryMs = expiryOf(run, ttlHours);
+  const pending = isPending(run);
+  const checks = sortChecksForDisplay(run.qualityChecks).map(checkRow);
+  const quality = run.qualityStatus === 'GREEN' || run.qualityStatus === 'YELLOW' || run.qualityStatus === 'RED' ? run.qualityStatus : null;
+  return {
+    jobName: run.jobName,
+    jobRunId: run.jobRunId,
+    documentId: run.documentId,
+    isPending: pending,
+    statusText: run.status ?? 'missing',
+    qualityText: run.qualityStatus ?? 'missing',
+    quality,
+    eventType: run.eventType,
+    failureType: run.failureType,
+    triggeredBy: run.triggeredBy,
+    errorText: errorText(run),
+    ranAtText: formatUtc(run.timestampMs) ?? 'unknown',
+    timestampMs: run.timestampMs,
+    expiryMs,
+    expiryText: formatUtc(expiryMs) ?? 'unknown',
+    expirySource: parseTimestampMs(run.expiresAt) !== null ? 'expires_at' : expiryMs !== null ? 'ttl' : null,
+    ageText: formatAge(run.timestampMs, nowMs),
+    timeLeftText: pending ? formatTimeLeft(expiryMs, nowMs) : 'not waiting',
+    urgency: pending ? urgencyOf(expiryMs, nowMs) : 'normal',
+    approval: run.approval
+      ? {
+          status: run.approval.status,
+          approvedBy: run.approval.approvedBy ?? 'unknown',
+          reason: run.approval.reason ?? '',
+          timeText: formatUtcText(run.approval.timestamp),
+        }
+      : null,
+    checks,
+    failedCount: checks.filter((c) => c.severity === 'fail' || c.severity === 'warn').length,
+    metrics: metricRows(run),
+    ...phaseBars(run),
+    artifactsAvailableText: run.artifactsAvailable === null ? 'not stated' : run.artifactsAvailable ? 'yes' : 'no',
+    artifacts: run.artifacts.map((a) => ({
+      name: a.name,
+      path: a.path,
+      recordsText: a.records === null ? 'unknown' : formatNumber(a.records),
+      isS3: a.path !== null && parseS3Uri(a.path) !== null,
+    })),
+    history: input.history.state === 'loaded' ? { state: 'loaded', value: historyModel(run, input.history.value) } : input.history,
+    decisions: input.decisions.state === 'loaded' ? { state: 'loaded', value: input.decisions.value.map((d) => decisionRow(d, run.jobRunId)) } : input.decisions,
+    missing: missingFields(run),
+    problems: [...run.problems],
+  };
+}
+
+/** The panel's title: "Run <id> · <job>", the job name shortened. */
+export function panelTitle(jobRunId: string, jobName: string | undefined): string {
+  const id = truncateForDisplay(jobRunId, 80);
+  return jobName ? `Run ${id} · ${truncateForDisplay(jobName, TITLE_JOB_CHARS)}` : `Run ${id}`;
+}
+
+function checkRow(check: JobRun['qualityChecks'][number]): CheckRow {
+  const reading = readCheck(check);
+  const text = formatCheck(check);
+  return {
+    name: check.name,
+    statusText: check.status ?? 'no status',
+    severity: checkSeverity(check.status),
+    text,
+    readingText: text.startsWith(check.name) ? text.slice(check.name.length).replace(/^:?\s*/, '') : text,
+    valueText: reading.valueText,
+    thresholdText: reading.thresholdText,
+    sign: reading.sign,
+  };
+}
+
+function errorText(run: JobRun): string | null {
+  if (run.errorType === null && run.errorMessage === null) return null;
+  if (run.errorType !== null && run.errorMessage !== null) return `${run.errorType}: ${run.errorMessage}`;
+  return run.errorType ?? run.errorMessage;
+}
+
+function metricRows(run: JobRun): MetricRow[] {
+  const m = run.metrics;
+  const count = (n: number | null): string => (n === null ? 'missing' : formatNumber(n));
+  const rate = dropRate(m.recordsDropped, m.recordsRead);
+  return [
+    { key: 'records_read', label: 'Records read', text: count(m.recordsRead), missing: m.recordsRead === null },
+    { key: 'records_written', label: 'Records written', text: count(m.recordsWritten), missing: m.recordsWritten === null },
+    {
+      key: 'records_dropped',
+      label: 'Records dropped',
+      text: m.recordsDropped === null ? 'missing' : rate === null ? count(m.recordsDropped) : `${count(m.recordsDropped)} (${rate} of records read)`,
+      missing: m.recordsDropped === null,
+    },
+    { key: 'bytes_written', label: 'Bytes written', text: m.bytesWritten === null ? 'missing' : formatBytes(m.bytesWritten), missing: m.bytesWritten === null },
+    { key: 'duration_seconds', label: 'Duration', text: m.durationSeconds === null ? 'missing' : formatSeconds(m.durationSeconds), missing: m.durationSeconds === null },
+  ];
+}
+
+/** dropped / read as a percentage ("12.0%"); null when it cannot be computed. */
+export function dropRate(dropped: number | null, read: number | null): string | null {
+  if (dropped === null || read === null || read <= 0 || dropped < 0) return null;
+  return formatPercent((dropped / read) * 100);
+}
+
+function phaseBars(run: JobRun): { phases: PhaseBar[]; phasesTotalText: string } {
+  const m = run.metrics;
+  const raw: Array<[PhaseBar['key'], string, number | null]> = [
+    ['extract', 'Extract', m.extractDurationSeconds],
+    ['transform', 'Transform', m.transformDurationSeconds],
+    ['load', 'Load', m.loadDurationSeconds],
+  ];
+  const known = raw.map(([, , s]) => s).filter((s): s is number => s !== null && s >= 0);
+  const total = known.reduce((a, b) => a + b, 0);
+  const phases = raw.map(([key, label, seconds]) => ({
+    key,
+    label,
+    seconds,
+    text: seconds === null ? 'missing' : formatSeconds(seconds),
+    share: seconds !== null && seconds >= 0 && total > 0 ? seconds / total : 0,
+  }));
+  return { phases, phasesTotalText: known.length === 0 ? 'no phase durations' : formatSeconds(total) };
+}
+
+/** Bytes in binary units: 1536 → "1.5 KiB"; under 1 KiB as "512 B". */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes)) return String(bytes);
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let value = Math.abs(bytes);
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  const sign = bytes < 0 ? '-' : '';
+  if (unit === 0) return `${sign}${formatNumber(value)} B`;
+  return `${sign}${value >= 100 ? value.toFixed(0) : value.toFixed(1)} ${units[unit]}`;
+}
+
+/** Seconds as "42s", "3m 12s", "1h 4m", "2d 3h"; "<1s" below a second. */
+export function formatSeconds(seconds: number): string {
+  if (!Number.isFinite(seconds)) return String(seconds);
+  const s = Math.abs(seconds);
+  const sign = seconds < 0 ? '-' : '';
+  if (s === 0) return '0s';
+  if (s < 1) return `${sign}<1s`;
+  const whole = Math.floor(s);
+  const days = Math.floor(whole / 86_400);
+  const hours = Math.floor((whole % 86_400) / 3600);
+  const minutes = Math.floor((whole % 3600) / 60);
+  const secs = whole % 60;
+  const two = (a: number, ua: string, b: number, ub: string): string => (b > 0 ? `${a}${ua} ${b}${ub}` : `${a}${ua}`);
+  if (days > 0) return sign + two(days, 'd', hours, 'h');
+  if (hours > 0) return sign + two(hours, 'h', minutes, 'm');
+  if (minutes > 0) return sign + two(minutes, 'm', secs, 's');
+  return `${sign}${secs}s`;
+}
+
+/** "2024-01-15 10:30:00 UTC"; null for an unknown time. */
+export function formatUtc(ms: number | null): string | null {
+  if (ms === null || !Number.isFinite(ms)) return null;
+  const date = new Date(ms);
+  if (Number.isNaN(date.getTime())) return null;
+  return `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+/** An ISO time as formatUtc shows it; text that is not a time is shown as it is. */
+function formatUtcText(text: string | null): string {
+  if (text === null) return 'unknown';
+  return formatUtc(parseTimestampMs(text)) ?? text;
+}
+
+/** Bucket and key of "s3://bucket/key" (also s3a:// and s3n://); null for anything else. */
+export function parseS3Uri(path: string): { bucket: string; key: string } | null {
+  const m = /^s3[an]?:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/i.exec(path.trim());
+  if (!m?.[1]) return null;
+  return { bucket: m[1], key: m[2] ?? '' };
+}
+
+/**
+ * The S3 console page of an S3 URI: the object page for a key, the bucket listing at a
+ * prefix for a key ending in "/" (or none). null when `path` is not an S3 URI.
+ */
+export function s3ConsoleUrl(path: string, region: string | undefined): string | null {
+  const parsed = parseS3Uri(path);
+  if (!parsed) return null;
+  const params = new URLSearchParams();
+  if (region) params.set('region', region);
+  const isPrefix = parsed.key === '' || parsed.key.endsWith('/');
+  if (isPrefix) {
+    if (parsed.key !== '') params.set('prefix', parsed.key);
+    const query = params.toString();
+    return `https://s3.console.aws.amazon.com/s3/buckets/${encodeURIComponent(parsed.bucket)}${query ? `?${query}` : ''}`;
+  }
+  params.set('prefix', parsed.key);
+  return `https://s3.console.aws.amazon.com/s3/object/${encodeURIComponent(parsed.bucket)}?${params.toString()}`;
+}
+
+function historyModel(run: JobRun, history: readonly JobRun[]): HistoryModel {
+  const checks = failingChecks(run).slice(0, MAX_HISTORY_CHECKS);
+  const charts: CheckChart[] = checks.map((check) => {
+    const stats = checkHistory(run, check, history);
+    const reading = readCheck(check);
+    const format = (n: number): string => (stats.isPercent ? formatPercent(n) : formatNumber(n));
+    const statusByRun = new Map(history.map((h) => [h.jobRunId, h.qualityChecks.find((c) => c.name === check.name)?.status ?? null]));
+    const timeByRun = new Map(history.map((h) => [h.jobRunId, h.timestampMs]));
+    return {
+      checkName: check.name,
+      threshold: reading.threshold,
+      thresholdText: reading.threshold === null ? 'no threshold' : format(reading.threshold),
+      sentence: stats.sentence,
+      points: stats.series.map((point) => {
+        const status = point.isToday ? check.status : (statusByRun.get(point.jobRunId) ?? point.status);
+        const severity = checkSeverity(status);
+        return {
+          jobRunId: point.jobRunId,
+          timeText: formatUtc(point.timestampMs ?? timeByRun.get(point.jobRunId) ?? null) ?? 'unknown time',
+          value: point.value,
+          valueText: point.value === null ? 'no value' : format(point.value),
+          isToday: point.isToday,
+          failed: severity === 'fail' || severity === 'warn',
+        };
+      }),
+    };
+  });
+
+  const runs = collapseNewestPerRun([...history.filter((h) => h.jobRunId !== run.jobRunId), run]).sort(
+    (a, b) => (b.timestampMs ?? Number.NEGATIVE_INFINITY) - (a.timestampMs ?? Number.NEGATIVE_INFINITY),
+  );
+  const valueText = (chart: CheckChart, runId: string): string => chart.points.find((p) => p.jobRunId === runId)?.valueText ?? 'no value';
+  const rows: HistoryRow[] = runs.map((h) => ({
+    jobRunId: h.jobRunId,
+    timeText: formatUtc(h.timestampMs) ?? 'unknown',
+    status: h.status ?? 'missing',
+    quality: h.qualityStatus ?? 'missing',
+    values: charts.map((chart) => valueText(chart, h.jobRunId)),
+    decision: h.approval ? h.approval.status : isPending(h) ? 'pending' : '—',
+    isCurrent: h.jobRunId === run.jobRunId,
+  }));
+  return { runCount: runs.length, checkNames: charts.map((c) => c.checkName), charts, rows };
+}
+
+function decisionRow(record: AuditRecord, jobRunId: string): DecisionRow {
+  return {
+    decisionId: record.decisionId,
+    timeText: formatUtcText(record.timestamp),
+    decision: record.decision,
+    decidedBy: record.decidedBy,
+    jobRunId: record.jobRunId,
+    reason: record.reason,
+    auditStatus: record.auditStatus,
+    detail: record.detail,
+    isThisRun: record.jobRunId === jobRunId,
+  };
+}
+
+function missingFields(run: JobRun): string[] {
+  const missing: string[] = [];
+  if (run.status === null) missing.push('status');
+  if (run.qualityStatus === null) missing.push('quality_status');
+  if (run.qualityChecks.length === 0) missing.push('quality_checks');
+  if (run.timestampMs === null) missing.push('timestamp');
+  const m = run.metrics;
+  if (m.recordsRead === null) missing.push('records_read');
+  if (m.recordsWritten === null) missing.push('records_written');
+  if (m.recordsDropped === null) missing.push('records_dropped');
+  if (m.bytesWritten === null) missing.push('bytes_written');
+  if (m.durationSeconds === null) missing.push('duration_seconds');
+  if (run.artifactsAvailable === true && run.artifacts.length === 0) missing.push('artifacts');
+  return missing;
+}

@@ -1,0 +1,126 @@
+// The messages between the run details panel (extension host) and its page (webview), in
+// both directions, as discriminated unions both sides import. The host never trusts what
+// the page sends: parsePageMessage checks every field before anything acts on it.
+
+import type { RunDetailsModel } from '../core/runDetailsModel';
+
+export type DecisionValue = 'APPROVED' | 'REJECTED';
+
+// ---- page → host ----------------------------------------------------------------------
+
+export type PageMessage =
+  /** The page's script is listening (sent on every load: the page is rebuilt when shown). */
+  | { type: 'ready' }
+  | { type: 'decide'; decision: DecisionValue; reason: string }
+  /** The reason as typed, so the host validates it and keeps it as a draft. */
+  | { type: 'reasonChanged'; reason: string }
+  | { type: 'copy'; text: string }
+  | { type: 'openArtifact'; path: string }
+  | { type: 'refresh' }
+  /** Run the fix the host offered for a failure shown in `target`. */
+  | { type: 'fix'; target: FixTarget };
+
+export type FixTarget = 'load' | 'identity' | 'decision';
+
+/** Longer than any reason or path the host accepts; anything longer is refused unread. */
+export const MAX_MESSAGE_TEXT = 20_000;
+
+/** A page message with the right shape, or undefined for anything else. */
+export function parsePageMessage(value: unknown): PageMessage | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const m = value as Record<string, unknown>;
+  const text = (key: string): string | undefined => {
+    const v = Object.prototype.hasOwnProperty.call(m, key) ? m[key] : undefined;
+    return typeof v === 'string' && v.length <= MAX_MESSAGE_TEXT ? v : undefined;
+  };
+  switch (m.type) {
+    case 'ready':
+    case 'refresh':
+      return { type: m.type };
+    case 'decide': {
+      const reason = text('reason');
+      const decision = m.decision;
+      if (reason === undefined || (decision !== 'APPROVED' && decision !== 'REJECTED')) return undefined;
+      return { type: 'decide', decision, reason };
+    }
+    case 'reasonChanged': {
+      const reason = text('reason');
+      return reason === undefined ? undefined : { type: 'reasonChanged', reason };
+    }
+    case 'copy': {
+      const copied = text('text');
+      return copied === undefined || copied === '' ? undefined : { type: 'copy', text: copied };
+    }
+    case 'openArtifact': {
+      const path = text('path');
+      return path === undefined || path === '' ? undefined : { type: 'openArtifact', path };
+    }
+    case 'fix': {
+      const target = m.target;
+      return target === 'load' || target === 'identity' || target === 'decision' ? { type: 'fix', target } : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+// ---- host → page ----------------------------------------------------------------------
+
+export type HostMessage =
+  | { type: 'loading'; jobRunId: string }
+  | { type: 'show'; details: RunDetailsModel }
+  | { type: 'error'; error: PanelError }
+  | { type: 'identity'; identity: IdentityView }
+  | { type: 'decisionState'; state: DecisionStateView }
+  /** The reason to put into the form (a kept draft), sent when the page loads. */
+  | { type: 'draft'; reason: string }
+  /** Whether `reason` (as the page sent it) may be published; the form follows it. */
+  | { type: 'reasonValidation'; reason: string; error: string | null };
+
+export interface PanelError {
+  title: string;
+  /** What happened and what to do, shown as text. */
+  message: string;
+  /** Label of the fix the host runs on a `fix` message with target `load`. */
+  fixLabel?: string;
+}
+
+export type IdentityView =
+  | { state: 'loading' }
+  | { state: 'known'; decidedBy: string; arn: string }
+  | { state: 'failed'; message: string; fixLabel?: string };
+
+/** Where a decision on the run stands, as the form shows it. */
+export type DecisionStateView =
+  /** Pending; nothing published from here yet. */
+  | { kind: 'idle' }
+  /** The run was not waiting for a decision when the panel loaded. */
+  | { kind: 'closed'; status: string; approval: { status: string; approvedBy: string; reason: string; timeText: string } | null }
+  | { kind: 'confirming'; decision: DecisionValue }
+  | { kind: 'publishing'; decision: DecisionValue }
+  /** Published; `waiting` while the panel watches for the processor to record it. */
+  | { kind: 'published'; decision: DecisionValue; decisionId: string | null; messageId: string | null; waiting: boolean }
+  /** The processor updated the run; `publishedDecision` is what this window sent, if it did. */
+  | {
+      kind: 'recorded';
+      status: string;
+      approvedBy: string;
+      reason: string;
+      timeText: string;
+      publishedDecision: DecisionValue | null;
+      decisionId: string | null;
+      messageId: string | null;
+    }
+  | { kind: 'alreadyDecided'; status: string; decidedBy: string; decidedAt: string; reason: string }
+  | { kind: 'noLongerPending'; status: string }
+  | { kind: 'notFound' }
+  /** The checks, metrics or artifacts changed since the page was loaded; it was reloaded. */
+  | { kind: 'evidenceChanged'; decision: DecisionValue }
+  /** Another decision on this run is being published from elsewhere in this window. */
+  | { kind: 'inProgress' }
+  | { kind: 'failed'; decision: DecisionValue; message: string; fixLabel?: string };
+
+/** States in which the form may publish (the run is pending and nothing is under way). */
+export function canDecide(state: DecisionStateView): boolean {
+  return state.kind === 'idle' || state.kind === 'failed' || state.kind === 'evidenceChanged' || state.kind === 'inProgress';
+}
