@@ -10,20 +10,24 @@ import { parseJobRun } from '../core/jobRunParser';
 import type { JobRun } from '../core/model';
 import type { PendingSummary } from '../core/pendingRunsStore';
 import {
+  MAX_RUN_IDS_PER_QUERY,
   PENDING_SOURCE_FIELDS,
+  collapseNewestPerRun,
+  excludeSuperseded,
   jobHistoryQuery,
   pendingRunsQuery,
   pendingSummaryQuery,
+  readPendingSummary,
   recentDecisionsQuery,
   runByIdQuery,
   supersededRunsQuery,
+  type SortValues,
 } from '../core/pendingQuery';
 import { parseAuditRecord, type AuditRecord } from '../core/auditRecord';
 import type { AwsContext } from './awsContext';
 import { toDwhError } from './awsErrors';
 
 const PAGE_SIZE = 2000;
-const SUPERSEDED_BATCH = 5000;
 
 interface Hit {
   _id: string;
@@ -61,34 +65,28 @@ export class OpenSearchRunRepository {
     });
   }
 
-  /** Every pending run, newest document per run, sorted by expiry. */
+  /** Every pending run, newest document per run, superseded ones dropped, sorted by expiry. */
   async listPending(): Promise<JobRun[]> {
-    const newestPerRun = new Map<string, Hit>();
-    let searchAfter: unknown[] | undefined;
+    const documents: JobRun[] = [];
+    let searchAfter: SortValues | undefined;
     for (;;) {
       const hits = await this.search(this.indices.events, pendingRunsQuery({ pageSize: PAGE_SIZE, searchAfter, sourceFields: PENDING_SOURCE_FIELDS }));
-      for (const hit of hits) {
-        const runId = runIdOf(hit);
-        // Pages are sorted newest first, so the first document seen for a run is its newest.
-        if (runId != null && !newestPerRun.has(runId)) newestPerRun.set(runId, hit);
-      }
+      for (const hit of hits) documents.push(parseJobRun(hit._id, hit._source));
       if (hits.length < PAGE_SIZE) break;
-      searchAfter = hits[hits.length - 1]?.sort;
+      searchAfter = hits[hits.length - 1]?.sort as SortValues | undefined;
       if (!searchAfter) break;
     }
-    await this.dropSuperseded(newestPerRun);
+    const newest = collapseNewestPerRun(documents);
+    const nonPending = await this.nonPendingDocuments(newest.map((run) => run.jobRunId));
     const ttl = this.ttlHours();
-    return [...newestPerRun.values()].map((hit) => parseJobRun(hit._id, hit._source)).sort((a, b) => compareByExpiry(a, b, ttl));
+    return excludeSuperseded(newest, nonPending).sort((a, b) => compareByExpiry(a, b, ttl));
   }
 
-  /** Count and newest timestamp of pending runs: one small aggregation, for polling. */
+  /** Distinct pending runs and the newest pending timestamp: one small aggregation, for polling. */
   async summary(): Promise<PendingSummary> {
-    const body = await this.request(() => this.client.search({ index: this.indices.events, body: pendingSummaryQuery() as never }), this.indices.events);
-    const aggregations = (body as { aggregations?: Record<string, { value?: number | null; value_as_string?: string }> }).aggregations ?? {};
-    return {
-      count: aggregations.runs?.value ?? 0,
-      newestTimestamp: aggregations.newest?.value_as_string ?? null,
-    };
+    const body = await this.request(() => this.client.search({ index: this.indices.events, body: pendingSummaryQuery() }), this.indices.events);
+    const summary = readPendingSummary(body);
+    return { count: summary.runs, newestTimestamp: summary.newestTimestampMs == null ? null : new Date(summary.newestTimestampMs).toISOString() };
   }
 
   /** The run's newest document, read now, with its sequence number for conditional updates. */
@@ -119,22 +117,16 @@ export class OpenSearchRunRepository {
     await this.client.close();
   }
 
-  /** Removes runs whose newest document is not pending (a newer event for the same run). */
-  private async dropSuperseded(candidates: Map<string, Hit>): Promise<void> {
-    const ids = [...candidates.keys()];
-    for (let start = 0; start < ids.length; start += SUPERSEDED_BATCH) {
-      const batch = ids.slice(start, start + SUPERSEDED_BATCH);
-      const newer = await this.search(this.indices.events, supersededRunsQuery(batch));
-      for (const hit of newer) {
-        const runId = runIdOf(hit);
-        const candidate = runId == null ? undefined : candidates.get(runId);
-        if (candidate && runId != null && timestampOf(hit) >= timestampOf(candidate)) candidates.delete(runId);
-      }
-    }
+  /** For the candidates: each run's newest document that is not pending, if any. */
+  private async nonPendingDocuments(runIds: readonly string[]): Promise<JobRun[]> {
+    const batches: string[][] = [];
+    for (let start = 0; start < runIds.length; start += MAX_RUN_IDS_PER_QUERY) batches.push(runIds.slice(start, start + MAX_RUN_IDS_PER_QUERY));
+    const results = await Promise.all(batches.map((batch) => this.search(this.indices.events, supersededRunsQuery(batch))));
+    return results.flat().map((hit) => parseJobRun(hit._id, hit._source));
   }
 
   private async search(index: string, body: object): Promise<Hit[]> {
-    const response = await this.request(() => this.client.search({ index, body: body as never }), index);
+    const response = await this.request(() => this.client.search({ index, body: body }), index);
     return ((response as { hits?: { hits?: Hit[] } }).hits?.hits ?? []);
   }
 
@@ -145,17 +137,6 @@ export class OpenSearchRunRepository {
       throw toDwhError(error, { ...this.failureContext, endpoint: this.endpoint, index, action: 'es:ESHttpPost' });
     }
   }
-}
-
-function runIdOf(hit: Hit): string | undefined {
-  const id = (hit._source as { job_run_id?: unknown } | undefined)?.job_run_id;
-  return typeof id === 'string' ? id : typeof id === 'number' ? String(id) : undefined;
-}
-
-function timestampOf(hit: Hit): number {
-  const value = (hit._source as { timestamp?: unknown } | undefined)?.timestamp;
-  const parsed = typeof value === 'string' || typeof value === 'number' ? new Date(value).getTime() : NaN;
-  return Number.isNaN(parsed) ? 0 : parsed;
 }
 
 function isIndexMissing(error: unknown): boolean {

@@ -2,7 +2,7 @@
 // Recent Decisions view and the details page.
 
 /** What the processor concluded about a decision. */
-export type AuditStatus = 'recorded' | 'superseded' | 'invalid' | 'awaiting-quorum' | 'refused' | string;
+export type AuditStatus = 'recorded' | 'superseded' | 'invalid' | 'awaiting-quorum' | 'refused' | 'unknown';
 
 export interface AuditRecord {
   decisionId: string;
@@ -34,7 +34,13 @@ export function parseAuditRecord(id: string, source: unknown): AuditRecord {
     decidedBy: text(doc.decided_by, '(unknown)'),
     reason: text(doc.reason, ''),
     timestamp: typeof doc.timestamp === 'string' ? doc.timestamp : null,
-    auditStatus: text(doc.audit_status, 'recorded'),
+    auditStatus: auditStatusOf(doc.audit_status),
     detail: typeof doc.audit_detail === 'string' ? doc.audit_detail : null,
   };
+}
+
+const AUDIT_STATUSES: readonly AuditStatus[] = ['recorded', 'superseded', 'invalid', 'awaiting-quorum', 'refused'];
+
+function auditStatusOf(value: unknown): AuditStatus {
+  return AUDIT_STATUSES.find((status) => status === value) ?? 'unknown';
 }

@@ -22,7 +22,11 @@ export const MAX_RESULT_WINDOW = 10_000;
 /** Callers split longer id lists: one terms query and one collapsed page each. */
 export const MAX_RUN_IDS_PER_QUERY = 1000;
 
-/** What the tree, its tooltip, badge and sorting need of a run; details load the whole document. */
+/**
+ * What the tree, its tooltip, badge and sorting need of a run, plus everything the evidence
+ * hash covers (metrics, artifacts): a decision taken from the tree is about the same
+ * evidence as one taken from the details page. Error text stays out; details load it.
+ */
 export const PENDING_SOURCE_FIELDS: readonly string[] = [
   'timestamp',
   'event_type',
@@ -35,6 +39,16 @@ export const PENDING_SOURCE_FIELDS: readonly string[] = [
   'approval_status',
   'expires_at',
   'triggered_by',
+  'artifacts_available',
+  'artifacts',
+  'records_read',
+  'records_written',
+  'records_dropped',
+  'bytes_written',
+  'duration_seconds',
+  'extract_duration_seconds',
+  'transform_duration_seconds',
+  'load_duration_seconds',
 ];
 
 /** What a job's history shows: when, the outcome, and the values to compare today's with. */
@@ -180,11 +194,11 @@ export function supersededRunsQuery(runIds: readonly string[]): SearchBody {
   };
 }
 
-/** The latest `size` decisions in the `job-approvals` audit index. */
-export function recentDecisionsQuery(size = 50): SearchBody {
+/** The latest `size` decisions in the `job-approvals` audit index, optionally for one job. */
+export function recentDecisionsQuery(size = 50, jobName?: string): SearchBody {
   return {
     size: clampSize(size),
-    query: { match_all: {} },
+    query: jobName === undefined ? { match_all: {} } : { bool: { filter: [{ term: { job_name: jobName } }] } },
     sort: [{ timestamp: 'desc' }],
   };
 }

@@ -35,5 +35,5 @@ export async function showFailure(error: unknown, prefix = '', profile?: string)
   const failure = failureOf(error);
   const fix = fixFor(failure, profile);
   const choice = await vscode.window.showErrorMessage(`${prefix}${failure.message}`, fix.label);
-  if (choice === fix.label) await vscode.commands.executeCommand(fix.command.command, ...(fix.command.arguments ?? []));
+  if (choice === fix.label) await vscode.commands.executeCommand(fix.command.command, ...((fix.command.arguments ?? []) as unknown[]));
 }

@@ -6,7 +6,9 @@ import { formatCheck, primaryFailingCheck } from '../core/checkFormat';
 import { expiryOf, formatDuration, urgencyOf } from '../core/expiry';
 import type { JobRun, Urgency } from '../core/model';
 import type { PendingRunsStore } from '../core/pendingRunsStore';
-import { readViewSettings, type SortBy } from './settings';
+import type { ClassifiedFailure } from '../core/failureClassification';
+import { fixFor } from './failureMessages';
+import { readConnectionSettings, readViewSettings, type SortBy } from './settings';
 
 export type PendingNode =
   | { kind: 'job'; jobName: string; runs: JobRun[] }
@@ -51,7 +53,7 @@ export class PendingTreeProvider implements vscode.TreeDataProvider<PendingNode>
     if (node?.kind === 'job') return node.runs.map((run) => ({ kind: 'run', run }));
     if (node) return [];
     const status = this.store.status;
-    if (status.kind === 'failed') return [failureNode(status.failure)];
+    if (status.kind === 'failed') return failureNode(status.failure);
     if (!this.store.hasLoaded) return status.kind === 'idle' ? [] : [{ kind: 'message', text: 'Loading pending runs…', icon: 'loading~spin' }];
     const runs = this.visibleRuns();
     if (runs.length === 0) {
@@ -169,14 +171,12 @@ function escapeCode(text: string): string {
   return text.replace(/`/g, "'");
 }
 
-function failureNode(failure: { message: string; fix?: { label: string; command?: string } }): PendingNode {
-  return {
-    kind: 'message',
-    text: failure.message,
-    detail: failure.message,
-    icon: 'error',
-    ...(failure.fix?.command ? { command: { command: failure.fix.command, title: failure.fix.label } } : {}),
-  };
+function failureNode(failure: ClassifiedFailure): PendingNode[] {
+  const fix = fixFor(failure, readConnectionSettings().profile);
+  return [
+    { kind: 'message', text: failure.message, detail: failure.message, icon: 'error' },
+    { kind: 'message', text: fix.label, icon: 'wrench', command: fix.command },
+  ];
 }
 
 function searchText(run: JobRun): string {
