@@ -1,0 +1,317 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { AuditRecord } from '../../src/core/auditRecord';
+import { parseJobRun } from '../../src/core/jobRunParser';
+import type { JobRun } from '../../src/core/model';
+import {
+  buildRunDetails,
+  dropRate,
+  formatBytes,
+  formatSeconds,
+  formatUtc,
+  panelTitle,
+  parseS3Uri,
+  s3ConsoleUrl,
+  type HistoryModel,
+  type RunDetailsInput,
+  type RunDetailsModel,
+} from '../../src/core/runDetailsModel';
+import { pendingDoc, pendingRun, randomDocument, seededRandom } from './fixtures';
+
+const HOUR = 3_600_000;
+const T0 = Date.UTC(2024, 0, 15, 10, 30);
+
+function input(run: JobRun, overrides: Partial<RunDetailsInput> = {}): RunDetailsInput {
+  return {
+    run,
+    history: { state: 'loaded', value: [] },
+    decisions: { state: 'loaded', value: [] },
+    ttlHours: 72,
+    nowMs: T0 + HOUR,
+    ...overrides,
+  };
+}
+
+function loadedHistory(model: RunDetailsModel): HistoryModel {
+  assert.equal(model.history.state, 'loaded');
+  return (model.history as { state: 'loaded'; value: HistoryModel }).value;
+}
+
+/** An earlier run of transform_images with the given drop rate, `hoursBefore` T0. */
+function earlier(index: number, dropRateText: string, extra: Record<string, unknown> = {}): JobRun {
+  const failed = parseFloat(dropRateText) > 10;
+  return parseJobRun(`doc-h${index}`, {
+    ...pendingDoc(),
+    job_run_id: `run-${index}`,
+    timestamp: new Date(T0 - (index + 1) * 24 * HOUR).toISOString(),
+    status: failed ? 'PENDING_APPROVAL' : 'SUCCESS',
+    quality_status: failed ? 'RED' : 'GREEN',
+    quality_checks: [
+      { name: 'null_rate', status: 'PASS', value: '1.0%', threshold: '5.0%' },
+      { name: 'drop_rate', status: failed ? 'FAIL' : 'PASS', value: dropRateText, threshold: '10.0%' },
+    ],
+    approval_status: failed ? 'APPROVED' : null,
+    ...extra,
+  });
+}
+
+describe('buildRunDetails', () => {
+  it('shows the header of a pending run: status, quality, times, time left', () => {
+    const model = buildRunDetails(input(pendingRun()));
+    assert.equal(model.jobName, 'transform_images');
+    assert.equal(model.jobRunId, 'abc123');
+    assert.equal(model.isPending, true);
+    assert.equal(model.statusText, 'PENDING_APPROVAL');
+    assert.equal(model.quality, 'RED');
+    assert.equal(model.ranAtText, '2024-01-15 10:30:00 UTC');
+    assert.equal(model.ageText, '1h ago');
+    assert.equal(model.timeLeftText, '2d 23h left');
+    assert.equal(model.expiryText, '2024-01-18 10:30:00 UTC');
+    assert.equal(model.expirySource, 'ttl');
+    assert.equal(model.urgency, 'normal');
+    assert.equal(model.approval, null);
+  });
+
+  it('marks an overdue run and one whose expires_at is near', () => {
+    const overdue = buildRunDetails(input(pendingRun(), { nowMs: T0 + 73 * HOUR }));
+    assert.equal(overdue.urgency, 'overdue');
+    assert.equal(overdue.timeLeftText, 'overdue by 1h');
+    const urgent = buildRunDetails(input(pendingRun({ expires_at: '2024-01-15T11:40:00Z' }), { nowMs: T0 + HOUR }));
+    assert.equal(urgent.urgency, 'urgent');
+    assert.equal(urgent.expirySource, 'expires_at');
+    assert.equal(urgent.timeLeftText, '10m left');
+  });
+
+  it('lists failed checks first, with the value against the threshold', () => {
+    const model = buildRunDetails(input(pendingRun()));
+    assert.deepEqual(
+      model.checks.map((c) => [c.name, c.severity, c.readingText]),
+      [
+        ['drop_rate', 'fail', '12.0% > 10.0%'],
+        ['null_rate', 'pass', '2.0% < 5.0%'],
+      ],
+    );
+    assert.equal(model.checks[0]?.text, 'drop_rate 12.0% > 10.0%');
+    assert.equal(model.failedCount, 1);
+  });
+
+  it('shows metrics with the drop rate, bytes in binary units and ETL phase shares', () => {
+    const model = buildRunDetails(input(pendingRun()));
+    const metric = (key: string): string | undefined => model.metrics.find((m) => m.key === key)?.text;
+    assert.equal(metric('records_read'), '100,000');
+    assert.equal(metric('records_written'), '88,000');
+    assert.equal(metric('records_dropped'), '12,000 (12.0% of records read)');
+    assert.equal(metric('bytes_written'), '1.2 GiB');
+    assert.equal(metric('duration_seconds'), '2m 30s');
+    assert.deepEqual(
+      model.phases.map((p) => [p.key, p.text, Number(p.share.toFixed(2))]),
+      [
+        ['extract', '30s', 0.2],
+        ['transform', '1m 30s', 0.6],
+        ['load', '30s', 0.2],
+      ],
+    );
+    assert.equal(model.phasesTotalText, '2m 30s');
+  });
+
+  it('shows artifacts with their records and whether the S3 console can open them', () => {
+    const model = buildRunDetails(input(pendingRun({ artifacts: { a: { path: 's3://dwh-data/a/part-0.parquet', records: 5 }, b: { path: '/local/file', records: null } } })));
+    assert.deepEqual(
+      model.artifacts.map((a) => [a.name, a.recordsText, a.isS3]),
+      [
+        ['a', '5', true],
+        ['b', 'unknown', false],
+      ],
+    );
+  });
+
+  it('compares today’s failing check with the job’s recent runs', () => {
+    const history = [pendingRun(), earlier(0, '2.1%'), earlier(1, '1.5%'), earlier(2, '3.0%'), earlier(3, '2.5%')];
+    const model = buildRunDetails(input(pendingRun(), { history: { state: 'loaded', value: history } }));
+    const h = loadedHistory(model);
+    assert.equal(h.runCount, 5);
+    assert.deepEqual(h.checkNames, ['drop_rate']);
+    const chart = h.charts[0];
+    assert.ok(chart);
+    assert.equal(chart.sentence, '12.0% is the highest of the last 5 runs; median 2.3%.');
+    assert.equal(chart.threshold, 10);
+    assert.equal(chart.thresholdText, '10.0%');
+    assert.deepEqual(
+      chart.points.map((p) => [p.jobRunId, p.valueText, p.isToday, p.failed]),
+      [
+        ['run-3', '2.5%', false, false],
+        ['run-2', '3.0%', false, false],
+        ['run-1', '1.5%', false, false],
+        ['run-0', '2.1%', false, false],
+        ['abc123', '12.0%', true, true],
+      ],
+    );
+    assert.deepEqual(
+      h.rows.map((r) => [r.jobRunId, r.status, r.values[0], r.decision, r.isCurrent]),
+      [
+        ['abc123', 'PENDING_APPROVAL', '12.0%', 'pending', true],
+        ['run-0', 'SUCCESS', '2.1%', '—', false],
+        ['run-1', 'SUCCESS', '1.5%', '—', false],
+        ['run-2', 'SUCCESS', '3.0%', '—', false],
+        ['run-3', 'SUCCESS', '2.5%', '—', false],
+      ],
+    );
+  });
+
+  it('shows earlier failing runs and their decisions in the history', () => {
+    const model = buildRunDetails(input(pendingRun(), { history: { state: 'loaded', value: [earlier(0, '15.0%')] } }));
+    const h = loadedHistory(model);
+    assert.equal(h.charts[0]?.points[0]?.failed, true);
+    assert.equal(h.rows[1]?.decision, 'APPROVED');
+  });
+
+  it('adds the run itself to the history table when the history query did not return it', () => {
+    const model = buildRunDetails(input(pendingRun(), { history: { state: 'loaded', value: [earlier(0, '2.0%')] } }));
+    assert.deepEqual(
+      loadedHistory(model).rows.map((r) => r.jobRunId),
+      ['abc123', 'run-0'],
+    );
+  });
+
+  it('keeps a failed history or decisions load as a message', () => {
+    const model = buildRunDetails(input(pendingRun(), { history: { state: 'failed', message: 'OpenSearch is unreachable.' }, decisions: { state: 'failed', message: 'denied' } }));
+    assert.deepEqual(model.history, { state: 'failed', message: 'OpenSearch is unreachable.' });
+    assert.deepEqual(model.decisions, { state: 'failed', message: 'denied' });
+  });
+
+  it('lists past decisions with their reasons, marking this run’s', () => {
+    const records: AuditRecord[] = [
+      { decisionId: 'd1', jobName: 'transform_images', jobRunId: 'old-1', decision: 'APPROVED', decidedBy: 'jane', reason: 'Known vendor issue', timestamp: '2024-01-10T09:00:00Z', auditStatus: 'recorded', detail: null },
+      { decisionId: 'd2', jobName: 'transform_images', jobRunId: 'abc123', decision: 'REJECTED', decidedBy: 'bob', reason: 'No', timestamp: 'garbage', auditStatus: 'superseded', detail: 'first decision wins' },
+    ];
+    const model = buildRunDetails(input(pendingRun(), { decisions: { state: 'loaded', value: records } }));
+    assert.equal(model.decisions.state, 'loaded');
+    const rows = model.decisions.state === 'loaded' ? model.decisions.value : [];
+    assert.deepEqual(
+      rows.map((r) => [r.decision, r.decidedBy, r.timeText, r.reason, r.isThisRun, r.auditStatus]),
+      [
+        ['APPROVED', 'jane', '2024-01-10 09:00:00 UTC', 'Known vendor issue', false, 'recorded'],
+        ['REJECTED', 'bob', 'garbage', 'No', true, 'superseded'],
+      ],
+    );
+  });
+
+  it('shows a decided run as not pending, with its approval', () => {
+    const model = buildRunDetails(
+      input(pendingRun({ approval_status: 'APPROVED', approved_by: 'jane', approval_reason: 'ok', approval_timestamp: '2024-01-15T11:00:00Z' })),
+    );
+    assert.equal(model.isPending, false);
+    assert.equal(model.timeLeftText, 'not waiting');
+    assert.deepEqual(model.approval, { status: 'APPROVED', approvedBy: 'jane', reason: 'ok', timeText: '2024-01-15 11:00:00 UTC' });
+  });
+
+  it('says what a messy document is missing and keeps the parser’s problems', () => {
+    const doc = pendingDoc();
+    delete doc.quality_checks;
+    delete doc.records_read;
+    const model = buildRunDetails(input(parseJobRun('doc-x', { ...doc, status: 42, bytes_written: 'lots' })));
+    assert.ok(model.missing.includes('quality_checks'), model.missing.join());
+    assert.ok(model.missing.includes('records_read'));
+    assert.ok(model.missing.includes('bytes_written'));
+    assert.equal(model.metrics.find((m) => m.key === 'records_dropped')?.text, '12,000');
+    assert.ok(model.problems.some((p) => p.includes('bytes_written')));
+    assert.equal(model.checks.length, 0);
+  });
+
+  it('keeps markup in job data as text', () => {
+    const html = '<img src=x onerror=alert(1)>';
+    const model = buildRunDetails(input(pendingRun({ job_name: html, quality_checks: [{ name: html, status: 'FAIL', value: html, threshold: 1 }] })));
+    assert.equal(model.jobName, html);
+    assert.equal(model.checks[0]?.name, html);
+  });
+
+  it('never throws on random documents, and its output survives JSON (postMessage)', () => {
+    const random = seededRandom(20240115);
+    for (let i = 0; i < 300; i += 1) {
+      const run = parseJobRun(`doc-${i}`, randomDocument(random));
+      const history = [parseJobRun(`h-${i}`, randomDocument(random)), parseJobRun(`h2-${i}`, randomDocument(random)), run];
+      const model = buildRunDetails(input(run, { history: { state: 'loaded', value: history } }));
+      const copy = JSON.parse(JSON.stringify(model)) as RunDetailsModel;
+      assert.equal(copy.jobRunId, model.jobRunId);
+    }
+  });
+});
+
+describe('details formatting', () => {
+  it('formats bytes in binary units', () => {
+    assert.equal(formatBytes(0), '0 B');
+    assert.equal(formatBytes(512), '512 B');
+    assert.equal(formatBytes(1536), '1.5 KiB');
+    assert.equal(formatBytes(1288490189), '1.2 GiB');
+    assert.equal(formatBytes(500 * 1024 ** 2), '500 MiB');
+  });
+
+  it('formats durations in seconds', () => {
+    assert.equal(formatSeconds(0), '0s');
+    assert.equal(formatSeconds(0.4), '<1s');
+    assert.equal(formatSeconds(42), '42s');
+    assert.equal(formatSeconds(150), '2m 30s');
+    assert.equal(formatSeconds(3600), '1h');
+    assert.equal(formatSeconds(3725), '1h 2m');
+    assert.equal(formatSeconds(2 * 86400 + 3 * 3600), '2d 3h');
+  });
+
+  it('computes the drop rate only when it can', () => {
+    assert.equal(dropRate(12000, 100000), '12.0%');
+    assert.equal(dropRate(5, 0), null);
+    assert.equal(dropRate(null, 10), null);
+  });
+
+  it('formats times in UTC', () => {
+    assert.equal(formatUtc(T0), '2024-01-15 10:30:00 UTC');
+    assert.equal(formatUtc(null), null);
+    assert.equal(formatUtc(Number.NaN), null);
+  });
+
+  it('titles a panel with the run id and a shortened job name', () => {
+    assert.equal(panelTitle('abc123', 'transform_images'), 'Run abc123 · transform_images');
+    assert.equal(panelTitle('abc123', undefined), 'Run abc123');
+    assert.ok(panelTitle('abc123', 'x'.repeat(500)).length < 80);
+  });
+});
+
+describe('S3 console links', () => {
+  it('reads s3 URIs', () => {
+    assert.deepEqual(parseS3Uri('s3://dwh-data/a/b.parquet'), { bucket: 'dwh-data', key: 'a/b.parquet' });
+    assert.deepEqual(parseS3Uri('s3a://dwh-data'), { bucket: 'dwh-data', key: '' });
+    assert.equal(parseS3Uri('https://example.com/x'), null);
+    assert.equal(parseS3Uri('s3://'), null);
+    assert.equal(parseS3Uri('/tmp/x'), null);
+  });
+
+  it('links an object to its object page, with the region', () => {
+    assert.equal(
+      s3ConsoleUrl('s3://dwh-data/nautilus/part-0.parquet', 'eu-west-1'),
+      'https://s3.console.aws.amazon.com/s3/object/dwh-data?region=eu-west-1&prefix=nautilus%2Fpart-0.parquet',
+    );
+  });
+
+  it('links a prefix to the bucket listing at that prefix', () => {
+    assert.equal(
+      s3ConsoleUrl('s3://dwh-data/nautilus/year=2024/', 'us-east-1'),
+      'https://s3.console.aws.amazon.com/s3/buckets/dwh-data?region=us-east-1&prefix=nautilus%2Fyear%3D2024%2F',
+    );
+    assert.equal(s3ConsoleUrl('s3://dwh-data', undefined), 'https://s3.console.aws.amazon.com/s3/buckets/dwh-data');
+  });
+
+  it('refuses what is not an S3 URI', () => {
+    assert.equal(s3ConsoleUrl('javascript:alert(1)', 'us-east-1'), null);
+    assert.equal(s3ConsoleUrl('https://evil.example/', 'us-east-1'), null);
+  });
+});
+
+describe('the details page script', () => {
+  it('never turns text into markup', () => {
+    const dir = path.resolve(__dirname, '..', '..', 'src', 'webview');
+    for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+      const source = fs.readFileSync(path.join(dir, file), 'utf8');
+      assert.doesNotMatch(source, /innerHTML|outerHTML|insertAdjacentHTML|document\.write|DOMParser|createContextualFragment|\.srcdoc/, file);
+    }
+  });
+});
