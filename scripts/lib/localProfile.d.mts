@@ -6,6 +6,7 @@ export interface StackEnv {
   topicArn: string;
   queueUrls: { downstream: string; tap: string; processor: string };
   ssm: { endpointParameter: string; topicArnParameter: string; signingSecretParameter: string };
+  credentials?: { accessKeyId: string; secretAccessKey: string };
   [key: string]: unknown;
 }
 export interface LocalProfileEnv extends Record<string, string> {
@@ -13,6 +14,7 @@ export interface LocalProfileEnv extends Record<string, string> {
   AWS_SHARED_CREDENTIALS_FILE: string;
 }
 export const LOCAL_PROFILE: string;
+export function stackDir(root?: string): string;
 export function readStackEnv(root?: string): StackEnv;
 export function writeLocalProfile(stackEnv: StackEnv, root?: string): LocalProfileEnv;
 export function localExtensionSettings(stackEnv: StackEnv): Record<string, unknown>;

@@ -6,25 +6,32 @@ import { repoRoot } from './prereqs.mjs';
 
 export const LOCAL_PROFILE = 'dwh-local';
 
+/** The stack's directory: DWH_STACK_DIR, as scripts/lib/stack reads it, else `.stack/`. */
+export function stackDir(root = repoRoot) {
+  const fromEnv = process.env.DWH_STACK_DIR?.trim();
+  return fromEnv ? path.resolve(fromEnv) : path.join(root, '.stack');
+}
+
 /** Reads `.stack/env.json`, written by `node scripts/stack.mjs up`. */
 export function readStackEnv(root = repoRoot) {
-  const file = path.join(root, '.stack', 'env.json');
+  const file = path.join(stackDir(root), 'env.json');
   if (!fs.existsSync(file)) throw new Error(`${file} is missing: start the stack with \`npm run stack:up\``);
   return JSON.parse(fs.readFileSync(file, 'utf8'));
 }
 
 /**
- * Writes `.stack/aws/config` and `.stack/aws/credentials` with the profile `dwh-local` (moto
- * accepts any keys) and returns the variables that make the AWS SDK read them.
+ * Writes `.stack/aws/config` and `.stack/aws/credentials` with the profile `dwh-local` (the
+ * stack's dummy keys: moto accepts any) and returns the variables that make the AWS SDK read them.
  */
 export function writeLocalProfile(stackEnv, root = repoRoot) {
-  const dir = path.join(root, '.stack', 'aws');
+  const dir = path.join(stackDir(root), 'aws');
   fs.mkdirSync(dir, { recursive: true });
   const config = path.join(dir, 'config');
   const credentials = path.join(dir, 'credentials');
   fs.writeFileSync(config, `[profile ${LOCAL_PROFILE}]\nregion = ${stackEnv.region}\noutput = json\n`);
+  const keys = stackEnv.credentials ?? { accessKeyId: 'testing', secretAccessKey: 'testing' };
   fs.writeFileSync(credentials,
-    `[${LOCAL_PROFILE}]\naws_access_key_id = AKIALOCALSTACKDUMMY\naws_secret_access_key = local-stack-dummy-secret\n`,
+    `[${LOCAL_PROFILE}]\naws_access_key_id = ${keys.accessKeyId}\naws_secret_access_key = ${keys.secretAccessKey}\n`,
     { mode: 0o600 });
   return { AWS_CONFIG_FILE: config, AWS_SHARED_CREDENTIALS_FILE: credentials };
 }

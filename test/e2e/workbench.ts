@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, FrameLocator, Locator, Page } from 'playwright-core';
 import type { CodeServer } from '../../scripts/lib/vscode/codeServer.mjs' with { 'resolution-mode': 'import' };
-import type { SeedInfo } from '../../scripts/lib/vscode/localStack.mjs' with { 'resolution-mode': 'import' };
+import type { SeedInfo, SeedOptions } from '../../scripts/lib/vscode/localStack.mjs' with { 'resolution-mode': 'import' };
 import type { StackEnv } from '../../scripts/lib/localProfile.mjs' with { 'resolution-mode': 'import' };
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -15,8 +15,8 @@ export const CONTAINER_NAME = 'DWH Approvals';
 export const PENDING_VIEW = 'Pending Approvals';
 
 export interface WorkbenchOptions {
-  /** Arguments of `node scripts/stack.mjs seed`; omit to keep whatever the stack holds. */
-  seedArgs?: string[];
+  /** Runs to seed (the indices are recreated); omit to keep whatever the stack holds. */
+  seed?: SeedOptions;
   /** User settings on top of the local-stack ones. */
   settings?: Record<string, unknown>;
   viewport?: { width: number; height: number };
@@ -65,9 +65,12 @@ export async function eventually<T>(
 
 let extensionBundled = false;
 
-/** Bundles the extension once per test process, so a run always tests the current source. */
+/**
+ * Bundles the extension once per test process, so a run always tests the current source;
+ * DWH_SKIP_BUNDLE=1 says a bundle of the current source was just made (test-all does that).
+ */
 function bundleExtension(): void {
-  if (extensionBundled) return;
+  if (extensionBundled || process.env.DWH_SKIP_BUNDLE === '1') return;
   const result = spawnSync(process.execPath, ['esbuild.js'], { cwd: REPO_ROOT, stdio: 'inherit' });
   if (result.status !== 0) throw new Error('bundling the extension (node esbuild.js) failed');
   extensionBundled = true;
@@ -94,7 +97,7 @@ export class Workbench {
 
     bundleExtension();
     const stackEnv = await ensureStackUp({ quiet: true });
-    const seed = options.seedArgs ? await seedStack(options.seedArgs, { quiet: true }) : null;
+    const seed = options.seed ? await seedStack(options.seed, { quiet: true }) : null;
     const server = await startCodeServer({
       env: writeLocalProfile(stackEnv),
       userSettings: { ...localExtensionSettings(stackEnv), ...options.settings },
@@ -125,7 +128,11 @@ export class Workbench {
   async openActivityBarContainer(name: string = CONTAINER_NAME): Promise<void> {
     const item = this.activityBarItem(name);
     await item.waitFor({ state: 'visible', timeout: 60_000 });
-    if ((await item.getAttribute('aria-selected')) !== 'true') await item.click();
+    if ((await item.getAttribute('aria-selected')) !== 'true') {
+      await item.click();
+      // Move away so the activity bar's hover does not cover the view in screenshots.
+      await this.page.mouse.move((this.page.viewportSize()?.width ?? 800) / 2, 300);
+    }
     await this.page.locator('.part.sidebar .composite.title h2', { hasText: name })
       .waitFor({ state: 'visible', timeout: 30_000 });
   }
@@ -166,6 +173,12 @@ export class Workbench {
   /** A status-bar entry by what it shows (codicons render as icons, so `$(x)` is not text). */
   statusBarItem(text: RegExp): Locator {
     return this.page.locator('.part.statusbar .statusbar-item').filter({ hasText: text }).first();
+  }
+
+  /** A status-bar entry by its accessible name, which is its text followed by its tooltip. */
+  statusBarItemNamed(name: string): Locator {
+    return this.page.locator('.part.statusbar .statusbar-item')
+      .filter({ has: this.page.locator(`a.statusbar-item-label[aria-label*="${name}"]`) }).first();
   }
 
   /** Runs a command by its palette title, as a user would with F1. */

@@ -1,15 +1,33 @@
 // Types of localStack.mjs, for the TypeScript end-to-end fixture that imports it.
 import type { StackEnv } from '../localProfile.mjs';
 
-/** `.stack/seed.json`; the stack's seed command may add more fields. */
+/** How many runs of each kind to seed; the stack's defaults fill in the rest. */
+export interface SeedOptions {
+  pending?: number;
+  history?: number;
+  decided?: number;
+  messy?: number;
+  seed?: number;
+}
+
+/** `.stack/seed.json`: what was seeded, computed with SPEC's definitions. */
 export interface SeedInfo {
   pendingCount: number;
   pendingRunIds: string[];
+  decidedRunIds: string[];
+  messyRunIds: string[];
+  urgentRunIds: string[];
+  expiringRunIds: string[];
+  overdueRunIds: string[];
+  jobNames: string[];
   [key: string]: unknown;
 }
-export interface StackCommandOptions {
+
+export interface QuietOption {
   quiet?: boolean;
 }
-export function ensureStackUp(options?: StackCommandOptions): Promise<StackEnv>;
-export function seedStack(args?: string[], options?: StackCommandOptions): Promise<SeedInfo>;
-export function stopStack(options?: StackCommandOptions): Promise<void>;
+
+export function ensureStackUp(options?: QuietOption): Promise<StackEnv>;
+export function seedStack(options?: SeedOptions, logOptions?: QuietOption): Promise<SeedInfo>;
+export function stackIsUp(): Promise<boolean>;
+export function stopStack(options?: QuietOption): Promise<void>;

@@ -1,40 +1,31 @@
-// The local stack as the VS Code tiers and the demo use it: brought up and seeded through
-// scripts/stack.mjs (its own process, so its output and failures stay its own), then read
-// back from `.stack/env.json` and `.stack/seed.json`.
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
-import { repoRoot } from '../prereqs.mjs';
-import { readStackEnv } from '../localProfile.mjs';
+// The local stack as the VS Code tiers and the demo use it: scripts/lib/stack's functions,
+// with progress printed as `[stack] ...` unless asked to be quiet.
+import * as stack from '../stack/index.mjs';
 
-function stack(args, { quiet = false } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(repoRoot, 'scripts', 'stack.mjs'), ...args], {
-      cwd: repoRoot, stdio: quiet ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'],
-    });
-    let output = '';
-    child.stdout?.on('data', (d) => { output += d; });
-    child.stderr?.on('data', (d) => { output += d; });
-    child.once('error', reject);
-    child.once('exit', (code, signal) => {
-      if (code === 0) resolve(output);
-      else reject(new Error(`node scripts/stack.mjs ${args.join(' ')} failed (${code ?? signal})\n${output.slice(-4000)}`));
-    });
-  });
+function logger(quiet) {
+  return quiet ? () => {} : (message) => console.log(`[stack] ${message}`);
 }
 
-/** Starts OpenSearch and moto unless they already run; returns `.stack/env.json`. */
-export async function ensureStackUp(options) {
-  await stack(['up'], options);
-  return readStackEnv();
+/** Starts OpenSearch and moto unless they already run; returns `.stack/env.json`'s content. */
+export async function ensureStackUp({ quiet = false } = {}) {
+  return stack.ensureStack({ log: logger(quiet) });
 }
 
-/** Seeds fresh runs (`args` as the seed command takes them); returns `.stack/seed.json`. */
-export async function seedStack(args = [], options) {
-  await stack(['seed', ...args], options);
-  return JSON.parse(fs.readFileSync(path.join(repoRoot, '.stack', 'seed.json'), 'utf8'));
+/**
+ * Recreates the indices with generated runs (`{pending, history, decided, messy, seed}`, the
+ * stack's defaults for what is left out); returns the manifest also written to `.stack/seed.json`.
+ */
+export async function seedStack(options = {}, { quiet = false } = {}) {
+  const { manifest } = await stack.seedStack({ ...options, log: logger(quiet) });
+  return manifest;
 }
 
-export async function stopStack(options) {
-  await stack(['down'], options);
+/** Whether OpenSearch and moto both answer as ours. */
+export async function stackIsUp() {
+  const status = await stack.stackStatus();
+  return status.opensearch.state === 'ours' && status.moto.state === 'ours';
+}
+
+export async function stopStack({ quiet = false } = {}) {
+  await stack.stopStack({ log: logger(quiet) });
 }

@@ -1,0 +1,183 @@
+#!/usr/bin/env node
+// `npm test`: makes the machine ready (Debian packages, node_modules, code-server), then runs
+// the checks (tsc, eslint, bundle) and the test tiers in order: unit, integration (local
+// stack), extension host (code-server), end-to-end (the workbench in Chromium). Prints each
+// tier's time and counts and closes with one line `N passed, N failed`; exits 1 on a failure.
+//   npm test -- --tier unit,integration     only these tiers (also DWH_TEST_TIERS)
+//   npm test -- --keep-stack                leave the local stack running afterwards
+// Node builtins only up to ensureNodeModules(): this runs on a fresh clone.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  ensureCodeServer, ensureDebianPackages, ensureNodeModules, repoRoot, wantedDebianPackages,
+} from './lib/prereqs.mjs';
+
+const TIERS = ['checks', 'unit', 'integration', 'host', 'e2e'];
+const RESULTS = path.join(repoRoot, 'test-results');
+const REPORTER = path.join(repoRoot, 'scripts', 'lib', 'mochaCountingReporter.mjs');
+const MOCHA = path.join(repoRoot, 'node_modules', 'mocha', 'bin', 'mocha.js');
+
+function selectedTiers() {
+  const { values } = parseArgs({
+    options: { tier: { type: 'string', multiple: true }, 'keep-stack': { type: 'boolean' } },
+    allowPositionals: false,
+  });
+  const asked = (values.tier ?? (process.env.DWH_TEST_TIERS ? [process.env.DWH_TEST_TIERS] : []))
+    .flatMap((t) => t.split(','))
+    .map((t) => t.trim())
+    .filter(Boolean);
+  const unknown = asked.filter((t) => !TIERS.includes(t));
+  if (unknown.length) throw new Error(`unknown tier(s): ${unknown.join(', ')}; tiers are ${TIERS.join(', ')}`);
+  return { tiers: asked.length ? TIERS.filter((t) => asked.includes(t)) : TIERS, keepStack: Boolean(values['keep-stack']) };
+}
+
+/** Runs a command with its output shown; resolves its exit code (never rejects). */
+function run(cmd, args, { env = {} } = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: repoRoot, stdio: 'inherit', env: { ...process.env, ...env } });
+    child.once('error', (error) => {
+      console.error(`${cmd}: ${error.message}`);
+      resolve(127);
+    });
+    child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+  });
+}
+
+/** Files under `dir` whose names end with `suffix`. */
+function findFiles(dir, suffix) {
+  const abs = path.join(repoRoot, dir);
+  if (!fs.existsSync(abs)) return [];
+  return fs.readdirSync(abs, { recursive: true }).map(String).filter((f) => f.endsWith(suffix));
+}
+
+function readResult(file) {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Counts from a tier's JSON result, trusting the exit code over it: a run that exited non-zero
+ * without a recorded failure (a crash before or after the tests) still counts as one failure.
+ */
+function countsFrom(file, exitCode, what) {
+  const result = readResult(file);
+  if (!result) return { passed: 0, failed: 1, note: `${what} produced no result (exit ${exitCode})` };
+  if (exitCode !== 0 && result.failed === 0) {
+    return { passed: result.passed, failed: 1, note: `${what} exited ${exitCode} after its tests` };
+  }
+  return { passed: result.passed, failed: result.failed };
+}
+
+async function mochaTier(name, config, files) {
+  if (files.length === 0 || !fs.existsSync(path.join(repoRoot, config))) {
+    return { passed: 0, failed: 0, note: 'no test files' };
+  }
+  const output = path.join(RESULTS, `${name}.json`);
+  fs.rmSync(output, { force: true });
+  const code = await run(process.execPath, [
+    MOCHA, '--config', config, '--reporter', REPORTER, '--reporter-option', `output=${output}`,
+  ]);
+  return countsFrom(output, code, `mocha ${config}`);
+}
+
+async function checksTier() {
+  const checks = [
+    ['tsc --noEmit', process.execPath, [path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', '.']],
+    ['eslint', 'npm', ['run', '--silent', 'lint']],
+    ['bundle', process.execPath, ['esbuild.js']],
+  ];
+  let passed = 0;
+  const failedNames = [];
+  for (const [name, cmd, args] of checks) {
+    console.log(`\n--- ${name}`);
+    if ((await run(cmd, args)) === 0) passed += 1;
+    else failedNames.push(name);
+  }
+  return { passed, failed: failedNames.length, note: failedNames.length ? `failed: ${failedNames.join(', ')}` : undefined };
+}
+
+async function main() {
+  const { tiers, keepStack } = selectedTiers();
+  const needsVsCode = tiers.includes('host') || tiers.includes('e2e');
+  const needsStack = tiers.some((t) => ['integration', 'host', 'e2e'].includes(t));
+
+  const t0 = Date.now();
+  ensureDebianPackages(wantedDebianPackages({ withJava: needsStack }));
+  ensureNodeModules();
+  if (needsVsCode) await ensureCodeServer();
+  fs.mkdirSync(RESULTS, { recursive: true });
+  console.log(`[test] machine ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+  // Imported only now: these need node_modules.
+  const stack = needsStack ? await import('./lib/vscode/localStack.mjs') : null;
+  const stackWasUp = stack ? await stack.stackIsUp().catch(() => false) : false;
+
+  const runners = {
+    checks: checksTier,
+    unit: () => mochaTier('unit', 'test/unit/.mocharc.json', findFiles('test/unit', '.test.ts')),
+    integration: async () => {
+      const files = findFiles('test/integration', '.test.ts');
+      if (files.length === 0) return { passed: 0, failed: 0, note: 'no test files' };
+      try {
+        await stack.ensureStackUp();
+        await stack.seedStack({});
+      } catch (error) {
+        console.error(error.stack ?? error);
+        return { passed: 0, failed: 1, note: `local stack failed: ${error.message}` };
+      }
+      return mochaTier('integration', 'test/integration/.mocharc.json', files);
+    },
+    host: async () => {
+      if (findFiles('test/host', '.test.ts').length === 0) return { passed: 0, failed: 0, note: 'no test files' };
+      const code = await run(process.execPath, [path.join(repoRoot, 'scripts', 'run-host-tests.mjs')]);
+      return countsFrom(path.join(RESULTS, 'host.json'), code, 'the extension host');
+    },
+    e2e: () => mochaTier('e2e', 'test/e2e/.mocharc.json', findFiles('test/e2e', '.e2e.test.ts')),
+  };
+
+  const rows = [];
+  for (const tier of tiers) {
+    console.log(`\n=== ${tier}`);
+    const started = Date.now();
+    let counts;
+    try {
+      counts = await runners[tier]();
+    } catch (error) {
+      console.error(error.stack ?? error);
+      counts = { passed: 0, failed: 1, note: error.message };
+    }
+    const seconds = (Date.now() - started) / 1000;
+    rows.push({ tier, seconds, ...counts });
+    console.log(`=== ${tier}: ${counts.passed} passed, ${counts.failed} failed in ${seconds.toFixed(1)} s${counts.note ? ` (${counts.note})` : ''}`);
+  }
+
+  if (stack && !stackWasUp && !keepStack) {
+    console.log('\n[test] stopping the local stack this run started (--keep-stack keeps it)');
+    await stack.stopStack({ quiet: true }).catch((error) => console.error(`stack down failed: ${error.message}`));
+  }
+
+  const passed = rows.reduce((n, r) => n + r.passed, 0);
+  const failed = rows.reduce((n, r) => n + r.failed, 0);
+  console.log('\nTier          Passed  Failed    Time');
+  for (const r of rows) {
+    console.log(`${r.tier.padEnd(12)} ${String(r.passed).padStart(7)} ${String(r.failed).padStart(7)} ${r.seconds.toFixed(1).padStart(7)} s${r.note ? `  ${r.note}` : ''}`);
+  }
+  console.log(`total ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  fs.writeFileSync(path.join(RESULTS, 'summary.json'), JSON.stringify({ tiers: rows, passed, failed }, null, 2));
+  console.log(`${passed} passed, ${failed} failed`);
+  return failed === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(error.stack ?? error);
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  },
+);
