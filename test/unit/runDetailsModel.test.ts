@@ -34,8 +34,8 @@ function input(run: JobRun, overrides: Partial<RunDetailsInput> = {}): RunDetail
 }
 
 function loadedHistory(model: RunDetailsModel): HistoryModel {
-  assert.equal(model.history.state, 'loaded');
-  return (model.history as { state: 'loaded'; value: HistoryModel }).value;
+  if (model.history.state !== 'loaded') assert.fail(`history failed: ${model.history.message}`);
+  return model.history.value;
 }
 
 /** An earlier run of transform_images with the given drop rate, `hoursBefore` T0. */
