@@ -21,16 +21,12 @@ export class DetailsPanels implements vscode.Disposable {
     readonly log: Log,
   ) {}
 
-  /** How many details panels are open (one per run). */
-  get openPanelCount(): number {
-    return this.panels.size;
-  }
-
-  async show(jobRunId: string): Promise<void> {
+  /** Opens the run's panel, or reveals it when it is open already. */
+  show(jobRunId: string): Promise<void> {
     const existing = this.panels.get(jobRunId);
     if (existing) {
       existing.reveal();
-      return;
+      return Promise.resolve();
     }
     const panel = new RunDetailsPanel(this, jobRunId, vscode.ViewColumn.Active);
     this.panels.set(jobRunId, panel);
@@ -38,7 +34,7 @@ export class DetailsPanels implements vscode.Disposable {
       if (this.panels.get(jobRunId) === panel) this.panels.delete(jobRunId);
     });
     this.log.info(`Details of ${jobRunId}: opened`);
-    await Promise.resolve();
+    return Promise.resolve();
   }
 
   dispose(): void {
