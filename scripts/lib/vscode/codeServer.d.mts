@@ -7,6 +7,7 @@ export interface CodeServer {
   workspaceDir: string;
   dataDir: string;
   logFile: string;
+  exited: Promise<number | string>;
   stop(): Promise<void>;
 }
 export interface StartCodeServerOptions {

@@ -107,7 +107,12 @@ export async function startCodeServer({
       reject(new Error(`code-server exited (${code ?? signal}) before it listened; log ${logFile}:\n${seen.slice(-2000)}`));
     });
   });
-  child.on('exit', () => { exited = true; });
+  const exitedPromise = new Promise((resolve) => {
+    child.on('exit', (code, signal) => {
+      exited = true;
+      resolve(code ?? signal);
+    });
+  });
 
   const url = `http://${HOST}:${chosenPort}/`;
   return {
@@ -116,6 +121,8 @@ export async function startCodeServer({
     workspaceDir: workspace,
     dataDir: root,
     logFile,
+    /** Settles with the exit code (or signal) when code-server ends, for whatever reason. */
+    exited: exitedPromise,
     async stop() {
       process.off('exit', killOnExit);
       if (!exited) {

@@ -1,0 +1,164 @@
+#!/usr/bin/env node
+// `npm run demo`: the extension in a real VS Code (code-server) against the local stack, as a
+// reviewer would see it. Readies the machine, brings the stack up and seeds it, bundles the
+// extension, starts code-server and prints the URL to open. Ctrl-C stops it all.
+//   npm run demo -- --pending 40        how many pending runs to seed (the stack's default else)
+//   npm run demo -- --keep-stack        leave OpenSearch and moto running afterwards
+//   npm run demo -- --screenshot        also save test-results/demo.png of the workbench
+//   npm run demo -- --screenshot --once take the screenshot, then stop everything and exit
+//   npm run demo -- --no-seed           keep the runs the stack already holds
+// Port: DWH_DEMO_PORT (8080); DWH_SKIP_BUNDLE=1 serves dist/ as it is. Node builtins only up to ensureNodeModules().
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  ensureCodeServer, ensureDebianPackages, ensureNodeModules, repoRoot, wantedDebianPackages,
+} from './lib/prereqs.mjs';
+
+const { values: options } = parseArgs({
+  args: process.argv.slice(2)[0] === '--' ? process.argv.slice(3) : process.argv.slice(2),
+  options: {
+    pending: { type: 'string' },
+    'keep-stack': { type: 'boolean' },
+    screenshot: { type: 'boolean' },
+    once: { type: 'boolean' },
+    'no-seed': { type: 'boolean' },
+  },
+});
+
+function step(message) {
+  console.log(`[demo] ${message}`);
+}
+
+/** Drags the sash beside the side bar, so run rows show their failing check and time left. */
+async function widenSideBar(page, width) {
+  const box = await page.locator('.part.sidebar').boundingBox();
+  if (!box) return;
+  const y = box.y + box.height / 2;
+  await page.mouse.move(box.x + box.width, y);
+  await page.mouse.down();
+  await page.mouse.move(box.x + width, y, { steps: 8 });
+  await page.mouse.up();
+  await page.mouse.move(box.x + width + 300, y);
+}
+
+/** Opens the demo in headless Chromium and keeps a picture of what a user sees. */
+async function takeScreenshot(url, launchChromium) {
+  const file = path.join(repoRoot, 'test-results', 'demo.png');
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    await page.goto(url);
+    const container = page.locator('.part.activitybar li.action-item[role="tab"]')
+      .filter({ has: page.locator('a.action-label[aria-label^="DWH Approvals"]') });
+    await container.waitFor({ state: 'visible', timeout: 60_000 });
+    if ((await container.getAttribute('aria-selected')) !== 'true') await container.click();
+    await widenSideBar(page, 640);
+    const rows = page.locator('.part.sidebar [role="tree"][aria-label="Pending Approvals"] .monaco-list-row');
+    await rows.first().waitFor({ state: 'visible', timeout: 60_000 });
+    // The tree fills in as the store loads: wait until the row count holds still for a second.
+    let last = -1;
+    let stableSince = Date.now();
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
+      const count = await rows.count();
+      if (count !== last) {
+        last = count;
+        stableSince = Date.now();
+      } else if (Date.now() - stableSince >= 1000) {
+        break;
+      }
+      await page.waitForTimeout(200);
+    }
+    await page.screenshot({ path: file });
+    step(`screenshot: ${path.relative(repoRoot, file)}`);
+  } finally {
+    await browser.close();
+  }
+}
+
+async function main() {
+  ensureDebianPackages(wantedDebianPackages());
+  ensureNodeModules();
+  await ensureCodeServer();
+  // Imported only now: these need node_modules.
+  const { ensureStackUp, seedStack, stopStack } = await import('./lib/vscode/localStack.mjs');
+  const { launchChromium, startCodeServer, workbenchUrl } = await import('./lib/vscode/codeServer.mjs');
+  const { localExtensionSettings, writeLocalProfile, stackDir } = await import('./lib/localProfile.mjs');
+
+  const stackEnv = await ensureStackUp();
+  if (!options['no-seed']) {
+    const pending = options.pending === undefined ? undefined : Number(options.pending);
+    if (pending !== undefined && !(Number.isInteger(pending) && pending >= 0)) {
+      throw new Error(`--pending must be a non-negative integer, got "${options.pending}"`);
+    }
+    const seed = await seedStack(pending === undefined ? {} : { pending });
+    step(`seeded ${seed.pendingCount} pending runs`);
+  }
+
+  if (process.env.DWH_SKIP_BUNDLE !== '1') {
+    step('bundling the extension');
+    const bundle = spawnSync(process.execPath, ['esbuild.js'], { cwd: repoRoot, stdio: 'inherit' });
+    if (bundle.status !== 0) throw new Error('bundling the extension (node esbuild.js) failed');
+  }
+
+  const workspaceDir = path.join(stackDir(), 'demo-workspace');
+  fs.mkdirSync(workspaceDir, { recursive: true });
+  const port = Number(process.env.DWH_DEMO_PORT || 8080);
+  const server = await startCodeServer({
+    port,
+    workspaceDir,
+    dataDir: path.join(stackDir(), 'demo-vscode'),
+    env: writeLocalProfile(stackEnv),
+    userSettings: localExtensionSettings(stackEnv),
+  });
+  const url = workbenchUrl({ port: server.port, workspaceDir, extensionDevelopmentPath: repoRoot });
+
+  let processor = null;
+  const processorScript = path.join(repoRoot, 'scripts', 'processor-runner.mjs');
+  if (fs.existsSync(processorScript)) {
+    processor = spawn(process.execPath, [processorScript], { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] });
+    step(`approval processor running (pid ${processor.pid})`);
+  }
+
+  let stopping = false;
+  const stop = async (signal) => {
+    if (stopping) return;
+    stopping = true;
+    step(`${signal}: stopping`);
+    if (processor && processor.exitCode === null) processor.kill('SIGTERM');
+    await server.stop();
+    if (!options['keep-stack']) {
+      step('stopping the local stack (--keep-stack keeps it)');
+      await stopStack();
+    }
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  void server.exited.then((code) => {
+    if (stopping) return;
+    console.error(`[demo] code-server exited (${code}); see ${server.logFile}`);
+    process.exit(1);
+  });
+
+  if (options.screenshot) await takeScreenshot(url, launchChromium);
+  if (options.once) {
+    await stop('--once');
+    return;
+  }
+
+  console.log('\nDWH Approvals demo is running. Open this URL in a browser (it loads the extension from source):');
+  console.log(`\n  ${url}\n`);
+  console.log(`VS Code data: ${server.dataDir}; log: ${server.logFile}`);
+  console.log('Press Ctrl-C to stop.');
+  // Stays up until a signal arrives; the listeners above end the process.
+  await new Promise(() => {});
+}
+
+main().catch((error) => {
+  console.error(error.stack ?? error);
+  process.exit(1);
+});
