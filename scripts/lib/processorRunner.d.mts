@@ -1,0 +1,62 @@
+// Types of processorRunner.mjs, for the TypeScript tests and benches that import it.
+import type { StackEnv } from './localProfile.mjs';
+
+export interface SqsBatchResponse {
+  batchItemFailures: Array<{ itemIdentifier: string }>;
+}
+
+export type LambdaHandler = (event: unknown, context?: { getRemainingTimeInMillis?: () => number }) => Promise<SqsBatchResponse | undefined>;
+
+export interface LoopStats {
+  batches: number;
+  received: number;
+  deleted: number;
+  failed: number;
+  seconds: number;
+}
+
+export interface LoopOptions {
+  env: StackEnv;
+  handler: LambdaHandler;
+  queueUrl?: string;
+  once?: boolean;
+  waitTimeSeconds?: number;
+  maxMessages?: number;
+  pollers?: number;
+  retryDelaySeconds?: number;
+  signal?: AbortSignal;
+  onBatch?: (batch: { size: number; failed: number; ms: number }) => void;
+}
+
+export interface StartOptions {
+  /** The approval policy (object or JSON text), e.g. { jobs: { load_orders: { quorum: 2 } } }. */
+  policy?: unknown;
+  freshnessMinutes?: number;
+  pollers?: number;
+  extraEnv?: Record<string, string>;
+  /** Stop a running runner first (otherwise it is kept and reported as alreadyRunning). */
+  restart?: boolean;
+  readyTimeoutMs?: number;
+}
+
+export interface RunnerProcess {
+  pid: number | null;
+  logFile: string;
+  pidFile: string;
+  alreadyRunning: boolean;
+}
+
+export function runnerFiles(): { pidFile: string; logFile: string };
+export function processorEnvironment(env: StackEnv, base?: Record<string, string | undefined>): Record<string, string>;
+export function loadProcessorHandler(): {
+  handler: LambdaHandler;
+  createLambdaHandler(options?: { config?: Record<string, string | undefined>; log?: (line: Record<string, unknown>) => void }): LambdaHandler & {
+    ready(): Promise<void>;
+    close(): Promise<void>;
+  };
+};
+export function toSqsEventRecord(message: unknown, where: { queueArn: string; region: string }): Record<string, unknown>;
+export function runProcessorLoop(options: LoopOptions): Promise<LoopStats>;
+export function processorRunnerStatus(): { running: boolean; pid: number | null; pidFile: string; logFile: string };
+export function startProcessorRunner(env?: StackEnv, options?: StartOptions): Promise<RunnerProcess>;
+export function stopProcessorRunner(): Promise<{ stopped: boolean; pid: number | null }>;

@@ -1,0 +1,273 @@
+// Runs the bundled approval processor (dist/processor.js) against the local stack's
+// `processor` SQS queue, the way Lambda's SQS event source would: long-poll, hand the
+// batch to the handler as an SQS event, delete what it did not report as failed.
+//   runProcessorLoop(o)          the poll loop, in this process (the CLI and the bench use it)
+//   startProcessorRunner(env, o) the runner as a background child: .stack/processor.pid, .stack/processor.log
+//   stopProcessorRunner()        stop that child (SIGTERM, then SIGKILL)
+//   processorRunnerStatus()      { running, pid, logFile }
+//   processorEnvironment(env)    the handler's configuration for the local stack
+//   loadProcessorHandler()       require dist/processor.js, building it first if missing
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { REPO_ROOT, ensureStackDir, stackConfig } from './stack/config.mjs';
+import { StackError, isAlive, readPid, removeFile, sleep, spawnDetached, stopPids, tailFile, writePid } from './stack/proc.mjs';
+
+const RUNNER_SCRIPT = join(REPO_ROOT, 'scripts', 'processor-runner.mjs');
+const BUNDLE = join(REPO_ROOT, 'dist', 'processor.js');
+const READY_MARK = '"msg":"runner ready"';
+
+export function runnerFiles(cfg = stackConfig()) {
+  return { pidFile: join(cfg.stackDir, 'processor.pid'), logFile: join(cfg.stackDir, 'processor.log') };
+}
+
+/**
+ * The processor's environment variables for the local stack (see src/processor/processorConfig.ts).
+ * Values already in `base` win, so a caller can set POLICY, FRESHNESS_MINUTES and the like.
+ */
+export function processorEnvironment(env, base = process.env) {
+  const defaults = {
+    OPENSEARCH_ENDPOINT: env.opensearchUrl,
+    OPENSEARCH_INDEX: env.indices?.events ?? 'job-events',
+    APPROVALS_INDEX: env.indices?.approvals ?? 'job-approvals',
+    SIGNING_SECRET_PARAMETER: env.ssm.signingSecretParameter,
+    DWH_AWS_ENDPOINT_URL: env.awsEndpointUrl,
+    AWS_REGION: env.region,
+    // moto accepts any credentials; the local node ignores SigV4 but gets it anyway, as in AWS.
+    AWS_ACCESS_KEY_ID: env.credentials?.accessKeyId ?? 'testing',
+    AWS_SECRET_ACCESS_KEY: env.credentials?.secretAccessKey ?? 'testing',
+  };
+  const out = { ...defaults };
+  for (const key of Object.keys(defaults)) {
+    if (typeof base[key] === 'string' && base[key].trim() !== '') out[key] = base[key];
+  }
+  for (const key of ['POLICY', 'POLICY_PARAMETER', 'FRESHNESS_MINUTES', 'PROCESSOR_CONCURRENCY', 'OPENSEARCH_AUTH', 'OPENSEARCH_TIMEOUT_MS']) {
+    if (typeof base[key] === 'string' && base[key].trim() !== '') out[key] = base[key];
+  }
+  return out;
+}
+
+/** dist/processor.js, built with `node esbuild.js` first when it is missing. */
+export function loadProcessorHandler() {
+  if (!existsSync(BUNDLE)) {
+    const built = spawnSync(process.execPath, [join(REPO_ROOT, 'esbuild.js')], { cwd: REPO_ROOT, stdio: 'inherit' });
+    if (built.status !== 0 || !existsSync(BUNDLE)) throw new StackError('could not build dist/processor.js (node esbuild.js failed)');
+  }
+  return createRequire(import.meta.url)(BUNDLE);
+}
+
+function lambdaAttributes(message) {
+  const out = {};
+  for (const [name, value] of Object.entries(message.MessageAttributes ?? {})) {
+    out[name] = { dataType: value.DataType, stringValue: value.StringValue, binaryValue: value.BinaryValue, stringListValues: [], binaryListValues: [] };
+  }
+  return out;
+}
+
+/** An SQS message as a record of a Lambda SQS event. */
+export function toSqsEventRecord(message, { queueArn, region }) {
+  return {
+    messageId: message.MessageId,
+    receiptHandle: message.ReceiptHandle,
+    body: message.Body ?? '',
+    attributes: message.Attributes ?? {},
+    messageAttributes: lambdaAttributes(message),
+    md5OfBody: message.MD5OfBody,
+    eventSource: 'aws:sqs',
+    eventSourceARN: queueArn,
+    awsRegion: region,
+  };
+}
+
+function queueArnOf(env, queueUrl) {
+  const known = Object.entries(env.queueUrls ?? {}).find(([, url]) => url === queueUrl)?.[0];
+  if (known && env.queueArns?.[known]) return env.queueArns[known];
+  const name = queueUrl.split('/').pop();
+  return `arn:aws:sqs:${env.region}:${env.accountId ?? '123456789012'}:${name}`;
+}
+
+/**
+ * Polls the queue and feeds the handler until `signal` aborts, or (once) until a receive
+ * comes back empty. Resolves { batches, received, deleted, failed, seconds }.
+ * options: env (stack env), handler (a Lambda handler), queueUrl (default: the processor
+ * queue), once, waitTimeSeconds (5), maxMessages (10), pollers (1), retryDelaySeconds (5),
+ * signal, onBatch({ size, failed, ms }).
+ */
+export async function runProcessorLoop(options) {
+  const {
+    env,
+    handler,
+    queueUrl = env.queueUrls.processor,
+    once = false,
+    waitTimeSeconds = 5,
+    maxMessages = 10,
+    pollers = 1,
+    retryDelaySeconds = 5,
+    signal,
+    onBatch = () => {},
+  } = options;
+  const sqs = new SQSClient({
+    region: env.region,
+    endpoint: env.awsEndpointUrl,
+    credentials: { accessKeyId: env.credentials?.accessKeyId ?? 'testing', secretAccessKey: env.credentials?.secretAccessKey ?? 'testing' },
+  });
+  const queueArn = queueArnOf(env, queueUrl);
+  const stats = { batches: 0, received: 0, deleted: 0, failed: 0, seconds: 0 };
+  const started = Date.now();
+
+  const poll = async () => {
+    while (!signal?.aborted) {
+      let messages;
+      try {
+        const res = await sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: queueUrl,
+            MaxNumberOfMessages: maxMessages,
+            WaitTimeSeconds: waitTimeSeconds,
+            MessageAttributeNames: ['All'],
+            MessageSystemAttributeNames: ['All'],
+          }),
+          signal ? { abortSignal: signal } : {},
+        );
+        messages = res.Messages ?? [];
+      } catch (error) {
+        if (signal?.aborted) return;
+        console.log(JSON.stringify({ level: 'error', msg: 'receive failed; retrying', error: String(error?.message ?? error) }));
+        await sleep(1000);
+        continue;
+      }
+      if (messages.length === 0) {
+        if (once) return;
+        continue;
+      }
+      const t0 = Date.now();
+      const event = { Records: messages.map((m) => toSqsEventRecord(m, { queueArn, region: env.region })) };
+      let failedIds;
+      try {
+        const response = await handler(event, { getRemainingTimeInMillis: () => 60_000 });
+        failedIds = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+      } catch (error) {
+        console.log(JSON.stringify({ level: 'error', msg: 'handler failed; the batch will be retried', error: String(error?.message ?? error) }));
+        failedIds = new Set(messages.map((m) => m.MessageId));
+      }
+      const done = messages.filter((m) => !failedIds.has(m.MessageId));
+      const failed = messages.filter((m) => failedIds.has(m.MessageId));
+      if (done.length > 0) {
+        const res = await sqs.send(
+          new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })) }),
+        );
+        if (res.Failed?.length) console.log(JSON.stringify({ level: 'warn', msg: 'some deletes failed; those messages will be delivered again', count: res.Failed.length }));
+      }
+      if (failed.length > 0) {
+        // Back on the queue after a short delay instead of the queue's whole visibility timeout.
+        await sqs
+          .send(
+            new ChangeMessageVisibilityBatchCommand({
+              QueueUrl: queueUrl,
+              Entries: failed.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: retryDelaySeconds })),
+            }),
+          )
+          .catch(() => {});
+      }
+      stats.batches += 1;
+      stats.received += messages.length;
+      stats.deleted += done.length;
+      stats.failed += failed.length;
+      onBatch({ size: messages.length, failed: failed.length, ms: Date.now() - t0 });
+    }
+  };
+
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, pollers) }, () => poll()));
+  } finally {
+    sqs.destroy();
+  }
+  stats.seconds = (Date.now() - started) / 1000;
+  return stats;
+}
+
+/** { running, pid, logFile, pidFile } of the background runner. */
+export function processorRunnerStatus(cfg = stackConfig()) {
+  const files = runnerFiles(cfg);
+  const pid = readPid(files.pidFile);
+  return { running: Boolean(pid && isAlive(pid) && isOurRunner(pid)), pid, ...files };
+}
+
+function isOurRunner(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('processor-runner.mjs');
+  } catch {
+    return true; // no /proc: trust the pid file
+  }
+}
+
+/**
+ * Starts scripts/processor-runner.mjs in the background against the stack `env` (default:
+ * .stack/env.json) and waits until it has read its configuration and is polling.
+ * options: policy (object or JSON text), freshnessMinutes, pollers, extraEnv,
+ * restart (stop a running one first; otherwise a running one is kept), readyTimeoutMs (60000).
+ * Resolves { pid, logFile, pidFile, alreadyRunning }.
+ */
+export async function startProcessorRunner(env, options = {}) {
+  const cfg = stackConfig();
+  ensureStackDir(cfg);
+  const stackEnv = env ?? JSON.parse(readFileSync(cfg.files.env, 'utf8'));
+  const { pidFile, logFile } = runnerFiles(cfg);
+  const status = processorRunnerStatus(cfg);
+  if (status.running) {
+    if (!options.restart) return { pid: status.pid, logFile, pidFile, alreadyRunning: true };
+    await stopProcessorRunner();
+  }
+  loadProcessorHandler(); // build dist/processor.js now, not in the child where nobody sees it fail
+  const childEnv = { ...process.env, ...processorEnvironment(stackEnv), ...(options.extraEnv ?? {}) };
+  if (options.policy !== undefined) childEnv.POLICY = typeof options.policy === 'string' ? options.policy : JSON.stringify(options.policy);
+  if (options.freshnessMinutes !== undefined) childEnv.FRESHNESS_MINUTES = String(options.freshnessMinutes);
+  childEnv.DWH_STACK_DIR = cfg.stackDir;
+  const args = [RUNNER_SCRIPT];
+  if (options.pollers) args.push('--pollers', String(options.pollers));
+  const logOffset = existsSync(logFile) ? statSync(logFile).size : 0;
+  const pid = spawnDetached(process.execPath, args, { cwd: REPO_ROOT, env: childEnv, logFile });
+  writePid(pidFile, pid);
+
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
+  while (Date.now() < deadline) {
+    if (!isAlive(pid)) {
+      removeFile(pidFile);
+      throw new StackError(`the processor runner exited during start-up. Its log (${logFile}):\n${tailFile(logFile, 30)}`);
+    }
+    if (logSince(logFile, logOffset).includes(READY_MARK)) return { pid, logFile, pidFile, alreadyRunning: false };
+    await sleep(200);
+  }
+  await stopPids([pid], { timeoutMs: 5_000 });
+  removeFile(pidFile);
+  throw new StackError(`the processor runner did not become ready in time. Its log (${logFile}):\n${tailFile(logFile, 30)}`);
+}
+
+/** Stops the background runner if it runs. Resolves { stopped, pid }. */
+export async function stopProcessorRunner() {
+  const cfg = stackConfig();
+  const { pidFile } = runnerFiles(cfg);
+  const pid = readPid(pidFile);
+  if (!pid || !isAlive(pid) || !isOurRunner(pid)) {
+    removeFile(pidFile);
+    return { stopped: false, pid };
+  }
+  await stopPids([pid], { timeoutMs: 15_000 });
+  removeFile(pidFile);
+  return { stopped: true, pid };
+}
+
+function logSince(file, offset) {
+  try {
+    return readFileSync(file).subarray(offset).toString('utf8');
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,171 @@
+// The approval processor as an AWS Lambda function (bundled to dist/processor.js; handler
+// `processor.handler`), subscribed to job_approvals directly (SNS event) or through an SQS
+// queue (SQS event with ReportBatchItemFailures). Configuration: see processorConfig.ts.
+//
+// Per record: invalid decisions are audited and acknowledged; a record that failed for a
+// passing reason (OpenSearch or SSM unreachable, too many version conflicts) is reported in
+// batchItemFailures (SQS), so that only it is delivered again; for SNS the invocation
+// fails, and Lambda's retries of asynchronous invocations deliver it again.
+import type { DecisionOutcome, DecisionProcessor } from '../core/decisionProcessor';
+import { readDecisionEvent, type DecisionRecord } from './eventRecords';
+import { readProcessorConfig, type Environment, type ProcessorConfig } from './processorConfig';
+import { createProcessorRuntime, type ProcessorRuntime } from './processorRuntime';
+
+export interface SqsBatchResponse {
+  batchItemFailures: Array<{ itemIdentifier: string }>;
+}
+
+export interface LambdaContextLike {
+  getRemainingTimeInMillis?: () => number;
+}
+
+export type LogLine = Record<string, string | number | boolean | null>;
+export type Logger = (line: LogLine) => void;
+
+export type DecisionHandler = (event: unknown, context?: LambdaContextLike) => Promise<SqsBatchResponse | undefined>;
+
+export interface HandlerOptions {
+  /** The configuration, or the environment to read it from; default process.env at first use. */
+  config?: ProcessorConfig | Environment;
+  /** One line per decision; defaults to JSON lines on stdout. Never given the secret. */
+  log?: Logger;
+}
+
+/** Records are not started when less than this is left of the invocation: they are retried instead. */
+const TIME_RESERVE_MS = 3_000;
+
+const jsonLog: Logger = (line) => console.log(JSON.stringify(line));
+
+/**
+ * A handler with its own cold-start state: the runtime (secret, clients, policy) is built at
+ * the first invocation and kept; a failed start is not kept, so the next invocation tries again.
+ */
+export function createLambdaHandler(options: HandlerOptions = {}): DecisionHandler & { ready(): Promise<void>; close(): Promise<void> } {
+  const log = options.log ?? jsonLog;
+  let runtime: Promise<ProcessorRuntime> | undefined;
+  const start = (): Promise<ProcessorRuntime> => {
+    runtime ??= (async () => {
+      const given = options.config;
+      const config = isConfig(given) ? given : readProcessorConfig(given ?? process.env);
+      const started = await createProcessorRuntime(config);
+      log({
+        level: 'info',
+        msg: 'processor started',
+        opensearch: started.opensearchEndpoint,
+        events_index: config.eventsIndex,
+        approvals_index: config.approvalsIndex,
+        freshness_minutes: config.freshnessMinutes,
+        policy: JSON.stringify(started.policy),
+      });
+      return started;
+    })();
+    runtime.catch(() => {
+      runtime = undefined;
+    });
+    return runtime;
+  };
+
+  const handle = async (event: unknown, context?: LambdaContextLike): Promise<SqsBatchResponse | undefined> => {
+    const decisionEvent = readDecisionEvent(event);
+    let ready: ProcessorRuntime;
+    try {
+      ready = await start();
+    } catch (error) {
+      log({ level: 'error', msg: 'processor could not start', error: errorText(error) });
+      if (decisionEvent.kind === 'sqs') return { batchItemFailures: decisionEvent.records.map((r) => ({ itemIdentifier: r.id })) };
+      throw error;
+    }
+    const failed = await processRecords(decisionEvent.records, ready.processor, {
+      concurrency: decisionEvent.fifo ? 1 : ready.config.concurrency,
+      stopAtFirstFailure: decisionEvent.fifo,
+      log,
+      remainingMs: context?.getRemainingTimeInMillis ? () => context.getRemainingTimeInMillis?.() ?? Infinity : () => Infinity,
+    });
+    if (decisionEvent.kind === 'sqs') return { batchItemFailures: failed.map((id) => ({ itemIdentifier: id })) };
+    if (failed.length > 0) throw new Error(`${failed.length} of ${decisionEvent.records.length} decision(s) could not be processed; the invocation will be retried.`);
+    return undefined;
+  };
+
+  return Object.assign(handle, {
+    /** Does the cold start now (secret, endpoint, policy); rejects when it fails. */
+    ready: async (): Promise<void> => {
+      await start();
+    },
+    close: async (): Promise<void> => {
+      const current = runtime;
+      runtime = undefined;
+      if (current) await (await current.catch(() => null))?.close();
+    },
+  });
+}
+
+/** The Lambda entry point: configuration from the function's environment. */
+export const handler: DecisionHandler = createLambdaHandler();
+
+interface ProcessOptions {
+  concurrency: number;
+  /** FIFO: after a failure, the records behind it in the batch are failed too, to keep the order. */
+  stopAtFirstFailure: boolean;
+  log: Logger;
+  remainingMs: () => number;
+}
+
+/** Processes records with bounded concurrency; returns the ids of those to deliver again. */
+async function processRecords(records: readonly DecisionRecord[], processor: DecisionProcessor, options: ProcessOptions): Promise<string[]> {
+  const failed = new Set<string>();
+  let next = 0;
+  let stop = false;
+  const worker = async (): Promise<void> => {
+    while (next < records.length) {
+      const record = records[next++];
+      if (record === undefined) break;
+      if (stop || options.remainingMs() < TIME_RESERVE_MS) {
+        failed.add(record.id);
+        continue;
+      }
+      const started = Date.now();
+      try {
+        const outcome = await processor.process(record.body);
+        options.log(outcomeLine(record, outcome, Date.now() - started));
+      } catch (error) {
+        failed.add(record.id);
+        if (options.stopAtFirstFailure) stop = true;
+        options.log({ level: 'error', msg: 'decision failed; it will be retried', message_id: record.id, error: errorText(error), ms: Date.now() - started });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, records.length)) }, () => worker()));
+  return records.filter((record) => failed.has(record.id)).map((record) => record.id);
+}
+
+function outcomeLine(record: DecisionRecord, outcome: DecisionOutcome, ms: number): LogLine {
+  return {
+    level: outcome.status === 'invalid' ? 'warn' : 'info',
+    msg: 'decision',
+    message_id: record.id,
+    shape: record.shape,
+    decision_id: outcome.decisionId,
+    audit_id: outcome.auditId,
+    job_run_id: outcome.jobRunId,
+    decision: outcome.decision,
+    decided_by: outcome.decidedBy,
+    audit_status: outcome.status,
+    detail: outcome.detail,
+    replay: outcome.replay,
+    resumed: outcome.resumed,
+    run_updated: outcome.runUpdated,
+    ms,
+  };
+}
+
+function isConfig(value: ProcessorConfig | Environment | undefined): value is ProcessorConfig {
+  return typeof value === 'object' && value !== null && 'signingSecretParameter' in value && 'freshnessMinutes' in value;
+}
+
+function errorText(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = error.cause instanceof Error ? ` (${error.cause.name}: ${error.cause.message})` : '';
+    return `${error.name}: ${error.message}${cause}`.slice(0, 2000);
+  }
+  return String(error).slice(0, 2000);
+}

@@ -1,0 +1,101 @@
+// The approval processor's ports on OpenSearch: the run's newest document read in real
+// time with its version, conditional partial updates of it, and the audit documents in
+// job-approvals (created with op_type=create, so that an id is written once).
+import type { Client } from '@opensearch-project/opensearch';
+import type {
+  AuditDocument,
+  AuditOutcomeStatus,
+  DecisionProcessorPorts,
+  RunApprovalFields,
+  RunSnapshot,
+  RunVersion,
+} from '../core/decisionProcessor';
+import { DwhError } from '../core/failureClassification';
+import { runByIdQuery } from '../core/pendingQuery';
+
+export type DecisionStorePorts = Omit<DecisionProcessorPorts, 'now' | 'sleep'>;
+
+/** More audits than this for one run would be an attack or a bug, not a quorum. */
+const MAX_AUDITS_PER_RUN = 1000;
+
+interface Hit {
+  _id: string;
+  _source?: unknown;
+}
+
+export class OpenSearchDecisionStore implements DecisionStorePorts {
+  constructor(
+    private readonly client: Client,
+    private readonly endpoint: string,
+    private readonly indices: { events: string; approvals: string },
+  ) {}
+
+  async getRunWithVersion(jobRunId: string): Promise<RunSnapshot | null> {
+    // The search finds which document is the newest; search is near-real-time, so the
+    // document itself (and its seq_no) comes from a realtime GET: a run updated a moment ago
+    // must be seen as updated, or the conditional update would conflict again and again.
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const found = await this.call('search', this.indices.events, () =>
+        this.client.search({ index: this.indices.events, body: { ...runByIdQuery(jobRunId), _source: false, seq_no_primary_term: false } }),
+      );
+      const hit = (found.body as { hits?: { hits?: Hit[] } }).hits?.hits?.[0];
+      if (!hit) return null;
+      const got = await this.call('get', this.indices.events, () => this.client.get({ index: this.indices.events, id: hit._id }, { ignore: [404] }));
+      const doc = got.body as { found?: boolean; _source?: unknown; _seq_no?: number; _primary_term?: number };
+      if (doc.found && typeof doc._seq_no === 'number' && typeof doc._primary_term === 'number') {
+        return { documentId: hit._id, source: doc._source, version: { seqNo: doc._seq_no, primaryTerm: doc._primary_term } };
+      }
+      // Deleted between the search and the get: look for the newest document again.
+    }
+    return null;
+  }
+
+  async createAudit(id: string, doc: AuditDocument, options: { refresh: boolean }): Promise<'created' | 'exists'> {
+    const response = await this.call('create', this.indices.approvals, () =>
+      this.client.create({ index: this.indices.approvals, id, body: doc, ...(options.refresh ? { refresh: true } : {}) }, { ignore: [409] }),
+    );
+    return response.statusCode === 409 ? 'exists' : 'created';
+  }
+
+  async getAudit(id: string): Promise<AuditDocument | null> {
+    const response = await this.call('get', this.indices.approvals, () => this.client.get({ index: this.indices.approvals, id }, { ignore: [404] }));
+    const doc = response.body as { found?: boolean; _source?: AuditDocument };
+    return doc.found && doc._source ? doc._source : null;
+  }
+
+  async updateAudit(id: string, fields: { audit_status: AuditOutcomeStatus; audit_detail: string | null }): Promise<void> {
+    await this.call('update', this.indices.approvals, () =>
+      this.client.update({ index: this.indices.approvals, id, retry_on_conflict: 3, body: { doc: fields } }),
+    );
+  }
+
+  async updateRunIfVersion(documentId: string, version: RunVersion, fields: RunApprovalFields): Promise<'updated' | 'conflict'> {
+    const response = await this.call('update', this.indices.events, () =>
+      this.client.update(
+        { index: this.indices.events, id: documentId, if_seq_no: version.seqNo, if_primary_term: version.primaryTerm, body: { doc: fields } },
+        { ignore: [404, 409] },
+      ),
+    );
+    // 404: the document went away since it was read; like a conflict, read the run again.
+    return response.statusCode === 409 || response.statusCode === 404 ? 'conflict' : 'updated';
+  }
+
+  async listAuditsForRun(jobRunId: string): Promise<AuditDocument[]> {
+    const response = await this.call('search', this.indices.approvals, () =>
+      this.client.search({
+        index: this.indices.approvals,
+        body: { size: MAX_AUDITS_PER_RUN, query: { bool: { filter: [{ term: { job_run_id: jobRunId } }] } } },
+      }),
+    );
+    const hits = (response.body as { hits?: { hits?: Hit[] } }).hits?.hits ?? [];
+    return hits.map((hit) => hit._source).filter((source): source is AuditDocument => typeof source === 'object' && source !== null);
+  }
+
+  private async call<T extends { statusCode?: number | null; body: unknown }>(what: string, index: string, send: () => Promise<T>): Promise<T> {
+    try {
+      return await send();
+    } catch (error) {
+      throw DwhError.from(error, { endpoint: this.endpoint, index, action: `OpenSearch ${what}` });
+    }
+  }
+}

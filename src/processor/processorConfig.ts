@@ -1,0 +1,86 @@
+// The approval processor's configuration, read from environment variables (a Lambda
+// function's configuration, or the local runner's environment). Nothing secret is read
+// here: the signing secret is named by an SSM parameter and fetched at cold start.
+//
+//   OPENSEARCH_ENDPOINT            URL or host name (no scheme = https); else read from
+//   OPENSEARCH_ENDPOINT_PARAMETER  this SSM parameter (default /dwh/opensearch/endpoint)
+//   OPENSEARCH_SERVICE             es | aoss (SigV4 service name; default es)
+//   OPENSEARCH_AUTH                sigv4 | none (none: plain HTTP, for a local node; default sigv4)
+//   OPENSEARCH_INDEX               default job-events
+//   APPROVALS_INDEX                default job-approvals
+//   OPENSEARCH_TIMEOUT_MS          per request; default 10000
+//   SIGNING_SECRET_PARAMETER       SSM SecureString (default /dwh/approvals/signing-secret)
+//   AWS_REGION                     set by Lambda; AWS_DEFAULT_REGION is accepted too
+//   DWH_AWS_ENDPOINT_URL           SSM endpoint, for a local emulator only
+//   FRESHNESS_MINUTES              accepted clock distance of a decision; default 15
+//   POLICY                         approval policy JSON (see core/approvalPolicy.ts), else
+//   POLICY_PARAMETER               an SSM parameter holding it; neither = quorum 1, no self-approval
+//   PROCESSOR_CONCURRENCY          records of a batch processed at once; default 10
+
+import { DEFAULT_CONNECTION_SETTINGS, type OpenSearchService } from '../core/connectionSettings';
+
+export interface ProcessorConfig {
+  opensearchEndpoint: string | null;
+  opensearchEndpointParameter: string;
+  opensearchService: OpenSearchService;
+  opensearchAuth: 'sigv4' | 'none';
+  eventsIndex: string;
+  approvalsIndex: string;
+  opensearchTimeoutMs: number;
+  signingSecretParameter: string;
+  region: string | null;
+  awsEndpointUrl: string | null;
+  freshnessMinutes: number;
+  policyJson: string | null;
+  policyParameter: string | null;
+  concurrency: number;
+}
+
+export class ProcessorConfigError extends Error {
+  override readonly name = 'ProcessorConfigError';
+}
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/** Reads the configuration; throws ProcessorConfigError naming the variable that is wrong. */
+export function readProcessorConfig(env: Environment): ProcessorConfig {
+  const service = text(env, 'OPENSEARCH_SERVICE') ?? DEFAULT_CONNECTION_SETTINGS.opensearchService;
+  if (service !== 'es' && service !== 'aoss') {
+    throw new ProcessorConfigError(`OPENSEARCH_SERVICE must be es or aoss; got ${JSON.stringify(service)}.`);
+  }
+  const auth = text(env, 'OPENSEARCH_AUTH') ?? 'sigv4';
+  if (auth !== 'sigv4' && auth !== 'none') {
+    throw new ProcessorConfigError(`OPENSEARCH_AUTH must be sigv4 or none; got ${JSON.stringify(auth)}.`);
+  }
+  return {
+    opensearchEndpoint: text(env, 'OPENSEARCH_ENDPOINT'),
+    opensearchEndpointParameter: text(env, 'OPENSEARCH_ENDPOINT_PARAMETER') ?? DEFAULT_CONNECTION_SETTINGS.opensearchEndpointParameter,
+    opensearchService: service,
+    opensearchAuth: auth,
+    eventsIndex: text(env, 'OPENSEARCH_INDEX') ?? DEFAULT_CONNECTION_SETTINGS.opensearchIndex,
+    approvalsIndex: text(env, 'APPROVALS_INDEX') ?? DEFAULT_CONNECTION_SETTINGS.approvalsIndex,
+    opensearchTimeoutMs: positiveNumber(env, 'OPENSEARCH_TIMEOUT_MS', 10_000, 600_000),
+    signingSecretParameter: text(env, 'SIGNING_SECRET_PARAMETER') ?? DEFAULT_CONNECTION_SETTINGS.signingSecretParameter,
+    region: text(env, 'AWS_REGION') ?? text(env, 'AWS_DEFAULT_REGION'),
+    awsEndpointUrl: text(env, 'DWH_AWS_ENDPOINT_URL'),
+    freshnessMinutes: positiveNumber(env, 'FRESHNESS_MINUTES', 15, 24 * 60),
+    policyJson: text(env, 'POLICY'),
+    policyParameter: text(env, 'POLICY_PARAMETER'),
+    concurrency: Math.floor(positiveNumber(env, 'PROCESSOR_CONCURRENCY', 10, 100)),
+  };
+}
+
+function text(env: Environment, name: string): string | null {
+  const value = env[name];
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
+}
+
+function positiveNumber(env: Environment, name: string, fallback: number, max: number): number {
+  const raw = text(env, name);
+  if (raw === null) return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0 || n > max) {
+    throw new ProcessorConfigError(`${name} must be a number above 0 and at most ${max}; got ${JSON.stringify(raw)}.`);
+  }
+  return n;
+}

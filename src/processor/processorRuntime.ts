@@ -1,0 +1,100 @@
+// What a processor instance needs once per cold start: the signing secret (from SSM, kept
+// in memory only), the OpenSearch endpoint and the policy, the OpenSearch client and the
+// DecisionProcessor built over them.
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import { Client } from '@opensearch-project/opensearch';
+import { AwsSigv4Signer } from '@opensearch-project/opensearch/aws-v3';
+import { parseApprovalPolicy, type ApprovalPolicy } from '../core/approvalPolicy';
+import { normalizeOpenSearchEndpoint } from '../core/connectionSettings';
+import { DecisionProcessor } from '../core/decisionProcessor';
+import { DwhError } from '../core/failureClassification';
+import { OpenSearchDecisionStore } from './openSearchDecisionStore';
+import type { ProcessorConfig } from './processorConfig';
+
+/** A rotated secret is looked up again at most this often, however many bad signatures arrive. */
+const SECRET_RECHECK_MS = 60_000;
+
+export interface ProcessorRuntime {
+  readonly processor: DecisionProcessor;
+  readonly config: ProcessorConfig;
+  readonly opensearchEndpoint: string;
+  readonly policy: ApprovalPolicy;
+  close(): Promise<void>;
+}
+
+export async function createProcessorRuntime(config: ProcessorConfig): Promise<ProcessorRuntime> {
+  const credentials = fromNodeProviderChain();
+  const ssm = new SSMClient({
+    ...(config.region ? { region: config.region } : {}),
+    ...(config.awsEndpointUrl ? { endpoint: config.awsEndpointUrl } : {}),
+    credentials,
+    maxAttempts: 3,
+  });
+  const parameter = async (name: string, decrypt: boolean): Promise<string> => {
+    try {
+      const value = (await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: decrypt }))).Parameter?.Value;
+      if (value == null || value.trim() === '') {
+        throw Object.assign(new Error(`SSM parameter ${name} is empty.`), { name: 'ParameterNotFound' });
+      }
+      return value.trim();
+    } catch (error) {
+      throw DwhError.from(error, { parameterName: name, action: 'ssm:GetParameter', ...(config.region ? { region: config.region } : {}) });
+    }
+  };
+
+  try {
+    const [secret, rawEndpoint, policyText] = await Promise.all([
+      parameter(config.signingSecretParameter, true),
+      config.opensearchEndpoint ?? parameter(config.opensearchEndpointParameter, false),
+      config.policyJson ?? (config.policyParameter ? parameter(config.policyParameter, false) : Promise.resolve('')),
+    ]);
+    const policy = parseApprovalPolicy(policyText);
+    const endpoint = normalizeOpenSearchEndpoint(rawEndpoint);
+    const region = config.region ?? (await ssm.config.region());
+    const client = new Client({
+      ...(config.opensearchAuth === 'sigv4' ? AwsSigv4Signer({ region, service: config.opensearchService, getCredentials: () => credentials() }) : {}),
+      node: endpoint,
+      requestTimeout: config.opensearchTimeoutMs,
+      maxRetries: 1,
+    });
+    const store = new OpenSearchDecisionStore(client, endpoint, { events: config.eventsIndex, approvals: config.approvalsIndex });
+
+    let current = secret;
+    let checkedAt = Date.now();
+    const refreshSecret = async (): Promise<string | null> => {
+      if (Date.now() - checkedAt < SECRET_RECHECK_MS) return null;
+      checkedAt = Date.now();
+      const latest = await parameter(config.signingSecretParameter, true);
+      if (latest === current) return null;
+      current = latest;
+      return latest;
+    };
+
+    const processor = new DecisionProcessor(
+      {
+        getRunWithVersion: (id) => store.getRunWithVersion(id),
+        createAudit: (id, doc, options) => store.createAudit(id, doc, options),
+        getAudit: (id) => store.getAudit(id),
+        updateAudit: (id, fields) => store.updateAudit(id, fields),
+        updateRunIfVersion: (id, version, fields) => store.updateRunIfVersion(id, version, fields),
+        listAuditsForRun: (id) => store.listAuditsForRun(id),
+        now: () => Date.now(),
+      },
+      { secret, refreshSecret, policy, freshnessMs: config.freshnessMinutes * 60_000 },
+    );
+    return {
+      processor,
+      config,
+      opensearchEndpoint: endpoint,
+      policy,
+      close: async () => {
+        ssm.destroy();
+        await client.close();
+      },
+    };
+  } catch (error) {
+    ssm.destroy();
+    throw error;
+  }
+}
