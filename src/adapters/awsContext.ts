@@ -1,7 +1,7 @@
 // One AWS identity for every adapter: the chosen profile's credentials through the SDK's
 // own provider chain (SSO, assume-role, credential_process; AWS_CONFIG_FILE honoured),
 // the region, and the emulator endpoint when one is configured.
-import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import { fromIni, fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 
@@ -24,11 +24,25 @@ export class AwsContext {
   private resolvedRegion: Promise<string> | undefined;
 
   constructor(readonly target: AwsTarget) {
-    // The provider is memoised by the SDK: one credential fetch until they near expiry.
-    this.credentials = fromNodeProviderChain({
+    // The chain is memoised by the SDK: one credential fetch until they near expiry.
+    const chain = fromNodeProviderChain({
       ...(target.profile ? { profile: target.profile } : {}),
       ...(target.region ? { clientConfig: { region: target.region } } : {}),
     });
+    const profile = target.profile;
+    this.credentials = async (options) => {
+      try {
+        return await chain(options);
+      } catch (error) {
+        // The chain reports only "Could not load credentials from any providers". For a named
+        // profile, ask the profile's own provider why (expired SSO session, failing
+        // credential_process, unknown profile), so the user is told what to fix.
+        if (profile && /from any providers/.test(error instanceof Error ? error.message : '')) {
+          await fromIni({ profile })();
+        }
+        throw error;
+      }
+    };
   }
 
   clientConfig(): AwsClientConfig {

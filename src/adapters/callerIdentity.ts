@@ -15,7 +15,7 @@ export class CallerIdentityReader {
   private readonly client: STSClient;
   private cached: Promise<CallerIdentity> | undefined;
 
-  constructor(aws: AwsContext) {
+  constructor(private readonly aws: AwsContext) {
     this.client = new STSClient(aws.clientConfig());
   }
 
@@ -37,7 +37,7 @@ export class CallerIdentityReader {
       const arn = result.Arn ?? '';
       return { arn, account: result.Account ?? '', decidedBy: decidedByFromArn(arn) };
     } catch (error) {
-      throw toDwhError(error, { action: 'sts:GetCallerIdentity' });
+      throw toDwhError(error, { profile: this.aws.target.profile, action: 'sts:GetCallerIdentity' });
     }
   }
 }

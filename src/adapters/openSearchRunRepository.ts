@@ -45,6 +45,9 @@ export interface StoredRun {
 }
 
 export class OpenSearchRunRepository {
+  /** Per-request timeout; long enough for a 2,000-document page on a busy cluster. */
+  requestTimeoutMs = 30_000;
+
   constructor(
     readonly client: Client,
     readonly endpoint: string,
@@ -57,8 +60,7 @@ export class OpenSearchRunRepository {
     const client = new Client({
       ...AwsSigv4Signer({ region, service: settings.opensearchService, getCredentials: () => aws.getCredentials() }),
       node: endpoint,
-      requestTimeout: 30_000,
-      maxRetries: 2,
+      maxRetries: 1,
     });
     return new OpenSearchRunRepository(client, endpoint, { events: settings.opensearchIndex, approvals: settings.approvalsIndex }, ttlHours, {
       profile: aws.target.profile,
@@ -84,7 +86,10 @@ export class OpenSearchRunRepository {
 
   /** Distinct pending runs and the newest pending timestamp: one small aggregation, for polling. */
   async summary(): Promise<PendingSummary> {
-    const body = await this.request(() => this.client.search({ index: this.indices.events, body: pendingSummaryQuery() }), this.indices.events);
+    const body = await this.request(
+      () => this.client.search({ index: this.indices.events, body: pendingSummaryQuery() }, { requestTimeout: this.requestTimeoutMs }),
+      this.indices.events,
+    );
     const summary = readPendingSummary(body);
     return { count: summary.runs, newestTimestamp: summary.newestTimestampMs == null ? null : new Date(summary.newestTimestampMs).toISOString() };
   }
@@ -126,7 +131,7 @@ export class OpenSearchRunRepository {
   }
 
   private async search(index: string, body: object): Promise<Hit[]> {
-    const response = await this.request(() => this.client.search({ index, body: body }), index);
+    const response = await this.request(() => this.client.search({ index, body }, { requestTimeout: this.requestTimeoutMs }), index);
     return ((response as { hits?: { hits?: Hit[] } }).hits?.hits ?? []);
   }
 

@@ -12,7 +12,7 @@ export class SsmParameters {
   private readonly cache = new Map<string, Promise<string>>();
 
   constructor(
-    aws: AwsContext,
+    private readonly aws: AwsContext,
     private readonly settings: ConnectionSettings,
   ) {
     this.client = new SSMClient(aws.clientConfig());
@@ -61,7 +61,7 @@ export class SsmParameters {
       }
       return value.trim();
     } catch (error) {
-      throw toDwhError(error, { parameterName: name, action: 'ssm:GetParameter' });
+      throw toDwhError(error, { profile: this.aws.target.profile, parameterName: name, action: 'ssm:GetParameter' });
     }
   }
 }

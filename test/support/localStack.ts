@@ -1,0 +1,53 @@
+// Typed access, for TypeScript tests, to the local stack the project's scripts run
+// (scripts/lib/stack): its env.json, seeding, and the profile files for the SDK.
+import type { StackEnv } from '../../scripts/lib/localProfile.mjs' with { 'resolution-mode': 'import' };
+
+export type { StackEnv };
+
+export interface SeedManifest {
+  pendingCount: number;
+  pendingRunIds: string[];
+  decidedRunIds: string[];
+  messyRunIds: string[];
+  urgentRunIds: string[];
+  expiringRunIds: string[];
+  overdueRunIds: string[];
+  jobNames: string[];
+  [key: string]: unknown;
+}
+
+export interface SeedOptions {
+  pending?: number;
+  history?: number;
+  decided?: number;
+  messy?: number;
+  seed?: number;
+  now?: string;
+}
+
+interface StackModule {
+  ensureStack(options?: { log?: (message: string) => void }): Promise<StackEnv>;
+  readStackEnv(): StackEnv;
+  seedStack(options?: SeedOptions): Promise<{ manifest: SeedManifest; timings: Record<string, number> }>;
+  resetAws(options?: { reset?: boolean }): Promise<StackEnv>;
+  readSigningSecret(env?: StackEnv): Promise<string | null>;
+}
+
+interface ProfileModule {
+  writeLocalProfile(env: StackEnv): { AWS_CONFIG_FILE: string; AWS_SHARED_CREDENTIALS_FILE: string };
+  LOCAL_PROFILE: string;
+}
+
+// The scripts are plain ESM without declarations; this is the one place that types them.
+export async function stackModule(): Promise<StackModule> {
+  return (await import('../../scripts/lib/stack/index.mjs')) as StackModule;
+}
+
+/** Brings the stack up (a no-op when it is), points the SDK at the local profile files. */
+export async function localStack(): Promise<{ env: StackEnv; stack: StackModule; profile: string }> {
+  const stack = await stackModule();
+  const env = await stack.ensureStack();
+  const profiles = (await import('../../scripts/lib/localProfile.mjs')) as ProfileModule;
+  Object.assign(process.env, profiles.writeLocalProfile(env));
+  return { env, stack, profile: profiles.LOCAL_PROFILE };
+}
