@@ -39,15 +39,18 @@ interface ProfileModule {
 }
 
 // The scripts are plain ESM without declarations; this is the one place that types them.
+const STACK_MODULE = '../../scripts/lib/stack/index.mjs';
+const PROFILE_MODULE = '../../scripts/lib/localProfile.mjs';
+
 export async function stackModule(): Promise<StackModule> {
-  return (await import('../../scripts/lib/stack/index.mjs')) as StackModule;
+  return (await import(STACK_MODULE)) as StackModule;
 }
 
 /** Brings the stack up (a no-op when it is), points the SDK at the local profile files. */
 export async function localStack(): Promise<{ env: StackEnv; stack: StackModule; profile: string }> {
   const stack = await stackModule();
   const env = await stack.ensureStack();
-  const profiles = (await import('../../scripts/lib/localProfile.mjs')) as ProfileModule;
+  const profiles = (await import(PROFILE_MODULE)) as ProfileModule;
   Object.assign(process.env, profiles.writeLocalProfile(env));
   return { env, stack, profile: profiles.LOCAL_PROFILE };
 }
