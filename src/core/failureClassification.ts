@@ -198,7 +198,7 @@ function classify(f: Facts, context: FailureContext): ClassifiedFailure {
     return make('opensearch-timeout', `OpenSearch at ${endpoint} did not answer in time. It may be busy or out of reach; try again.`, true, RETRY);
   }
   if (toOpenSearch && (isNetwork || f.status === 502 || f.status === 503 || f.status === 504)) {
-    const why = f.code || f.status || f.name;
+    const why = f.code || networkCodeIn(f.message) || f.status || f.name;
     return make('opensearch-unreachable', `Cannot reach OpenSearch at ${endpoint} (${why}). Check the endpoint setting and your network or VPN, then refresh.`, true, openSettings('dwhApprovals.opensearch'));
   }
 
@@ -285,8 +285,15 @@ function quoted(message: string): string {
   return truncate(text.replace(/\s+/g, ' '), MAX_QUOTED);
 }
 
+const NETWORK_CODE_IN_TEXT = /\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|EHOSTUNREACH|ENETUNREACH)\b/;
+
 function mentionsNetworkCode(message: string): boolean {
-  return /\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|EHOSTUNREACH|ENETUNREACH)\b/.test(message);
+  return NETWORK_CODE_IN_TEXT.test(message);
+}
+
+/** The OpenSearch client puts Node's error code only into its message ("connect ECONNREFUSED …"). */
+function networkCodeIn(message: string): string {
+  return NETWORK_CODE_IN_TEXT.exec(message)?.[1] ?? '';
 }
 
 function truncate(text: string, max: number): string {

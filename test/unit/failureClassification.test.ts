@@ -217,7 +217,7 @@ describe('classifyFailure', () => {
       const error = new openSearchErrors.ConnectionError('connect ECONNREFUSED 127.0.0.1:9200', openSearchMeta(0, null));
       const failure = classifyFailure(error, { ...OS_CONTEXT, endpoint: 'http://127.0.0.1:9200' });
       assertKind(failure, 'opensearch-unreachable', true);
-      assert.equal(failure.message, 'Cannot reach OpenSearch at http://127.0.0.1:9200 (ConnectionError). Check the endpoint setting and your network or VPN, then refresh.');
+      assert.equal(failure.message, 'Cannot reach OpenSearch at http://127.0.0.1:9200 (ECONNREFUSED). Check the endpoint setting and your network or VPN, then refresh.');
     });
 
     it('recognises an unknown host and no living connections', () => {
@@ -395,7 +395,7 @@ describe('classifyFailure', () => {
         const error = await thrown(client.search({ index: 'job-events', body: { query: { match_all: {} } } }));
         const failure = classifyFailure(error, { endpoint: 'http://127.0.0.1:1', index: 'job-events' });
         assertKind(failure, 'opensearch-unreachable', true);
-        assert.match(failure.message, /^Cannot reach OpenSearch at http:\/\/127\.0\.0\.1:1 /);
+        assert.match(failure.message, /^Cannot reach OpenSearch at http:\/\/127\.0\.0\.1:1 \(ECONNREFUSED\)/);
       } finally {
         await client.close();
       }
