@@ -1,0 +1,84 @@
+// Names, ports and paths of the local stack. Everything else in scripts/lib/stack reads them from here.
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cacheDir } from '../cache.mjs';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+export const OPENSEARCH_VERSION = '2.19.3';
+export const OPENSEARCH_ARTIFACT = `org.opensearch.distribution.integ-test-zip:opensearch:${OPENSEARCH_VERSION}:zip`;
+export const MAVEN_DEPENDENCY_PLUGIN = 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1';
+/** The node's cluster name: how `up` recognises a node of ours already listening on the port. */
+export const CLUSTER_NAME = 'dwh-approvals-local';
+export const MOTO_REQUIREMENT = 'moto[server]>=5,<6';
+
+export const REGION = 'us-east-1';
+export const ACCOUNT_ID = '123456789012';
+/** moto accepts any credentials; these are the conventional dummy ones. */
+export const CREDENTIALS = Object.freeze({ accessKeyId: 'testing', secretAccessKey: 'testing' });
+
+export const TOPIC_NAME = 'dwh-local-job-approvals';
+export const QUEUES = Object.freeze({
+  // decision=APPROVED only, like the downstream orchestrator's subscription in production.
+  downstream: { name: 'job-approvals-downstream', filterPolicy: { decision: ['APPROVED'] } },
+  // Everything: tests read it to see what was published.
+  tap: { name: 'job-approvals-tap', filterPolicy: null },
+  // Everything: the approval processor consumes it.
+  processor: { name: 'job-approvals-processor', filterPolicy: null },
+});
+
+export const SSM_PARAMETERS = Object.freeze({
+  endpointParameter: '/dwh/opensearch/endpoint',
+  topicArnParameter: '/dwh/sns/job-approvals-arn',
+  signingSecretParameter: '/dwh/approvals/signing-secret',
+});
+
+export const INDICES = Object.freeze({ events: 'job-events', approvals: 'job-approvals' });
+
+/** Default approval TTL (hours) used for expiry when a run has no expires_at (SPEC §1). */
+export const DEFAULT_TTL_HOURS = 72;
+
+function intFromEnv(name, fallback) {
+  const raw = process.env[name];
+  if (raw == null || raw.trim() === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0 || n > 65535) {
+    throw new Error(`${name} must be a TCP port number, got "${raw}"`);
+  }
+  return n;
+}
+
+/** Resolved configuration of the stack (reads the environment each time). */
+export function stackConfig() {
+  const opensearchPort = intFromEnv('DWH_OPENSEARCH_PORT', 9200);
+  const motoPort = intFromEnv('DWH_MOTO_PORT', 5000);
+  const stackDirEnv = process.env.DWH_STACK_DIR;
+  const stackDir = stackDirEnv && stackDirEnv.trim() !== '' ? resolve(stackDirEnv) : join(REPO_ROOT, '.stack');
+  const startTimeoutMs = Number(process.env.DWH_STACK_START_TIMEOUT_MS) || 180_000;
+  return {
+    opensearchPort,
+    motoPort,
+    opensearchUrl: `http://127.0.0.1:${opensearchPort}`,
+    awsEndpointUrl: `http://127.0.0.1:${motoPort}`,
+    stackDir,
+    cacheDir: cacheDir(),
+    startTimeoutMs,
+    files: {
+      env: join(stackDir, 'env.json'),
+      seed: join(stackDir, 'seed.json'),
+      opensearchPid: join(stackDir, 'opensearch.pid'),
+      opensearchJavaPid: join(stackDir, 'opensearch-java.pid'),
+      opensearchLog: join(stackDir, 'opensearch.log'),
+      motoPid: join(stackDir, 'moto.pid'),
+      motoLog: join(stackDir, 'moto.log'),
+      dataDirPointer: join(stackDir, 'opensearch-dir.txt'),
+      lock: join(stackDir, 'stack.lock'),
+    },
+  };
+}
+
+export function ensureStackDir(cfg = stackConfig()) {
+  mkdirSync(cfg.stackDir, { recursive: true });
+  return cfg.stackDir;
+}

@@ -1,0 +1,97 @@
+// Index definitions for the local stack: the mappings of seed 002 ("OpenSearch Index Mappings"),
+// with the additions explained next to each one.
+
+/**
+ * Sub-fields of a quality check.
+ *
+ * Deliberate addition: seed 002 maps `quality_checks` as `nested` with dynamic sub-fields. With
+ * dynamic mapping the first document decides the type of `value`/`threshold`: a number (0.12)
+ * indexed first maps them as float, and a later "12.0%" string then fails to index
+ * (mapper_parsing_exception) — the pipeline emits both shapes. Mapping them as keyword accepts
+ * numbers, strings and booleans alike; _source keeps the original JSON type, which is what
+ * readers use.
+ */
+const QUALITY_CHECK_PROPERTIES = {
+  name: { type: 'keyword' },
+  status: { type: 'keyword' },
+  value: { type: 'keyword' },
+  threshold: { type: 'keyword' },
+};
+
+export const JOB_EVENTS_MAPPING = {
+  properties: {
+    // --- seed 002, unchanged ---
+    timestamp: { type: 'date' },
+    event_type: { type: 'keyword' },
+
+    job_name: { type: 'keyword' },
+    job_run_id: { type: 'keyword' },
+    status: { type: 'keyword' },
+    failure_type: { type: 'keyword' },
+
+    quality_status: { type: 'keyword' },
+    // Seed: {"type": "nested"}; explicit sub-fields added (see QUALITY_CHECK_PROPERTIES).
+    quality_checks: { type: 'nested', properties: QUALITY_CHECK_PROPERTIES },
+
+    artifacts_available: { type: 'boolean' },
+    artifacts: { type: 'object' },
+
+    records_read: { type: 'long' },
+    records_written: { type: 'long' },
+    records_dropped: { type: 'long' },
+    bytes_written: { type: 'long' },
+    duration_seconds: { type: 'float' },
+
+    approval_status: { type: 'keyword' },
+    approved_by: { type: 'keyword' },
+    approval_reason: { type: 'text' },
+    approval_timestamp: { type: 'date' },
+
+    error_type: { type: 'keyword' },
+    error_message: { type: 'text' },
+
+    // --- additions ---
+    // Optional explicit expiry of a pending run (SPEC §1 "Expiry").
+    expires_at: { type: 'date' },
+    // Who or what started the run (an IAM ARN or a name).
+    triggered_by: { type: 'keyword' },
+    // The phase durations are in the seed's document but not its mapping; left dynamic, the
+    // first document would decide their type (an integer 30 maps as long, a messy "30.5" as text).
+    extract_duration_seconds: { type: 'float' },
+    transform_duration_seconds: { type: 'float' },
+    load_duration_seconds: { type: 'float' },
+  },
+};
+
+export const JOB_APPROVALS_MAPPING = {
+  properties: {
+    // --- seed 002, unchanged ---
+    timestamp: { type: 'date' },
+    event_type: { type: 'keyword' },
+
+    job_name: { type: 'keyword' },
+    job_run_id: { type: 'keyword' },
+
+    decision: { type: 'keyword' },
+    decided_by: { type: 'keyword' },
+    reason: { type: 'text' },
+
+    original_quality_status: { type: 'keyword' },
+    // Seed: {"type": "nested"}; same explicit sub-fields as job-events.quality_checks, same reason.
+    original_quality_checks: { type: 'nested', properties: QUALITY_CHECK_PROPERTIES },
+
+    // --- additions for the approval processor's audit (SPEC §3) ---
+    decision_id: { type: 'keyword' },
+    identity_arn: { type: 'keyword' },
+    audit_status: { type: 'keyword' },
+    evidence_sha256: { type: 'keyword' },
+    received_at: { type: 'date' },
+  },
+};
+
+/** Index settings for a single local node: one shard, no replicas (so the cluster is green). */
+export const INDEX_SETTINGS = { number_of_shards: 1, number_of_replicas: 0 };
+
+export function indexBody(mapping) {
+  return { settings: { index: INDEX_SETTINGS }, mappings: mapping };
+}

@@ -1,0 +1,200 @@
+// moto in server mode (SNS, SQS, SSM, STS on one endpoint) and the AWS resources the project
+// expects there: the job_approvals topic, its SQS subscribers and the SSM parameters.
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  CreateTopicCommand,
+  ListSubscriptionsByTopicCommand,
+  SNSClient,
+  SetSubscriptionAttributesCommand,
+  SubscribeCommand,
+} from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { CREDENTIALS, MOTO_REQUIREMENT, QUEUES, REGION, SSM_PARAMETERS, TOPIC_NAME } from './config.mjs';
+import {
+  StackError,
+  findPidsByCmdline,
+  findPython,
+  isAlive,
+  isPortOpen,
+  readPid,
+  removeFile,
+  run,
+  sleep,
+  spawnDetached,
+  tailFile,
+  writePid,
+} from './proc.mjs';
+
+export function motoVenvDir(cacheDir) {
+  return join(cacheDir, 'moto-venv');
+}
+
+/** python3 -m venv + pip install moto[server] 5.x into the cache, once. */
+export async function ensureMotoVenv(cacheDir, log) {
+  const venv = motoVenvDir(cacheDir);
+  const server = join(venv, 'bin', 'moto_server');
+  if (existsSync(server)) return server;
+  const py = findPython();
+  log(`creating ${venv} and installing ${MOTO_REQUIREMENT} (once)...`);
+  if (!existsSync(join(venv, 'bin', 'python'))) await run(py, ['-m', 'venv', venv]);
+  await run(join(venv, 'bin', 'python'), ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', MOTO_REQUIREMENT]);
+  if (!existsSync(server)) throw new StackError(`pip installed moto but ${server} is missing`);
+  return server;
+}
+
+/** Does moto answer at baseUrl? Returns 'ours' | 'foreign' | 'down'. */
+export async function probeMoto(baseUrl, port) {
+  try {
+    const res = await fetch(`${baseUrl}/moto-api/`, { signal: AbortSignal.timeout(3_000) });
+    const text = await res.text();
+    if (res.status === 200 && /moto/i.test(text)) return 'ours';
+  } catch {
+    /* fall through */
+  }
+  return (await isPortOpen(port)) ? 'foreign' : 'down';
+}
+
+export async function startMoto(cfg, log) {
+  const server = await ensureMotoVenv(cfg.cacheDir, log);
+  const pid = spawnDetached(server, ['-H', '127.0.0.1', '-p', String(cfg.motoPort)], {
+    cwd: cfg.stackDir,
+    env: { ...process.env, PYTHONUNBUFFERED: '1' },
+    logFile: cfg.files.motoLog,
+  });
+  writePid(cfg.files.motoPid, pid);
+  log(`moto starting (pid ${pid}), waiting for it to answer...`);
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (!isAlive(pid)) {
+      removeFile(cfg.files.motoPid);
+      throw new StackError(`moto_server exited during startup. Last lines of ${cfg.files.motoLog}:\n${tailFile(cfg.files.motoLog, 30)}`);
+    }
+    if ((await probeMoto(cfg.awsEndpointUrl, cfg.motoPort)) === 'ours') return { pid };
+    if (Date.now() > deadline) {
+      throw new StackError(`moto did not answer within 60 s. Last lines of ${cfg.files.motoLog}:\n${tailFile(cfg.files.motoLog, 30)}`);
+    }
+    await sleep(250);
+  }
+}
+
+/** Pids to stop for moto: the pid file, plus a moto_server on our port that we did not record. */
+export function motoPids(cfg) {
+  const pids = [readPid(cfg.files.motoPid), ...findPidsByCmdline(['moto_server', String(cfg.motoPort)])];
+  return pids.filter((p) => p != null);
+}
+
+// ---------------------------------------------------------------- AWS resources
+
+export function awsClients(endpoint) {
+  // A fresh object per client: the SDK annotates the credentials object it is given.
+  const common = { endpoint, region: REGION, credentials: { ...CREDENTIALS } };
+  return { sns: new SNSClient(common), sqs: new SQSClient(common), ssm: new SSMClient(common) };
+}
+
+function queuePolicy(queueArn, topicArn) {
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'AllowJobApprovalsTopic',
+        Effect: 'Allow',
+        Principal: { Service: 'sns.amazonaws.com' },
+        Action: 'sqs:SendMessage',
+        Resource: queueArn,
+        Condition: { ArnEquals: { 'aws:SourceArn': topicArn } },
+      },
+    ],
+  });
+}
+
+async function listSubscriptions(sns, topicArn) {
+  const subs = [];
+  let NextToken;
+  do {
+    const page = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn, NextToken }));
+    subs.push(...(page.Subscriptions ?? []));
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return subs;
+}
+
+async function ensureSecret(ssm) {
+  try {
+    await ssm.send(new GetParameterCommand({ Name: SSM_PARAMETERS.signingSecretParameter, WithDecryption: true }));
+    return 'kept';
+  } catch (err) {
+    if (err?.name !== 'ParameterNotFound') throw err;
+  }
+  await ssm.send(
+    new PutParameterCommand({
+      Name: SSM_PARAMETERS.signingSecretParameter,
+      Type: 'SecureString',
+      Value: randomBytes(32).toString('hex'),
+      Description: 'HMAC key for signed approval decisions (local stack)',
+    }),
+  );
+  return 'created';
+}
+
+/**
+ * Create (or re-ensure) everything in moto. Idempotent: CreateTopic/CreateQueue return the existing
+ * ones, subscriptions are listed before subscribing, the signing secret is kept if present.
+ */
+export async function ensureAwsResources(cfg) {
+  const { sns, sqs, ssm } = awsClients(cfg.awsEndpointUrl);
+  try {
+    const { TopicArn: topicArn } = await sns.send(new CreateTopicCommand({ Name: TOPIC_NAME }));
+    const existing = await listSubscriptions(sns, topicArn);
+    const queueUrls = {};
+    const queueArns = {};
+    for (const [key, spec] of Object.entries(QUEUES)) {
+      const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: spec.name }));
+      const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+      const queueArn = attrs.Attributes?.QueueArn;
+      if (!queueArn) throw new StackError(`moto returned no QueueArn for ${spec.name}`);
+      // moto does not enforce it; set anyway so the setup reads like production's.
+      await sqs.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: { Policy: queuePolicy(queueArn, topicArn) } }));
+      let sub = existing.find((s) => s.Protocol === 'sqs' && s.Endpoint === queueArn);
+      if (!sub) {
+        const attributes = { RawMessageDelivery: 'false' };
+        if (spec.filterPolicy) attributes.FilterPolicy = JSON.stringify(spec.filterPolicy);
+        await sns.send(
+          new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queueArn, Attributes: attributes, ReturnSubscriptionArn: true }),
+        );
+      } else {
+        // Re-assert the attributes on an existing subscription (e.g. after a manual change).
+        await sns.send(
+          new SetSubscriptionAttributesCommand({ SubscriptionArn: sub.SubscriptionArn, AttributeName: 'RawMessageDelivery', AttributeValue: 'false' }),
+        );
+        if (spec.filterPolicy) {
+          await sns.send(
+            new SetSubscriptionAttributesCommand({
+              SubscriptionArn: sub.SubscriptionArn,
+              AttributeName: 'FilterPolicy',
+              AttributeValue: JSON.stringify(spec.filterPolicy),
+            }),
+          );
+        }
+      }
+      queueUrls[key] = QueueUrl;
+      queueArns[key] = queueArn;
+    }
+    await ssm.send(new PutParameterCommand({ Name: SSM_PARAMETERS.endpointParameter, Type: 'String', Value: cfg.opensearchUrl, Overwrite: true }));
+    await ssm.send(new PutParameterCommand({ Name: SSM_PARAMETERS.topicArnParameter, Type: 'String', Value: topicArn, Overwrite: true }));
+    const secret = await ensureSecret(ssm);
+    return { topicArn, topicName: TOPIC_NAME, queueUrls, queueArns, secret };
+  } finally {
+    sns.destroy();
+    sqs.destroy();
+    ssm.destroy();
+  }
+}
+
+/** POST /moto-api/reset: moto forgets every resource. */
+export async function resetMoto(baseUrl) {
+  const res = await fetch(`${baseUrl}/moto-api/reset`, { method: 'POST', signal: AbortSignal.timeout(10_000) });
+  if (res.status !== 200) throw new StackError(`moto reset failed: HTTP ${res.status} ${await res.text()}`);
+}
