@@ -2,14 +2,15 @@
 // The extension-host tier: bundles the extension and test/host/**/*.test.ts, brings up the
 // local stack, and runs the suites inside code-server's real extension host with the local
 // AWS profile. Writes test-results/host.json ({passed, failed, failures}); exits 1 on failure.
-// Usage: node scripts/run-host-tests.mjs [--no-stack]
+// The stack is seeded with its defaults first, so the suites see the same runs every time.
+// Usage: node scripts/run-host-tests.mjs [--no-stack] [--no-seed]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ensureCodeServer, repoRoot } from './lib/prereqs.mjs';
 import { localExtensionSettings, writeLocalProfile } from './lib/localProfile.mjs';
 import { bundleHostTests, hostSuiteFiles, runExtensionTests } from './lib/vscode/extensionTests.mjs';
-import { ensureStackUp } from './lib/vscode/localStack.mjs';
+import { ensureStackUp, seedStack } from './lib/vscode/localStack.mjs';
 
 const resultFile = path.join(repoRoot, 'test-results', 'host.json');
 
@@ -34,6 +35,7 @@ async function main() {
   let userSettings = {};
   if (!process.argv.includes('--no-stack')) {
     const stackEnv = await ensureStackUp();
+    if (!process.argv.includes('--no-seed')) await seedStack({});
     env = writeLocalProfile(stackEnv);
     userSettings = localExtensionSettings(stackEnv);
   }
