@@ -44,6 +44,7 @@ export class PendingRunsStore {
   private lastSummary: string | undefined;
   private currentStatus: StoreStatus = { kind: 'idle' };
   private inFlight: Promise<void> | undefined;
+  private inFlightSource: PendingSource | undefined;
   private forceQueued = false;
   private pollHandle: unknown;
   private consecutiveFailures = 0;
@@ -92,6 +93,7 @@ export class PendingRunsStore {
     this.lastSummary = undefined;
     this.published.clear();
     this.consecutiveFailures = 0;
+    this.forceQueued = false;
     this.currentStatus = { kind: 'idle' };
     this.emit({ added: [], firstLoad: true });
     return source ? this.refresh({ force: true }) : Promise.resolve();
@@ -112,18 +114,23 @@ export class PendingRunsStore {
    * Concurrent calls share one request; a forced call during a cheap one runs after it.
    */
   refresh(options: { force: boolean }): Promise<void> {
-    if (this.inFlight) {
+    // Share the request in flight only if it asks the current source; an answer from a
+    // replaced source is ignored by load().
+    if (this.inFlight && this.inFlightSource === this.source) {
       if (options.force) this.forceQueued = true;
       return this.inFlight;
     }
-    this.inFlight = this.load(options.force).finally(() => {
+    const request = this.load(options.force).finally(() => {
+      if (this.inFlight !== request) return;
       this.inFlight = undefined;
       if (this.forceQueued && !this.disposed) {
         this.forceQueued = false;
         void this.refresh({ force: true });
       }
     });
-    return this.inFlight;
+    this.inFlight = request;
+    this.inFlightSource = this.source;
+    return request;
   }
 
   /** Poll every `intervalSeconds` (0 stops polling); backs off while failing. */
