@@ -48,7 +48,7 @@ async function main() {
   const { createLambdaHandler } = loadProcessorHandler();
   const handler = createLambdaHandler({ config });
   const queueUrl = values['queue-url'] ?? env.queueUrls.processor;
-  const controller = new AbortController();
+  const controller = new globalThis.AbortController();
   let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM']) {
     process.on(signal, () => {

@@ -1,0 +1,550 @@
+// The approval processor against the real local stack (OpenSearch, moto): the Lambda
+// handler called in-process with SQS- and SNS-shaped events built from decisions signed
+// with the secret read from SSM, and once end to end through SNS → SQS → the runner.
+// Nothing is stubbed; failures are produced by pointing the handler at a closed port or
+// at a proxy that drops chosen requests on their way to the real OpenSearch.
+import assert from 'node:assert/strict';
+import { createHash, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import * as net from 'node:net';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { SqsBatchResponse } from '../../src/processor/lambdaHandler';
+import { createLambdaHandler, type LogLine } from '../../src/processor/lambdaHandler';
+import { buildDecisionMessage, publishParameters, type DecisionMessage } from '../../src/core/decisionMessage';
+import { evidenceSha256 } from '../../src/core/evidence';
+import { parseJobRun } from '../../src/core/jobRunParser';
+import { localStack, type SeedManifest, type StackEnv } from '../support/localStack';
+import { startFaultyProxy, type FaultyProxy } from '../support/faultyProxy';
+import { purge } from '../support/queues';
+
+import type * as ProcessorRunnerModule from '../../scripts/lib/processorRunner.mjs' with { 'resolution-mode': 'import' };
+
+type RunnerModule = typeof ProcessorRunnerModule;
+
+const ALICE = 'arn:aws:sts::123456789012:assumed-role/DataReviewer/alice';
+const BOB = 'arn:aws:sts::123456789012:assumed-role/DataReviewer/bob';
+const CAROL = 'arn:aws:iam::123456789012:user/carol';
+/** A job no shared policy names, so that a runner started by someone else treats it as the default. */
+const JOB = 'processor_it_orders';
+
+interface Doc {
+  _seq_no: number;
+  _source: Record<string, unknown>;
+}
+
+describe('approval processor against the local stack', function () {
+  this.timeout(300_000);
+  let env: StackEnv;
+  let secret: string;
+  let manifest: SeedManifest;
+  let runner: RunnerModule;
+  const handlers: Array<{ close(): Promise<void> }> = [];
+  const logs: LogLine[] = [];
+  const savedEnv: Record<string, string | undefined> = {};
+  let counter = 0;
+
+  const handlerFor = (overrides: Record<string, string> = {}) => {
+    const handler = createLambdaHandler({ config: { ...runner.processorEnvironment(env, {}), ...overrides }, log: (line) => logs.push(line) });
+    handlers.push(handler);
+    return handler;
+  };
+
+  const os = async (method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> => {
+    const res = await fetch(`${env.opensearchUrl}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+  };
+  const runDoc = async (id: string): Promise<Doc> => {
+    const { status, json } = await os('GET', `/job-events/_doc/${encodeURIComponent(id)}`);
+    assert.equal(status, 200, `run document ${id} exists`);
+    return json as unknown as Doc;
+  };
+  const audit = async (id: string): Promise<Record<string, unknown> | null> => {
+    const { status, json } = await os('GET', `/job-approvals/_doc/${encodeURIComponent(id)}`);
+    return status === 200 ? (json._source as Record<string, unknown>) : null;
+  };
+  const auditsOfRun = async (runId: string): Promise<Array<Record<string, unknown>>> => {
+    await os('POST', '/job-approvals/_refresh');
+    const { json } = await os('POST', '/job-approvals/_search', { size: 100, query: { term: { job_run_id: runId } } });
+    return ((json.hits as { hits: Array<{ _source: Record<string, unknown> }> }).hits ?? []).map((hit) => hit._source);
+  };
+
+  /** A fresh pending run, indexed and visible; its document id is its run id. */
+  const createRun = async (overrides: Record<string, unknown> = {}): Promise<Record<string, unknown>> => {
+    counter += 1;
+    const runId = `${JOB}-${Date.now()}-${counter}-${randomUUID().slice(0, 8)}`;
+    const source: Record<string, unknown> = {
+      timestamp: new Date(Date.now() - 30 * 60_000).toISOString(),
+      event_type: 'job_completed',
+      job_name: JOB,
+      job_run_id: runId,
+      status: 'PENDING_APPROVAL',
+      failure_type: 'QUALITY',
+      quality_status: 'RED',
+      quality_checks: [
+        { name: 'drop_rate', status: 'FAIL', value: '12.0%', threshold: '10.0%' },
+        { name: 'row_count', status: 'PASS', value: 88000, threshold: 50000 },
+      ],
+      artifacts_available: true,
+      artifacts: { rejected_rows: { path: `s3://dwh-data/${JOB}/${runId}/rejected.parquet`, records: 12000 } },
+      records_read: 100000,
+      records_written: 88000,
+      records_dropped: 12000,
+      approval_status: null,
+      approved_by: null,
+      approval_reason: null,
+      approval_timestamp: null,
+      ...overrides,
+    };
+    const { status } = await os('PUT', `/job-events/_doc/${encodeURIComponent(runId)}?refresh=true`, source);
+    assert.ok(status === 201 || status === 200, `run ${runId} indexed`);
+    return source;
+  };
+
+  const sign = (
+    run: Record<string, unknown>,
+    options: { identityArn?: string; decision?: 'APPROVED' | 'REJECTED'; reason?: string; at?: number } = {},
+  ): DecisionMessage =>
+    buildDecisionMessage(
+      {
+        jobName: String(run.job_name),
+        jobRunId: String(run.job_run_id),
+        decision: options.decision ?? 'APPROVED',
+        reason: options.reason ?? 'Drop rate elevated by a known bad upstream batch; acceptable.',
+        identityArn: options.identityArn ?? ALICE,
+        evidenceSha256: evidenceSha256(parseJobRun(String(run.job_run_id), run)),
+        timestamp: options.at ?? Date.now(),
+      },
+      secret,
+    );
+
+  const sqsEvent = (...bodies: string[]) => ({
+    Records: bodies.map((body) => ({
+      messageId: randomUUID(),
+      receiptHandle: 'not-used-in-process',
+      body,
+      attributes: { ApproximateReceiveCount: '1' },
+      messageAttributes: {},
+      eventSource: 'aws:sqs',
+      eventSourceARN: `arn:aws:sqs:${env.region}:123456789012:job-approvals-processor`,
+      awsRegion: env.region,
+    })),
+  });
+  const snsEnvelope = (message: DecisionMessage): string =>
+    JSON.stringify({
+      Type: 'Notification',
+      MessageId: randomUUID(),
+      TopicArn: env.topicArn,
+      Message: JSON.stringify(message),
+      Timestamp: new Date().toISOString(),
+      SignatureVersion: '1',
+      MessageAttributes: { decision: { Type: 'String', Value: message.decision } },
+    });
+  const snsEvent = (message: DecisionMessage) => ({
+    Records: [
+      {
+        EventSource: 'aws:sns',
+        EventVersion: '1.0',
+        EventSubscriptionArn: `${env.topicArn}:${randomUUID()}`,
+        Sns: {
+          Type: 'Notification',
+          MessageId: randomUUID(),
+          TopicArn: env.topicArn,
+          Message: JSON.stringify(message),
+          Timestamp: new Date().toISOString(),
+          MessageAttributes: { decision: { Type: 'String', Value: message.decision } },
+        },
+      },
+    ],
+  });
+  const noFailures = (response: SqsBatchResponse | undefined): void => {
+    assert.deepEqual(response, { batchItemFailures: [] });
+  };
+
+  before(async () => {
+    for (const key of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED']) savedEnv[key] = process.env[key];
+    const local = await localStack();
+    env = local.env;
+    // The handler uses the SDK's default credential chain, as in Lambda: the environment.
+    process.env.AWS_ACCESS_KEY_ID = env.credentials?.accessKeyId ?? 'testing';
+    process.env.AWS_SECRET_ACCESS_KEY = env.credentials?.secretAccessKey ?? 'testing';
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+    manifest = (await local.stack.seedStack({})).manifest;
+    const read = await local.stack.readSigningSecret(env);
+    assert.ok(read, 'the stack holds a signing secret');
+    secret = read;
+    runner = await import('../../scripts/lib/processorRunner.mjs');
+  });
+
+  after(async () => {
+    await Promise.all(handlers.map((h) => h.close()));
+    for (const [key, value] of Object.entries(savedEnv)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  });
+
+  it('records an approval: the run carries it and the audit document says recorded', async () => {
+    const run = await createRun();
+    const message = sign(run);
+    noFailures(await handlerFor()(sqsEvent(JSON.stringify(message))));
+
+    const { _source: updated } = await runDoc(String(run.job_run_id));
+    assert.equal(updated.approval_status, 'APPROVED');
+    assert.equal(updated.approved_by, 'alice');
+    assert.equal(updated.approval_reason, message.reason);
+    assert.equal(updated.approval_timestamp, message.timestamp);
+    assert.deepEqual(updated.approval_decision_ids, [message.decision_id]);
+
+    const doc = await audit(message.decision_id);
+    assert.ok(doc, 'audit document with id = decision_id');
+    assert.equal(doc.audit_status, 'recorded');
+    assert.equal(doc.event_type, 'approval_decision');
+    assert.equal(doc.job_name, JOB);
+    assert.equal(doc.job_run_id, run.job_run_id);
+    assert.equal(doc.decision, 'APPROVED');
+    assert.equal(doc.decided_by, 'alice');
+    assert.equal(doc.reason, message.reason);
+    assert.equal(doc.timestamp, message.timestamp);
+    assert.equal(doc.identity_arn, ALICE);
+    assert.equal(doc.evidence_sha256, message.evidence_sha256);
+    assert.equal(doc.original_quality_status, 'RED');
+    assert.deepEqual(doc.original_quality_checks, run.quality_checks);
+    assert.ok(typeof doc.received_at === 'string' && Math.abs(Date.parse(doc.received_at) - Date.now()) < 60_000);
+  });
+
+  it('treats a replayed message as a no-op: one audit document, the run unchanged', async () => {
+    const run = await createRun();
+    const message = sign(run, { decision: 'REJECTED', reason: 'Drop rate too high; rerun after the upstream fix.' });
+    const handler = handlerFor();
+    noFailures(await handler(sqsEvent(JSON.stringify(message))));
+    const before = await runDoc(String(run.job_run_id));
+    noFailures(await handler(sqsEvent(JSON.stringify(message), JSON.stringify(message))));
+    noFailures(await handlerFor()(sqsEvent(JSON.stringify(message))));
+    const after = await runDoc(String(run.job_run_id));
+    assert.equal(after._seq_no, before._seq_no, 'the run was not written again');
+    assert.equal(after._source.approval_status, 'REJECTED');
+    const audits = await auditsOfRun(String(run.job_run_id));
+    assert.equal(audits.length, 1);
+    assert.equal(audits[0]?.audit_status, 'recorded');
+  });
+
+  it('audits a tampered reason as invalid and leaves the run alone', async () => {
+    const run = await createRun();
+    const before = await runDoc(String(run.job_run_id));
+    const tampered = JSON.stringify({ ...sign(run), reason: 'Approved by the CFO, no review needed.' });
+    noFailures(await handlerFor()(sqsEvent(tampered)));
+    const after = await runDoc(String(run.job_run_id));
+    assert.equal(after._seq_no, before._seq_no);
+    assert.equal(after._source.approval_status, null);
+    const doc = await audit(`invalid-${createHash('sha256').update(tampered).digest('hex')}`);
+    assert.ok(doc, 'the invalid message is audited under invalid-<sha256 of the body>');
+    assert.equal(doc.audit_status, 'invalid');
+    assert.match(String(doc.audit_detail), /signature does not verify/);
+    assert.equal(doc.reason, 'Approved by the CFO, no review needed.');
+  });
+
+  it('audits a stale decision as invalid and leaves the run alone', async () => {
+    const run = await createRun();
+    const message = sign(run, { at: Date.now() - 20 * 60_000 });
+    noFailures(await handlerFor()(sqsEvent(JSON.stringify(message))));
+    assert.equal((await runDoc(String(run.job_run_id)))._source.approval_status, null);
+    const doc = await audit(message.decision_id);
+    assert.equal(doc?.audit_status, 'invalid');
+    assert.match(String(doc?.audit_detail), /Stale/);
+  });
+
+  it('accepts a stale decision when FRESHNESS_MINUTES allows it', async () => {
+    const run = await createRun();
+    const message = sign(run, { at: Date.now() - 20 * 60_000 });
+    noFailures(await handlerFor({ FRESHNESS_MINUTES: '30' })(sqsEvent(JSON.stringify(message))));
+    assert.equal((await audit(message.decision_id))?.audit_status, 'recorded');
+  });
+
+  it('audits garbage, a decision for an unknown run and one with missing fields as invalid', async () => {
+    const unknown = sign({ job_name: JOB, job_run_id: `no-such-run-${randomUUID()}`, status: 'PENDING_APPROVAL' });
+    const missing = JSON.stringify({ event_type: 'approval_decision', job_name: JOB, job_run_id: 'x', decision: 'APPROVED' });
+    noFailures(await handlerFor()(sqsEvent('not json at all', JSON.stringify(unknown), missing)));
+    const garbage = await audit(`invalid-${createHash('sha256').update('not json at all').digest('hex')}`);
+    assert.equal(garbage?.audit_status, 'invalid');
+    assert.match(String(garbage?.audit_detail), /not JSON/);
+    const unknownDoc = await audit(unknown.decision_id);
+    assert.equal(unknownDoc?.audit_status, 'invalid');
+    assert.match(String(unknownDoc?.audit_detail), /No run with job_run_id/);
+    const missingDoc = await audit(`invalid-${createHash('sha256').update(missing).digest('hex')}`);
+    assert.equal(missingDoc?.audit_status, 'invalid');
+    assert.match(String(missingDoc?.audit_detail), /missing/);
+  });
+
+  it('lets exactly one of two racing decisions win, 20 rounds out of 20; the other is audited as superseded', async () => {
+    const first = handlerFor();
+    const second = handlerFor();
+    for (let round = 0; round < 20; round += 1) {
+      const run = await createRun();
+      const approve = sign(run, { identityArn: ALICE });
+      const reject = sign(run, { identityArn: BOB, decision: 'REJECTED', reason: 'Not acceptable.' });
+      // Even rounds: two Lambda instances at once; odd rounds: both in one batch.
+      const responses =
+        round % 2 === 0
+          ? await Promise.all([first(sqsEvent(JSON.stringify(approve))), second(sqsEvent(JSON.stringify(reject)))])
+          : [await first(sqsEvent(JSON.stringify(approve), JSON.stringify(reject)))];
+      responses.forEach(noFailures);
+      const [a, b] = [await audit(approve.decision_id), await audit(reject.decision_id)];
+      const statuses = [a?.audit_status, b?.audit_status].sort();
+      assert.deepEqual(statuses, ['recorded', 'superseded'], `round ${round}`);
+      const winner = a?.audit_status === 'recorded' ? approve : reject;
+      const loser = winner === approve ? b : a;
+      const { _source: decided } = await runDoc(String(run.job_run_id));
+      assert.deepEqual(decided.approval_decision_ids, [winner.decision_id], `round ${round}: the run carries the winner`);
+      assert.equal(decided.approval_status, winner.decision);
+      assert.match(String(loser?.audit_detail), new RegExp(`already ${winner.decision}`));
+    }
+  });
+
+  it('refuses an approval from the identity that triggered the run', async () => {
+    const run = await createRun({ triggered_by: 'arn:aws:sts::123456789012:assumed-role/PipelineRunner/alice' });
+    const message = sign(run, { identityArn: ALICE });
+    noFailures(await handlerFor()(sqsEvent(JSON.stringify(message))));
+    assert.equal((await runDoc(String(run.job_run_id)))._source.approval_status, null);
+    const doc = await audit(message.decision_id);
+    assert.equal(doc?.audit_status, 'refused');
+    assert.match(String(doc?.audit_detail), /triggered this run/);
+  });
+
+  it('refuses a decision when the run’s evidence changed after it was reviewed', async () => {
+    const run = await createRun();
+    const message = sign(run);
+    const checks = [
+      { name: 'drop_rate', status: 'FAIL', value: '19.5%', threshold: '10.0%' },
+      { name: 'row_count', status: 'PASS', value: 88000, threshold: 50000 },
+    ];
+    const { status } = await os('POST', `/job-events/_update/${encodeURIComponent(String(run.job_run_id))}?refresh=true`, { doc: { quality_checks: checks } });
+    assert.equal(status, 200);
+    noFailures(await handlerFor()(sqsEvent(JSON.stringify(message))));
+    assert.equal((await runDoc(String(run.job_run_id)))._source.approval_status, null);
+    const doc = await audit(message.decision_id);
+    assert.equal(doc?.audit_status, 'refused');
+    assert.match(String(doc?.audit_detail), /changed after it was reviewed/);
+  });
+
+  describe('with a quorum of 2 for the job', () => {
+    const policy = JSON.stringify({ default: { quorum: 1, forbidSelfApproval: true }, jobs: { [JOB]: { quorum: 2 } } });
+
+    it('does not approve when the same approver approves twice', async () => {
+      const handler = handlerFor({ POLICY: policy });
+      const run = await createRun();
+      const one = sign(run, { identityArn: ALICE });
+      const again = sign(run, { identityArn: ALICE, reason: 'Still fine, approving again.' });
+      noFailures(await handler(sqsEvent(JSON.stringify(one))));
+      noFailures(await handler(sqsEvent(JSON.stringify(again))));
+      assert.equal((await runDoc(String(run.job_run_id)))._source.approval_status, null);
+      assert.equal((await audit(one.decision_id))?.audit_status, 'awaiting-quorum');
+      const second = await audit(again.decision_id);
+      assert.equal(second?.audit_status, 'awaiting-quorum');
+      assert.match(String(second?.audit_detail), /already approved/);
+    });
+
+    it('approves with two distinct approvers and lists both', async () => {
+      const handler = handlerFor({ POLICY: policy });
+      const run = await createRun();
+      const alice = sign(run, { identityArn: ALICE });
+      const bob = sign(run, { identityArn: BOB, reason: 'Agreed: known upstream issue.' });
+      noFailures(await handler(sqsEvent(JSON.stringify(alice))));
+      assert.equal((await runDoc(String(run.job_run_id)))._source.approval_status, null);
+      noFailures(await handler(sqsEvent(JSON.stringify(bob))));
+      const { _source: decided } = await runDoc(String(run.job_run_id));
+      assert.equal(decided.approval_status, 'APPROVED');
+      assert.equal(decided.approved_by, 'alice, bob');
+      assert.deepEqual(decided.approval_decision_ids, [alice.decision_id, bob.decision_id]);
+      assert.equal((await audit(alice.decision_id))?.audit_status, 'awaiting-quorum');
+      assert.equal((await audit(bob.decision_id))?.audit_status, 'recorded');
+    });
+
+    it('approves when two distinct approvers decide at the same moment, 10 rounds out of 10', async () => {
+      const first = handlerFor({ POLICY: policy });
+      const second = handlerFor({ POLICY: policy });
+      for (let round = 0; round < 10; round += 1) {
+        const run = await createRun();
+        const a = sign(run, { identityArn: ALICE });
+        const b = sign(run, { identityArn: BOB });
+        (await Promise.all([first(sqsEvent(JSON.stringify(a))), second(sqsEvent(JSON.stringify(b)))])).forEach(noFailures);
+        const { _source: decided } = await runDoc(String(run.job_run_id));
+        assert.equal(decided.approval_status, 'APPROVED', `round ${round}`);
+        // Signed in the same second: the order of equal times is by decision id.
+        assert.deepEqual(String(decided.approved_by).split(', ').sort(), ['alice', 'bob']);
+        assert.deepEqual([...(decided.approval_decision_ids as string[])].sort(), [a.decision_id, b.decision_id].sort());
+      }
+    });
+
+    it('is decided at once by a rejection', async () => {
+      const handler = handlerFor({ POLICY: policy });
+      const run = await createRun();
+      noFailures(await handler(sqsEvent(JSON.stringify(sign(run, { identityArn: ALICE })))));
+      noFailures(await handler(sqsEvent(JSON.stringify(sign(run, { identityArn: CAROL, decision: 'REJECTED', reason: 'No.' })))));
+      const { _source: decided } = await runDoc(String(run.job_run_id));
+      assert.equal(decided.approval_status, 'REJECTED');
+      assert.equal(decided.approved_by, 'carol');
+    });
+  });
+
+  it('accepts an SNS event and an SQS body holding the SNS envelope', async () => {
+    const handler = handlerFor();
+    const viaSns = await createRun();
+    const snsMessage = sign(viaSns);
+    assert.equal(await handler(snsEvent(snsMessage)), undefined, 'an SNS invocation returns nothing when it succeeds');
+    assert.equal((await audit(snsMessage.decision_id))?.audit_status, 'recorded');
+    assert.equal((await runDoc(String(viaSns.job_run_id)))._source.approval_status, 'APPROVED');
+
+    const viaEnvelope = await createRun();
+    const enveloped = sign(viaEnvelope, { decision: 'REJECTED', reason: 'Rejected through the envelope.' });
+    noFailures(await handler(sqsEvent(snsEnvelope(enveloped))));
+    assert.equal((await audit(enveloped.decision_id))?.audit_status, 'recorded');
+    assert.equal((await runDoc(String(viaEnvelope.job_run_id)))._source.approval_status, 'REJECTED');
+    const line = logs.find((l) => l.decision_id === enveloped.decision_id);
+    assert.equal(line?.shape, 'sqs-sns-envelope');
+  });
+
+  describe('when OpenSearch fails', () => {
+    let proxy: FaultyProxy;
+
+    before(async () => {
+      proxy = await startFaultyProxy(env.opensearchUrl);
+    });
+
+    after(async () => {
+      await proxy.close();
+    });
+
+    afterEach(() => {
+      proxy.clear();
+    });
+
+    it('reports every record of the batch as a batch item failure when OpenSearch is unreachable, and throws for SNS', async () => {
+      const port = await closedPort();
+      const handler = handlerFor({ OPENSEARCH_ENDPOINT: `http://127.0.0.1:${port}`, OPENSEARCH_TIMEOUT_MS: '2000' });
+      const run = await createRun();
+      const good = JSON.stringify(sign(run));
+      const event = sqsEvent(good, 'garbage that would be audited as invalid');
+      const response = await handler(event);
+      assert.deepEqual(
+        response?.batchItemFailures.map((f) => f.itemIdentifier).sort(),
+        event.Records.map((r) => r.messageId).sort(),
+      );
+      await assert.rejects(handler(snsEvent(sign(run))), /could not be processed/);
+      assert.equal((await runDoc(String(run.job_run_id)))._source.approval_status, null);
+      // Delivered again once OpenSearch is back, the same messages are processed normally.
+      noFailures(await handlerFor()(sqsEvent(good)));
+      assert.equal((await runDoc(String(run.job_run_id)))._source.approval_status, 'APPROVED');
+    });
+
+    it('reports only the records that failed', async () => {
+      const handler = handlerFor({ OPENSEARCH_ENDPOINT: proxy.url, OPENSEARCH_TIMEOUT_MS: '5000' });
+      const [ok1, poisoned, ok2] = [await createRun(), await createRun(), await createRun()];
+      proxy.dropWhen((request) => request.body.includes(String(poisoned.job_run_id)) || request.path.includes(String(poisoned.job_run_id)));
+      const event = sqsEvent(JSON.stringify(sign(ok1)), JSON.stringify(sign(poisoned)), JSON.stringify(sign(ok2)));
+      const response = await handler(event);
+      assert.deepEqual(response?.batchItemFailures, [{ itemIdentifier: event.Records[1]?.messageId }]);
+      assert.ok(proxy.dropped > 0);
+      assert.equal((await runDoc(String(ok1.job_run_id)))._source.approval_status, 'APPROVED');
+      assert.equal((await runDoc(String(ok2.job_run_id)))._source.approval_status, 'APPROVED');
+      assert.equal((await runDoc(String(poisoned.job_run_id)))._source.approval_status, null);
+    });
+
+    it('finishes on redelivery a decision whose audit was written but whose run update failed', async () => {
+      const handler = handlerFor({ OPENSEARCH_ENDPOINT: proxy.url, OPENSEARCH_TIMEOUT_MS: '5000' });
+      const run = await createRun();
+      const message = sign(run);
+      proxy.dropWhen((request) => request.path.startsWith(`/job-events/_update/${encodeURIComponent(String(run.job_run_id))}`));
+      const event = sqsEvent(JSON.stringify(message));
+      assert.deepEqual(await handler(event), { batchItemFailures: [{ itemIdentifier: event.Records[0]?.messageId }] });
+      assert.equal((await audit(message.decision_id))?.audit_status, 'recorded', 'the audit was written first');
+      assert.equal((await runDoc(String(run.job_run_id)))._source.approval_status, null, 'the run update never arrived');
+
+      proxy.clear();
+      noFailures(await handler(sqsEvent(JSON.stringify(message))));
+      assert.equal((await runDoc(String(run.job_run_id)))._source.approval_status, 'APPROVED');
+      assert.equal((await auditsOfRun(String(run.job_run_id))).length, 1);
+      const line = logs.filter((l) => l.decision_id === message.decision_id).pop();
+      assert.equal(line?.resumed, true);
+      assert.equal(line?.run_updated, true);
+    });
+  });
+
+  describe('through SNS, SQS and the runner', () => {
+    let sns: SNSClient;
+    let sqs: SQSClient;
+    let startedHere = false;
+
+    before(async () => {
+      const clientConfig = { region: env.region, endpoint: env.awsEndpointUrl, credentials: env.credentials ?? { accessKeyId: 'testing', secretAccessKey: 'testing' } };
+      sns = new SNSClient(clientConfig);
+      sqs = new SQSClient(clientConfig);
+      const status = runner.processorRunnerStatus();
+      if (!status.running) {
+        // Decisions other tests published are not ours to process.
+        await purge(sqs, env.queueUrls.processor);
+        startedHere = !(await runner.startProcessorRunner(env)).alreadyRunning;
+      }
+    });
+
+    after(async () => {
+      if (startedHere) await runner.stopProcessorRunner();
+      sns.destroy();
+      sqs.destroy();
+    });
+
+    it('processes a published decision for a seeded pending run, once, and logs it without the secret', async () => {
+      const runId = manifest.pendingRunIds.find((id) => !manifest.messyRunIds.includes(id));
+      assert.ok(runId, 'the seed has a pending run');
+      const { _source: run } = await runDoc(await documentIdOf(runId));
+      const message = sign(run, { identityArn: CAROL, reason: 'Reviewed end to end through SNS and SQS.' });
+      const publish = () => sns.send(new PublishCommand({ TopicArn: env.topicArn, ...publishParameters(message, env.topicArn) }));
+      await publish();
+      const doc = await waitFor(() => audit(message.decision_id), 30_000);
+      assert.equal(doc.audit_status, 'recorded');
+      const decided = await waitFor(async () => {
+        const { _source } = await runDoc(await documentIdOf(runId));
+        return _source.approval_status ? _source : null;
+      }, 10_000);
+      assert.equal(decided.approval_status, 'APPROVED');
+      assert.equal(decided.approved_by, 'carol');
+
+      await publish();
+      const decisionLines = () => readFileSync(runner.processorRunnerStatus().logFile, 'utf8').split('\n').filter((line) => line.includes(message.decision_id));
+      const lines = await waitFor(() => Promise.resolve(decisionLines().length >= 2 ? decisionLines() : null), 30_000);
+      assert.match(lines[1] ?? '', /"replay":true/);
+      assert.equal((await auditsOfRun(runId)).filter((a) => a.decision_id === message.decision_id).length, 1);
+      assert.ok(!readFileSync(runner.processorRunnerStatus().logFile, 'utf8').includes(secret), 'the log never holds the secret');
+    });
+  });
+
+  async function documentIdOf(runId: string): Promise<string> {
+    const { json } = await os('POST', '/job-events/_search', { size: 1, query: { term: { job_run_id: runId } }, sort: [{ timestamp: 'desc' }] });
+    const id = (json.hits as { hits: Array<{ _id: string }> }).hits[0]?._id;
+    assert.ok(id, `run ${runId} is in job-events`);
+    return id;
+  }
+});
+
+async function waitFor<T>(probe: () => Promise<T | null>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== null) return value;
+    if (Date.now() > deadline) throw new Error(`not there after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** A port on 127.0.0.1 that nothing listens on (bound, then released). */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
