@@ -13,13 +13,13 @@ function ports(fresh: JobRun | null): DecisionPorts & { published: DecisionMessa
   const published: DecisionMessage[] = [];
   return {
     published,
-    freshRun: async () => fresh,
-    identity: async () => ({ arn: 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_DataEngineer_abc/jane@corp.com', decidedBy: 'jane@corp.com' }),
-    signingSecret: async () => SECRET,
-    topicArn: async () => 'arn:aws:sns:us-east-1:123456789012:job_approvals',
-    publish: async (_topic, message) => {
+    freshRun: () => Promise.resolve(fresh),
+    identity: () => Promise.resolve({ arn: 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_DataEngineer_abc/jane@corp.com', decidedBy: 'jane@corp.com' }),
+    signingSecret: () => Promise.resolve(SECRET),
+    topicArn: () => Promise.resolve('arn:aws:sns:us-east-1:123456789012:job_approvals'),
+    publish: (_topic, message) => {
       published.push(message);
-      return { messageId: `m-${published.length}` };
+      return Promise.resolve({ messageId: `m-${published.length}` });
     },
     now: () => new Date('2024-01-15T11:00:00Z'),
   };

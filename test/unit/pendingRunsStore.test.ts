@@ -11,18 +11,18 @@ function runOf(id: string, minutesAgo = 10): JobRun {
 /** A scripted source that counts calls, and manual timers. */
 class FakeSource implements PendingSource {
   runs: JobRun[] = [];
-  failWith: unknown;
+  failWith: Error | undefined;
   summaryCalls = 0;
   listCalls = 0;
-  async summary(): Promise<PendingSummary> {
+  summary(): Promise<PendingSummary> {
     this.summaryCalls += 1;
-    if (this.failWith) throw this.failWith;
-    return { count: this.runs.length, newestTimestamp: this.runs.map((r) => r.timestamp ?? '').sort().at(-1) ?? null };
+    if (this.failWith) return Promise.reject(this.failWith);
+    return Promise.resolve({ count: this.runs.length, newestTimestamp: this.runs.map((r) => r.timestamp ?? '').sort().at(-1) ?? null });
   }
-  async listPending(): Promise<JobRun[]> {
+  listPending(): Promise<JobRun[]> {
     this.listCalls += 1;
-    if (this.failWith) throw this.failWith;
-    return [...this.runs];
+    if (this.failWith) return Promise.reject(this.failWith);
+    return Promise.resolve([...this.runs]);
   }
 }
 
@@ -132,7 +132,7 @@ describe('PendingRunsStore', () => {
   it('ignores a slow answer from a source that was replaced meanwhile', async () => {
     let release: (runs: JobRun[]) => void = () => undefined;
     const slow: PendingSource = {
-      summary: async () => ({ count: 1, newestTimestamp: null }),
+      summary: () => Promise.resolve({ count: 1, newestTimestamp: null }),
       listPending: () => new Promise((resolve) => (release = resolve)),
     };
     const store = new PendingRunsStore(new ManualTimers());
