@@ -8,6 +8,8 @@ describe('pending runs in the workbench', function () {
   let workbench: Workbench | undefined;
 
   before(async function () {
+    // The first run on a machine also starts OpenSearch and moto.
+    this.timeout(300_000);
     workbench = await Workbench.start({
       seed: { pending: 8, messy: 2, decided: 3, history: 5 },
       settings: { 'dwhApprovals.groupBy': 'none' },
