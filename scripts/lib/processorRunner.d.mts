@@ -50,9 +50,9 @@ export function runnerFiles(): { pidFile: string; logFile: string };
 export function processorEnvironment(env: StackEnv, base?: Record<string, string | undefined>): Record<string, string>;
 export function loadProcessorHandler(): {
   handler: LambdaHandler;
-  createLambdaHandler(options?: { config?: Record<string, string | undefined>; log?: (line: Record<string, unknown>) => void }): LambdaHandler & {
-    ready(): Promise<void>;
-    close(): Promise<void>;
+  createLambdaHandler: (options?: { config?: Record<string, string | undefined>; log?: (line: Record<string, unknown>) => void }) => LambdaHandler & {
+    ready: () => Promise<void>;
+    close: () => Promise<void>;
   };
 };
 export function toSqsEventRecord(message: unknown, where: { queueArn: string; region: string }): Record<string, unknown>;
