@@ -15,7 +15,9 @@ interface SeedManifest {
 }
 
 function readSeed(extension: vscode.Extension<unknown>): SeedManifest {
-  const file = vscode.Uri.joinPath(extension.extensionUri, '.stack', 'seed.json').fsPath;
+  // The host inherits the runner's environment, so DWH_STACK_DIR names the stack in use.
+  const stackDir = process.env.DWH_STACK_DIR?.trim() || vscode.Uri.joinPath(extension.extensionUri, '.stack').fsPath;
+  const file = vscode.Uri.joinPath(vscode.Uri.file(stackDir), 'seed.json').fsPath;
   assert.ok(fs.existsSync(file), `${file} is missing: seed the local stack first (npm run stack:seed)`);
   return JSON.parse(fs.readFileSync(file, 'utf8')) as SeedManifest;
 }
