@@ -18,6 +18,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { REPO_ROOT, ensureStackDir, stackConfig } from './stack/config.mjs';
+import { readStackEnv } from './stack/index.mjs';
 import { StackError, isAlive, readPid, removeFile, sleep, spawnDetached, stopPids, tailFile, writePid } from './stack/proc.mjs';
 
 const RUNNER_SCRIPT = join(REPO_ROOT, 'scripts', 'processor-runner.mjs');
@@ -218,7 +219,7 @@ function isOurRunner(pid) {
 export async function startProcessorRunner(env, options = {}) {
   const cfg = stackConfig();
   ensureStackDir(cfg);
-  const stackEnv = env ?? JSON.parse(readFileSync(cfg.files.env, 'utf8'));
+  const stackEnv = env ?? readStackEnv();
   const { pidFile, logFile } = runnerFiles(cfg);
   const status = processorRunnerStatus(cfg);
   if (status.running) {
