@@ -107,6 +107,8 @@ export interface Vote {
   reason: string;
   /** The decision's timestamp (ISO); orders the approvers. */
   timestamp: string;
+  /** When the processor received it (ISO); orders decisions made in the same second. */
+  receivedAt?: string;
 }
 
 export interface QuorumTally {
@@ -141,6 +143,8 @@ export function describeTally(tally: QuorumTally): string {
 
 function compareVotes(a: Vote, b: Vote): number {
   if (a.timestamp !== b.timestamp) return a.timestamp < b.timestamp ? -1 : 1;
+  const [ra, rb] = [a.receivedAt ?? '', b.receivedAt ?? ''];
+  if (ra !== rb) return ra < rb ? -1 : 1;
   return a.decisionId < b.decisionId ? -1 : a.decisionId > b.decisionId ? 1 : 0;
 }
 

@@ -163,6 +163,8 @@ export interface JudgeInput {
   policy: JobPolicy;
   /** The run's audit documents; only read for an approval under a quorum above 1. */
   audits: readonly AuditDocument[];
+  /** When this decision was received (ISO); orders approvals made in the same second. */
+  receivedAt?: string;
 }
 
 /** Thrown when a decision could not be finished for a passing reason; the message is retried. */
@@ -221,7 +223,7 @@ export function judgeDecision(input: JudgeInput): Verdict {
   if (message.decision === 'REJECTED' || policy.quorum <= 1) {
     return { kind: 'apply', detail: null, fields: own };
   }
-  const current = voteOf(message);
+  const current = voteOf(message, input.receivedAt);
   const earlier = input.audits.filter((doc) => countsAsVote(doc, message.job_run_id, evidence)).map(voteOfAudit);
   const tally = tallyQuorum(earlier, current, policy.quorum);
   if (!tally.reached) {
@@ -331,7 +333,7 @@ export class DecisionProcessor {
       const run = snapshot ? parseJobRun(snapshot.documentId, snapshot.source) : null;
       const needsVotes = message.decision === 'APPROVED' && policy.quorum > 1 && run !== null && isPending(run);
       const audits = needsVotes ? await this.ports.listAuditsForRun(message.job_run_id) : [];
-      const verdict = judgeDecision({ message, run, runDecisionIds: decisionIdsOf(snapshot?.source), policy, audits });
+      const verdict = judgeDecision({ message, run, runDecisionIds: decisionIdsOf(snapshot?.source), policy, audits, receivedAt: existing?.received_at ?? receivedAt });
 
       if (audit === null) {
         const status = statusOf(verdict);
@@ -487,13 +489,14 @@ function countsAsVote(doc: AuditDocument, jobRunId: string, evidence: string): b
   );
 }
 
-function voteOf(message: DecisionMessage): Vote {
+function voteOf(message: DecisionMessage, receivedAt: string | undefined): Vote {
   return {
     decisionId: message.decision_id,
     approver: approverKey(message) ?? message.decided_by,
     decidedBy: message.decided_by,
     reason: message.reason,
     timestamp: message.timestamp,
+    ...(receivedAt === undefined ? {} : { receivedAt }),
   };
 }
 
@@ -504,6 +507,7 @@ function voteOfAudit(doc: AuditDocument): Vote {
     decidedBy: doc.decided_by ?? '(unknown)',
     reason: doc.reason ?? '',
     timestamp: doc.timestamp,
+    receivedAt: doc.received_at,
   };
 }
 

@@ -132,6 +132,13 @@ describe('approvalPolicy', () => {
       assert.deepEqual(tally.approvers.map((v) => v.decidedBy), ['alice', 'bob', 'carol']);
     });
 
+    it('orders approvals made in the same second by when the processor received them', () => {
+      const early = { ...vote('d-z', 'alice'), receivedAt: '2024-01-15T11:00:01.100Z' };
+      const late = { ...vote('d-a', 'bob'), receivedAt: '2024-01-15T11:00:01.900Z' };
+      assert.deepEqual(tallyQuorum([early], late, 2).approvers.map((v) => v.decidedBy), ['alice', 'bob']);
+      assert.deepEqual(tallyQuorum([late], early, 2).approvers.map((v) => v.decidedBy), ['alice', 'bob']);
+    });
+
     it('is reached by a single approval under quorum 1', () => {
       assert.equal(tallyQuorum([], vote('d1', 'alice'), 1).reached, true);
     });
