@@ -60,6 +60,8 @@ export const JOB_EVENTS_MAPPING = {
     extract_duration_seconds: { type: 'float' },
     transform_duration_seconds: { type: 'float' },
     load_duration_seconds: { type: 'float' },
+    // The processor lists the decisions applied to a run, to finish an interrupted update.
+    approval_decision_ids: { type: 'keyword' },
   },
 };
 
@@ -86,6 +88,7 @@ export const JOB_APPROVALS_MAPPING = {
     audit_status: { type: 'keyword' },
     evidence_sha256: { type: 'keyword' },
     received_at: { type: 'date' },
+    audit_detail: { type: 'text' },
   },
 };
 
