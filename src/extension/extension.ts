@@ -36,6 +36,9 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerDecisionCommands(store, pendingView, connection, controller),
     ...registerDetailsCommands(details),
     controller.onDidDecide(() => void decisionsView.reload()),
+    // The processor records a decision after it is published: the run then leaves the pending
+    // list, and a forced refresh (the view's Refresh button) changes the store too.
+    store.onDidChange(() => void decisionsView.reload()),
     connection.onDidChange(() => void decisionsView.reload()),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (!affectsView(event)) return;

@@ -1,6 +1,6 @@
 // The Recent Decisions view: the audit index, newest first — who decided what, when and
 // why, and what the processor made of it (recorded, superseded, refused). Loaded when
-// shown and after each decision this window publishes.
+// shown, after each decision this window publishes, and whenever the pending list changes.
 import * as vscode from 'vscode';
 import type { AuditRecord } from '../core/auditRecord';
 import { DwhError } from '../core/failureClassification';
