@@ -1,0 +1,369 @@
+// Extension benchmark in the real VS Code (code-server, headless Chromium):
+//   --activation K   K fresh extension hosts, each timing `await extension.activate()` from
+//                    inside the host (bench/extension/activationHost.ts)
+//   --tree           the user's path: open the workbench, click the DWH Approvals activity-bar
+//                    entry (which activates the extension), and time until the status bar and
+//                    the view badge show the seeded count and the tree shows run rows; then
+//                    the extension host's resident memory, found by process ancestry
+// Each sample gets a code-server of its own, so every click is a cold first open.
+//   node --import tsx bench/extension.bench.ts --activation 3 | --tree --manifest SEED.json
+//        [--samples 3] [--group-by job|none] [--extension-path DIR] [--out FILE]
+// DIR is an extension folder with a bundle in dist/ (scripts/bench.mjs stages a production
+// build there); the stack must hold the runs of SEED.json (scripts/bench.mjs seeds it and
+// writes the manifest); the tree samples check that it still does, before and after.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import * as esbuild from 'esbuild';
+import type { Page } from 'playwright-core';
+import type * as CodeServerModule from '../scripts/lib/vscode/codeServer.mjs' with { 'resolution-mode': 'import' };
+import type * as LocalProfileModule from '../scripts/lib/localProfile.mjs' with { 'resolution-mode': 'import' };
+import type { StackEnv } from '../scripts/lib/localProfile.mjs' with { 'resolution-mode': 'import' };
+import { CONTAINER_NAME, PENDING_VIEW, REPO_ROOT, eventually } from '../test/e2e/workbench';
+import type { ActivationSample } from './extension/activationHost';
+import type { SeedManifest } from '../test/support/localStack';
+import { extensionHostsOf, residentMemory, type ProcessInfo } from './lib/processTree';
+import { StackChangedError, assertSeedIntact, exitCodeFor } from './lib/seedCheck';
+import { stats } from './lib/stats';
+
+const log = (message: string) => console.log(`[bench:ext] ${message}`);
+
+interface ExtensionTestsModule {
+  runExtensionTests(options: {
+    testsBundle: string;
+    resultFile: string;
+    env?: Record<string, string>;
+    userSettings?: Record<string, unknown>;
+    timeoutMs?: number;
+    log?: (text: string) => void;
+    extensionDevelopmentPath?: string;
+  }): Promise<{ exitCode: unknown; result: unknown }>;
+}
+
+// Plain ESM scripts without declarations for this one; typed here, where it is used.
+const EXTENSION_TESTS_MODULE = '../scripts/lib/vscode/extensionTests.mjs';
+
+interface Harness {
+  codeServer: typeof CodeServerModule;
+  profile: typeof LocalProfileModule;
+  stackEnv: StackEnv;
+}
+
+async function harness(): Promise<Harness> {
+  const codeServer: typeof CodeServerModule = await import('../scripts/lib/vscode/codeServer.mjs');
+  const profile: typeof LocalProfileModule = await import('../scripts/lib/localProfile.mjs');
+  return { codeServer, profile, stackEnv: profile.readStackEnv() };
+}
+
+function settingsFor(h: Harness, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  // The product's default poll interval: the tests' 5 s would add refreshes to the timing.
+  return { ...h.profile.localExtensionSettings(h.stackEnv), 'dwhApprovals.refreshIntervalSeconds': 60, ...extra };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Activation, from inside the host.
+
+async function activationSamples(h: Harness, extensionPath: string, samples: number): Promise<ActivationSample[]> {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dwh-bench-host-'));
+  try {
+    const testsBundle = path.join(work, 'activationHost.js');
+    await esbuild.build({
+      entryPoints: [path.join(REPO_ROOT, 'bench', 'extension', 'activationHost.ts')],
+      outfile: testsBundle,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      external: ['vscode'],
+      logLevel: 'error',
+    });
+    const extensionTests = (await import(EXTENSION_TESTS_MODULE)) as ExtensionTestsModule;
+    const results: ActivationSample[] = [];
+    for (let i = 0; i < samples; i++) {
+      const resultFile = path.join(work, `activation-${i}.json`);
+      const { exitCode, result } = await extensionTests.runExtensionTests({
+        testsBundle,
+        resultFile,
+        env: h.profile.writeLocalProfile(h.stackEnv),
+        userSettings: settingsFor(h),
+        extensionDevelopmentPath: extensionPath,
+        timeoutMs: 120_000,
+        log: (text) => log(`host: ${text}`),
+      });
+      if (exitCode !== 0 || !result) throw new Error(`activation sample ${i + 1} failed (exit ${String(exitCode)})`);
+      const sample = result as ActivationSample;
+      log(`activation ${i + 1}/${samples}: ${sample.activateMs.toFixed(1)} ms${sample.wasActiveBefore ? ' (was already active!)' : ''}`);
+      results.push(sample);
+    }
+    return results;
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Opening the view to a filled tree, in the workbench page.
+
+interface Marks {
+  click?: number;
+  statusItem?: number;
+  statusCount?: number;
+  badgeCount?: number;
+  firstRunRow?: number;
+}
+
+interface TreeSample {
+  workbenchLoadMs: number;
+  /** From the click to each milestone, measured with the page's own clock. */
+  statusItemMs: number | null;
+  statusCountMs: number | null;
+  badgeCountMs: number | null;
+  firstRunRowMs: number | null;
+  filledMs: number | null;
+  statusLabel: string;
+  hostPid: number;
+  hostRssBeforeKb: number;
+  hostRssAfterKb: number;
+  hostPeakKb: number;
+  rendererHeapUsedBytes: number | null;
+}
+
+declare global {
+  interface Window {
+    __dwhBench?: { marks: Marks; statusLabel: string; done: boolean };
+  }
+}
+
+/**
+ * Watches the workbench DOM from inside the page: the time of the click on the activity
+ * bar, then of the status-bar item appearing, it and the badge showing `expected` runs, and
+ * the first run row in the Pending Approvals tree. No locator round trips in the timing.
+ */
+async function installWatcher(page: Page, expected: number): Promise<void> {
+  // A script string, not a function: tsx would wrap a function's inner helpers in its own
+  // `__name` calls, which do not exist in the page.
+  const settings = JSON.stringify({ count: expected, container: CONTAINER_NAME, view: PENDING_VIEW });
+  await page.evaluate(`(${WATCHER_SCRIPT})(${settings})`);
+}
+
+const WATCHER_SCRIPT = String.raw`function ({ count, container, view }) {
+  const state = { marks: {}, statusLabel: '', done: false };
+  window.__dwhBench = state;
+  const mark = (name) => {
+    if (state.marks[name] === undefined) state.marks[name] = performance.now();
+  };
+  const countPattern = new RegExp('(^|[^0-9])' + count + ' runs? pending approval');
+  const check = () => {
+    const status = Array.from(document.querySelectorAll('.part.statusbar .statusbar-item')).find(
+      (item) => item.id.endsWith('dwhApprovals.status') || /pending approval|DWH Approvals/.test(item.getAttribute('aria-label') || ''),
+    );
+    if (status) {
+      mark('statusItem');
+      state.statusLabel = status.getAttribute('aria-label') || '';
+      if (countPattern.test(state.statusLabel)) mark('statusCount');
+    }
+    const badge = Array.from(document.querySelectorAll('.part.activitybar li.action-item[role="tab"] .badge')).find((b) =>
+      (b.getAttribute('aria-label') || '').startsWith(container),
+    );
+    if (badge && countPattern.test(badge.getAttribute('aria-label') || '')) mark('badgeCount');
+    const rows = document.querySelectorAll('.part.sidebar [role="tree"][aria-label="' + view + '"] .monaco-list-row[role="treeitem"]');
+    for (const row of Array.from(rows)) {
+      if (/ run [^,]+, /.test(row.getAttribute('aria-label') || '')) {
+        mark('firstRunRow');
+        break;
+      }
+    }
+    if (state.marks.statusCount !== undefined && state.marks.badgeCount !== undefined && state.marks.firstRunRow !== undefined) state.done = true;
+  };
+  document.addEventListener('mousedown', () => mark('click'), { capture: true, once: true });
+  new MutationObserver(check).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+}`;
+
+async function treeSample(h: Harness, extensionPath: string, expected: number, groupBy: string): Promise<TreeSample> {
+  const { startCodeServer, launchChromium, workbenchUrl } = h.codeServer;
+  const server = await startCodeServer({
+    env: h.profile.writeLocalProfile(h.stackEnv),
+    userSettings: settingsFor(h, { 'dwhApprovals.groupBy': groupBy }),
+  });
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const loadStarted = Date.now();
+    await page.goto(workbenchUrl({ port: server.port, workspaceDir: server.workspaceDir, extensionDevelopmentPath: extensionPath }));
+    const item = page
+      .locator('.part.activitybar li.action-item[role="tab"]')
+      .filter({ has: page.locator(`a.action-label[aria-label^="${CONTAINER_NAME}"]`) });
+    await item.waitFor({ state: 'visible', timeout: 90_000 });
+    const workbenchLoadMs = Date.now() - loadStarted;
+    // The extension host starts with the workbench; let it and the workbench settle first,
+    // so the click measures our extension, not VS Code's own start-up.
+    const hosts = await eventually(() => Promise.resolve(extensionHostsOf(server.dataDir)), (found) => found.length > 0, {
+      timeoutMs: 60_000,
+      message: 'the extension host of this code-server',
+    });
+    await page.waitForTimeout(3000);
+    const host = newest(extensionHostsOf(server.dataDir)) ?? newest(hosts)!;
+    const before = residentMemory(host.pid);
+    if (!before) throw new Error(`extension host ${host.pid} is gone`);
+    const preActive = await page.locator('.part.statusbar .statusbar-item[aria-label*="pending approval"]').count();
+    if (preActive > 0) throw new Error('the extension was active before the click; the timing would not include activation');
+
+    await installWatcher(page, expected);
+    await item.click();
+    const state = await waitUntilFilled(page, expected);
+    // Settle: the memory a reviewer's host keeps while the view is open, not a transient.
+    await page.waitForTimeout(3000);
+    const after = residentMemory(host.pid);
+    if (!after) throw new Error(`extension host ${host.pid} exited`);
+    const stillHosts = extensionHostsOf(server.dataDir);
+    if (stillHosts.length !== 1) log(`note: ${stillHosts.length} extension hosts under this code-server (${stillHosts.map((p) => p.pid).join(', ')}); measured ${host.pid}`);
+    const rendererHeapUsedBytes = await page.evaluate(() => {
+      const memory = (performance as Performance & { memory?: { usedJSHeapSize: number } }).memory;
+      return memory ? memory.usedJSHeapSize : null;
+    });
+    const since = (mark: number | undefined) => (mark === undefined || state.marks.click === undefined ? null : round(mark - state.marks.click));
+    const milestones = [state.marks.statusCount, state.marks.badgeCount, state.marks.firstRunRow];
+    return {
+      workbenchLoadMs,
+      statusItemMs: since(state.marks.statusItem),
+      statusCountMs: since(state.marks.statusCount),
+      badgeCountMs: since(state.marks.badgeCount),
+      firstRunRowMs: since(state.marks.firstRunRow),
+      filledMs: milestones.every((m) => m !== undefined) ? since(Math.max(...milestones.map((m) => m ?? Number.NaN))) : null,
+      statusLabel: state.statusLabel,
+      hostPid: host.pid,
+      hostRssBeforeKb: before.rssKb,
+      hostRssAfterKb: after.rssKb,
+      hostPeakKb: after.peakKb,
+      rendererHeapUsedBytes,
+    };
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+}
+
+/**
+ * Polls the watcher's state (its marks carry the page's own times, so the polling interval
+ * does not enter the figures). Fails early when the status bar settles on another count:
+ * the shared stack was reseeded by someone else, and waiting longer would measure nothing.
+ */
+async function waitUntilFilled(page: Page, expected: number): Promise<{ marks: Marks; statusLabel: string }> {
+  const deadline = Date.now() + 180_000;
+  let otherCountSince: number | undefined;
+  for (;;) {
+    const state = await page.evaluate<{ marks: Marks; statusLabel: string; done: boolean }>('window.__dwhBench');
+    if (state.done) return state;
+    const shown = /(\d+) runs? pending approval/.exec(state.statusLabel)?.[1];
+    if (shown !== undefined && Number(shown) !== expected) {
+      otherCountSince ??= Date.now();
+      if (Date.now() - otherCountSince > 10_000) {
+        throw new StackChangedError(`the status bar shows "${state.statusLabel}", not ${expected} runs: the shared stack holds other data (reseeded meanwhile?)`);
+      }
+    } else {
+      otherCountSince = undefined;
+    }
+    if (Date.now() > deadline) {
+      const shot = path.join(REPO_ROOT, 'test-results', `bench-tree-${expected}-timeout.png`);
+      await page.screenshot({ path: shot }).catch(() => undefined);
+      throw new Error(`the view did not show ${expected} runs within 180 s; page state ${JSON.stringify(state)}; screenshot ${shot}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function newest(processes: ProcessInfo[]): ProcessInfo | undefined {
+  return [...processes].sort((a, b) => b.pid - a.pid)[0];
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** Set once the seed is known, so a failure can be told apart from the stack changing. */
+let recheckSeed: (() => Promise<void>) | undefined;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      activation: { type: 'string' },
+      tree: { type: 'boolean', default: false },
+      manifest: { type: 'string' },
+      samples: { type: 'string', default: '3' },
+      'group-by': { type: 'string', default: 'job' },
+      'extension-path': { type: 'string', default: REPO_ROOT },
+      out: { type: 'string' },
+    },
+    strict: true,
+  });
+  const extensionPath = path.resolve(values['extension-path']);
+  if (!fs.existsSync(path.join(extensionPath, 'dist', 'extension.js'))) throw new Error(`${extensionPath}/dist/extension.js is missing: bundle first`);
+  const h = await harness();
+  const result: Record<string, unknown> = { extensionPath };
+
+  if (values.activation !== undefined) {
+    const samples = Number(values.activation);
+    if (!Number.isInteger(samples) || samples <= 0) throw new Error('--activation takes a positive number of samples');
+    const runs = await activationSamples(h, extensionPath, samples);
+    result.activation = {
+      samples: runs,
+      activateMs: stats(runs.map((r) => r.activateMs)),
+      hostRssBeforeKb: stats(runs.map((r) => r.memoryBefore.rss / 1024)),
+      hostRssAfterKb: stats(runs.map((r) => r.memoryAfter.rss / 1024)),
+      heapUsedDeltaKb: stats(runs.map((r) => (r.memoryAfter.heapUsed - r.memoryBefore.heapUsed) / 1024)),
+      anyWasActiveBefore: runs.some((r) => r.wasActiveBefore),
+    };
+  }
+
+  if (values.tree) {
+    if (!values.manifest) throw new Error('--tree needs --manifest FILE, the seed the stack holds (scripts/bench.mjs writes it)');
+    const manifest = JSON.parse(fs.readFileSync(values.manifest, 'utf8')) as SeedManifest;
+    const expected = manifest.pendingCount;
+    recheckSeed = () => assertSeedIntact(h.stackEnv, manifest, 'during the benchmark');
+    const samples = Number(values.samples);
+    const groupBy = values['group-by'];
+    const runs: TreeSample[] = [];
+    for (let i = 0; i < samples; i++) {
+      await assertSeedIntact(h.stackEnv, manifest, `before tree sample ${i + 1}`);
+      const sample = await treeSample(h, extensionPath, expected, groupBy);
+      await assertSeedIntact(h.stackEnv, manifest, `after tree sample ${i + 1}`);
+      log(
+        `tree ${expected} (groupBy ${groupBy}) ${i + 1}/${samples}: filled ${sample.filledMs} ms after the click ` +
+          `(status ${sample.statusCountMs}, badge ${sample.badgeCountMs}, first run row ${sample.firstRunRowMs}); ` +
+          `host RSS ${(sample.hostRssBeforeKb / 1024).toFixed(0)} → ${(sample.hostRssAfterKb / 1024).toFixed(0)} MB (peak ${(sample.hostPeakKb / 1024).toFixed(0)})`,
+      );
+      runs.push(sample);
+    }
+    const numbers = (pick: (s: TreeSample) => number | null) => stats(runs.map(pick).filter((v): v is number => v !== null));
+    result.tree = {
+      pending: expected,
+      groupBy,
+      samples: runs,
+      filledMs: numbers((s) => s.filledMs),
+      statusItemMs: numbers((s) => s.statusItemMs),
+      statusCountMs: numbers((s) => s.statusCountMs),
+      badgeCountMs: numbers((s) => s.badgeCountMs),
+      firstRunRowMs: numbers((s) => s.firstRunRowMs),
+      hostRssBeforeKb: numbers((s) => s.hostRssBeforeKb),
+      hostRssAfterKb: numbers((s) => s.hostRssAfterKb),
+      hostPeakKb: numbers((s) => s.hostPeakKb),
+      rendererHeapUsedBytes: numbers((s) => s.rendererHeapUsedBytes),
+    };
+  }
+
+  if (values.out) {
+    fs.mkdirSync(path.dirname(values.out), { recursive: true });
+    fs.writeFileSync(values.out, `${JSON.stringify(result, null, 2)}\n`);
+  } else {
+    console.log(JSON.stringify(result, null, 2));
+  }
+}
+
+main().catch(async (error: unknown) => {
+  const { code, message } = await exitCodeFor(error, recheckSeed);
+  console.error(`[bench:ext] error: ${message}`);
+  process.exitCode = code;
+});

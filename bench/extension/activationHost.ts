@@ -1,0 +1,42 @@
+// Runs inside the real extension host (code-server), as an extensionTestsPath entry: times
+// activating DWH Approvals the way VS Code does on first opening its view, and reads the
+// host's own memory before and after. Writes JSON to DWH_HOST_TEST_RESULTS for the
+// benchmark outside (bench/extension.bench.ts), which only sees the exit code otherwise.
+import * as fs from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import * as vscode from 'vscode';
+
+const EXTENSION_ID = 'dwh-platform.dwh-approvals';
+
+export interface ActivationSample {
+  wasActiveBefore: boolean;
+  activateMs: number;
+  memoryBefore: NodeJS.MemoryUsage;
+  memoryAfter: NodeJS.MemoryUsage;
+  /** Size of the extension's main module as loaded, for the record. */
+  mainBytes: number | null;
+}
+
+export async function run(): Promise<void> {
+  const extension = vscode.extensions.getExtension(EXTENSION_ID);
+  if (!extension) throw new Error(`${EXTENSION_ID} is not installed in this host`);
+  const wasActiveBefore = extension.isActive;
+  const memoryBefore = process.memoryUsage();
+  const started = performance.now();
+  await extension.activate();
+  const activateMs = performance.now() - started;
+  const memoryAfter = process.memoryUsage();
+  const main = typeof extension.packageJSON === 'object' && extension.packageJSON !== null ? (extension.packageJSON as { main?: unknown }).main : undefined;
+  let mainBytes: number | null = null;
+  if (typeof main === 'string') {
+    try {
+      mainBytes = fs.statSync(vscode.Uri.joinPath(extension.extensionUri, main).fsPath).size;
+    } catch {
+      mainBytes = null;
+    }
+  }
+  const sample: ActivationSample = { wasActiveBefore, activateMs, memoryBefore, memoryAfter, mainBytes };
+  const file = process.env.DWH_HOST_TEST_RESULTS;
+  if (!file) throw new Error('DWH_HOST_TEST_RESULTS is not set: run this through bench/extension.bench.ts');
+  fs.writeFileSync(file, JSON.stringify(sample, null, 2));
+}

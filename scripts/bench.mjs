@@ -1,0 +1,293 @@
+#!/usr/bin/env node
+// `npm run bench`: measures, never asserts. "Speed is measured, not asserted. Design for
+// 10,000 pending runs." Prints tables on stdout and writes the raw figures to
+// test-results/bench.json. Sections (each a child process; a failing one prints its error,
+// the others still run, and the exit code is 1 at the end):
+//   data        the data layer on the local stack for 100 / 1,000 / 10,000 pending runs:
+//               listing every pending run and the count query through our repository and
+//               raw with curl, and publishing decisions against moto (bench/dataLayer.bench.ts)
+//   extension   bundle sizes of the production build; activation in a real extension host;
+//               the click on the activity bar to a filled tree with 1,000 and 10,000 pending,
+//               and the extension host's memory (bench/extension.bench.ts, code-server + Chromium)
+//   processor   bench/processorThroughput* when present (the processor's own benchmark)
+// Options:
+//   --quick               100 and 1,000 pending only, one sample of each extension figure
+//   --section data,...    only these sections
+// The local stack is shared with other engineers' tests: every size is seeded just before it is
+// measured, the benchmarks check the seed is still there before and after, a section that finds
+// it changed is reseeded and retried (twice at most), and the stack's default seed is restored
+// at the end.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ensureCodeServer, ensureNodeModules, repoRoot } from './lib/prereqs.mjs';
+
+const SECTIONS = ['data', 'extension', 'processor'];
+const EXIT_STACK_CHANGED = 75; // bench/lib/seedCheck.ts
+const RETRIES_AFTER_RESEED = 2;
+const SEED_SHAPE = { history: 5, decided: 5, messy: 4 };
+const RESULT_FILE = path.join(repoRoot, 'test-results', 'bench.json');
+
+function options() {
+  const { values } = parseArgs({
+    options: { quick: { type: 'boolean', default: false }, section: { type: 'string', multiple: true } },
+    strict: true,
+  });
+  const asked = (values.section ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+  const unknown = asked.filter((s) => !SECTIONS.includes(s));
+  if (unknown.length) throw new Error(`unknown section(s): ${unknown.join(', ')}; sections are ${SECTIONS.join(', ')}`);
+  const quick = values.quick;
+  return {
+    quick,
+    sections: asked.length ? SECTIONS.filter((s) => asked.includes(s)) : SECTIONS,
+    dataSizes: quick ? [100, 1000] : [100, 1000, 10_000],
+    // The tree at each size in the default grouping (by job); at the largest also flat, which
+    // makes VS Code render 10,000 items under one parent.
+    treeSizes: quick ? [1000] : [1000, 10_000],
+    flatTreeSizes: quick ? [] : [10_000],
+    listRuns: 5,
+    summaryRuns: 20,
+    publishDecisions: 20,
+    activationSamples: quick ? 1 : 3,
+    treeSamples: quick ? 1 : 3,
+    processorDecisions: quick ? 200 : 1000,
+  };
+}
+
+const log = (message) => console.log(`[bench] ${message}`);
+
+/**
+ * Runs a child with its output shown; resolves `{code, stdout, stderrTail}` (never rejects).
+ * stdout is kept when asked (the processor benchmark prints its figures as a JSON line).
+ */
+function run(cmd, args, { keepStdout = false } = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    let stdout = '';
+    let stderrTail = '';
+    child.stdout.on('data', (chunk) => {
+      process.stdout.write(chunk);
+      if (keepStdout) stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk) => {
+      process.stderr.write(chunk);
+      stderrTail = (stderrTail + chunk.toString()).slice(-4000);
+    });
+    child.once('error', (error) => resolve({ code: 127, stdout, stderrTail: error.message }));
+    child.once('exit', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout, stderrTail }));
+  });
+}
+
+const tsx = (file, args) => run(process.execPath, ['--import', 'tsx', path.join(repoRoot, file), ...args]);
+
+function lastError(text) {
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const error = lines.find((l) => /error/i.test(l));
+  return (error ?? lines[lines.length - 1] ?? 'no output').slice(0, 500);
+}
+
+async function main() {
+  const opts = options();
+  const started = Date.now();
+  ensureNodeModules();
+  if (opts.sections.includes('extension')) await ensureCodeServer();
+  // Imported only now: these need node_modules.
+  const stack = await import('./lib/vscode/localStack.mjs');
+  const report = await import('../bench/lib/report.mjs');
+  const bundles = await import('../bench/lib/bundles.mjs');
+
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dwh-bench-'));
+  const failures = [];
+  const result = {
+    startedAt: new Date(started).toISOString(),
+    quick: opts.quick,
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? null, memoryBytes: os.totalmem(), node: process.version, platform: `${os.platform()} ${os.release()}` },
+    options: opts,
+    data: [],
+    extension: { build: null, activation: null, trees: [] },
+    processor: null,
+    retries: [],
+    failures,
+  };
+  const fail = (section, error) => {
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(`[bench] ${section} failed: ${message}`);
+    failures.push({ section, error: message });
+  };
+
+  /**
+   * Runs a measurement that needs `size` seeded. The seed of the previous measurement is kept
+   * when it had the same size (the benchmark itself checks it is still there); when the stack
+   * changed under it, it is seeded again and the measurement retried.
+   */
+  let seeded = null;
+  async function withSeed(label, size, measure) {
+    for (let attempt = 0; ; attempt++) {
+      if (seeded?.size !== size || attempt > 0) {
+        const manifest = await stack.seedStack({ pending: size, ...SEED_SHAPE });
+        const manifestFile = path.join(work, `seed-${size}.json`);
+        fs.writeFileSync(manifestFile, JSON.stringify(manifest));
+        seeded = { size, manifestFile };
+      }
+      const outcome = await measure(seeded.manifestFile);
+      if (outcome.code !== EXIT_STACK_CHANGED || attempt >= RETRIES_AFTER_RESEED) return outcome;
+      log(`${label}: the shared stack was reseeded by someone else meanwhile; seeding ${size} again and retrying`);
+      result.retries.push({ label, attempt: attempt + 1 });
+    }
+  }
+
+  const stackEnv = await stack.ensureStackUp();
+  let stage = null;
+  try {
+    // ---- extension bundles (built first: the extension benchmarks load this build) ----------
+    if (opts.sections.includes('extension')) {
+      log('building the production bundles in a snapshot of the sources');
+      try {
+        stage = bundles.stageProductionBuild(repoRoot);
+        const composition = await bundles.extensionComposition(stage.dir, stage.bundles[0].bytes);
+        result.extension.build = { buildMs: stage.buildMs, bundles: stage.bundles, composition };
+      } catch (error) {
+        fail('extension bundles', error);
+      }
+    }
+
+    // ---- activation (does not depend on the seed's size) -------------------------------------
+    if (stage) {
+      log(`activation: ${opts.activationSamples} fresh extension host(s)`);
+      const out = path.join(work, 'activation.json');
+      const outcome = await tsx('bench/extension.bench.ts', ['--activation', String(opts.activationSamples), '--extension-path', stage.dir, '--out', out]);
+      if (outcome.code === 0) result.extension.activation = JSON.parse(fs.readFileSync(out, 'utf8')).activation;
+      else fail('extension activation', lastError(outcome.stderrTail));
+    }
+
+    // ---- per size: the data layer, then the tree ---------------------------------------------
+    const sizes = [...new Set([...(opts.sections.includes('data') ? opts.dataSizes : []), ...(stage ? opts.treeSizes : [])])].sort((a, b) => a - b);
+    const largest = Math.max(...opts.dataSizes);
+    for (const size of sizes) {
+      if (opts.sections.includes('data') && opts.dataSizes.includes(size)) {
+        const out = path.join(work, `data-${size}.json`);
+        log(`data layer with ${size.toLocaleString('en-US')} pending`);
+        const outcome = await withSeed(`data ${size}`, size, (manifestFile) =>
+          tsx('bench/dataLayer.bench.ts', [
+            '--manifest', manifestFile, '--runs', String(opts.listRuns), '--summary-runs', String(opts.summaryRuns),
+            '--publish', String(size === largest ? opts.publishDecisions : 0), '--out', out,
+          ]),
+        ).catch((error) => ({ code: 1, stderrTail: String(error?.stack ?? error) }));
+        if (outcome.code === 0) result.data.push({ size, data: JSON.parse(fs.readFileSync(out, 'utf8')) });
+        else fail(`data ${size}`, lastError(outcome.stderrTail));
+      }
+      if (stage) {
+        const variants = [
+          ...(opts.treeSizes.includes(size) ? ['job'] : []),
+          ...(opts.flatTreeSizes.includes(size) ? ['none'] : []),
+        ];
+        for (const groupBy of variants) {
+          const out = path.join(work, `tree-${size}-${groupBy}.json`);
+          log(`tree with ${size.toLocaleString('en-US')} pending, groupBy ${groupBy}: ${opts.treeSamples} sample(s)`);
+          const outcome = await withSeed(`tree ${size} ${groupBy}`, size, (manifestFile) =>
+            tsx('bench/extension.bench.ts', [
+              '--tree', '--manifest', manifestFile, '--samples', String(opts.treeSamples), '--group-by', groupBy,
+              '--extension-path', stage.dir, '--out', out,
+            ]),
+          ).catch((error) => ({ code: 1, stderrTail: String(error?.stack ?? error) }));
+          if (outcome.code === 0) result.extension.trees.push(JSON.parse(fs.readFileSync(out, 'utf8')).tree);
+          else fail(`tree ${size} (${groupBy})`, lastError(outcome.stderrTail));
+        }
+      }
+    }
+
+    // ---- the approval processor's own benchmark, when it exists ------------------------------
+    if (opts.sections.includes('processor')) result.processor = await runProcessorBenchmark(opts, fail);
+  } finally {
+    if (stage) fs.rmSync(stage.dir, { recursive: true, force: true });
+    fs.rmSync(work, { recursive: true, force: true });
+    log('restoring the stack\'s default seed (node scripts/stack.mjs seed)');
+    await stack.seedStack({}).catch((error) => fail('re-seeding the defaults', error));
+  }
+
+  // ---- the report ----------------------------------------------------------------------------
+  result.finishedAt = new Date().toISOString();
+  result.seconds = Math.round((Date.now() - started) / 1000);
+  fs.mkdirSync(path.dirname(RESULT_FILE), { recursive: true });
+  fs.writeFileSync(RESULT_FILE, `${JSON.stringify(result, null, 2)}\n`);
+
+  const m = result.machine;
+  console.log(`\n=== DWH Approvals benchmark${opts.quick ? ' (--quick)' : ''}: ${m.cpus} CPU (${m.cpuModel}), ${(m.memoryBytes / 2 ** 30).toFixed(0)} GiB, Node ${m.node}; stack ${stackEnv.opensearchUrl}, moto ${stackEnv.awsEndpointUrl}\n`);
+  if (result.data.length) console.log(report.dataLayerTables(result.data, opts.listRuns));
+  if (result.extension.build) console.log(report.bundleTables(result.extension.build));
+  if (result.extension.activation) console.log(report.activationTable(result.extension.activation));
+  if (result.extension.trees.length) console.log(report.treeTable(result.extension.trees));
+  if (result.processor) console.log(report.processorTable(result.processor));
+  console.log(summaryTable(report, result, opts));
+  console.log(`raw figures: ${path.relative(repoRoot, RESULT_FILE)}; ${result.seconds} s in all${result.retries.length ? `; ${result.retries.length} retr${result.retries.length === 1 ? 'y' : 'ies'} after someone else reseeded the stack` : ''}`);
+  if (failures.length) {
+    console.log(`\n${failures.length} section(s) failed:`);
+    for (const f of failures) console.log(`  ${f.section}: ${f.error}`);
+  }
+  return failures.length ? 1 : 0;
+}
+
+/** The processor's benchmark, if a file bench/processorThroughput.* exists (written by its owner). */
+async function runProcessorBenchmark(opts, fail) {
+  const dir = path.join(repoRoot, 'bench');
+  const file = fs.existsSync(dir) ? fs.readdirSync(dir).find((f) => /^processorThroughput\.(ts|mts|mjs|js)$/.test(f)) : undefined;
+  if (!file) {
+    log('processor: no bench/processorThroughput.* yet; skipped');
+    return null;
+  }
+  log(`processor: bench/${file} with ${opts.processorDecisions} decisions (bundling dist/processor.js from the current sources first)`);
+  const built = await run(process.execPath, ['esbuild.js']);
+  if (built.code !== 0) {
+    fail('processor', 'node esbuild.js failed');
+    return null;
+  }
+  const script = path.join(dir, file);
+  const args = ['--decisions', String(opts.processorDecisions)];
+  const outcome = /\.m?ts$/.test(file)
+    ? await run(process.execPath, ['--import', 'tsx', script, ...args], { keepStdout: true })
+    : await run(process.execPath, [script, ...args], { keepStdout: true });
+  const line = outcome.stdout.split('\n').reverse().find((l) => l.startsWith('{') && l.includes('"processorThroughput"'));
+  const figures = line ? JSON.parse(line) : null;
+  if (outcome.code !== 0) fail('processor', lastError(outcome.stderrTail));
+  else if (!figures) fail('processor', 'its output had no {"bench":"processorThroughput",...} line');
+  return figures;
+}
+
+function summaryTable(report, result, opts) {
+  const rows = [];
+  const status = (name) => (result.failures.some((f) => f.section.startsWith(name)) ? 'FAILED' : 'ok');
+  for (const { data } of result.data) {
+    rows.push([`list all ${report.count(data.pending)} pending (ours / raw)`, `${report.ms(data.list.ours.median)} / ${report.ms(data.list.raw.median)} ms`, report.times(data.list.overhead), status(`data ${data.pending}`)]);
+  }
+  for (const { data } of result.data) {
+    rows.push([`count query at ${report.count(data.pending)} (ours / raw)`, `${report.ms(data.summary.ours.median)} / ${report.ms(data.summary.raw.median)} ms`, report.times(data.summary.overhead), status(`data ${data.pending}`)]);
+  }
+  const publish = result.data.find((d) => d.data.publish)?.data.publish;
+  if (publish) {
+    rows.push(['publishDecision (median / p95)', `${report.mp(publish.publishDecision)} ms`, '', 'ok']);
+    rows.push(['SNS publish alone (median / p95)', `${report.mp(publish.snsPublishAlone)} ms`, '', 'ok']);
+  }
+  for (const b of result.extension.build?.bundles ?? []) rows.push([`bundle ${b.file}`, report.kib(b.bytes), `gzip ${report.kib(b.gzipBytes)}`, 'ok']);
+  if (result.extension.activation) rows.push(['activation (median)', `${report.ms(result.extension.activation.activateMs.median)} ms`, '', status('extension activation')]);
+  for (const t of result.extension.trees) {
+    rows.push([`click → filled tree, ${report.count(t.pending)} (groupBy ${t.groupBy})`, `${report.ms(t.filledMs.median)} ms`, `p95 ${report.ms(t.filledMs.p95)}`, 'ok']);
+  }
+  const largestTree = [...result.extension.trees].filter((t) => t.groupBy === 'job').sort((a, b) => b.pending - a.pending)[0];
+  if (largestTree) rows.push([`extension host RSS with ${report.count(largestTree.pending)}`, `${(largestTree.hostRssAfterKb.median / 1024).toFixed(0)} MiB`, `idle ${(largestTree.hostRssBeforeKb.median / 1024).toFixed(0)} MiB`, 'ok']);
+  for (const r of result.processor?.results ?? []) rows.push([`processor (${r.mode})`, `${r.decisionsPerSecond} decisions/s`, `${r.decisions} in ${r.seconds?.toFixed(1)} s`, status('processor')]);
+  for (const f of result.failures) rows.push([f.section, '—', '', 'FAILED']);
+  if (!opts.sections.includes('processor') || result.processor === null) {
+    if (opts.sections.includes('processor') && !result.failures.some((f) => f.section === 'processor')) rows.push(['processor', 'no bench/processorThroughput.*', '', 'skipped']);
+  }
+  return report.table('Summary', ['Figure', 'value', '', 'section'], rows);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(error?.stack ?? error);
+    process.exit(1);
+  },
+);
