@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { installCodeServer } from '../../install-code-server.mjs';
+import { repoRoot } from '../prereqs.mjs';
 
 const HOST = '127.0.0.1';
 const READY = /HTTP server listening/;
@@ -27,6 +28,23 @@ export const CHROMIUM_ARGS = [
   '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync',
 ];
+
+/**
+ * The settings among `settings` that this repository's package.json declares machine-scoped.
+ * code-server's window is a remote one: VS Code takes machine-scoped settings from the
+ * machine's settings file there, and once anything writes the user settings it re-reads them
+ * without their machine-scoped keys. So those go to both files, and survive a test that
+ * changes another setting.
+ */
+export function machineScopedSettings(settings, manifest = path.join(repoRoot, 'package.json')) {
+  let properties = {};
+  try {
+    properties = JSON.parse(fs.readFileSync(manifest, 'utf8')).contributes?.configuration?.properties ?? {};
+  } catch {
+    return {};
+  }
+  return Object.fromEntries(Object.entries(settings).filter(([key]) => properties[key]?.scope === 'machine'));
+}
 
 export function freePort() {
   return new Promise((resolve, reject) => {
@@ -64,9 +82,10 @@ export async function startCodeServer({
   const userDataDir = path.join(root, 'user-data');
   const extensionsDir = path.join(root, 'extensions');
   const workspace = workspaceDir ?? path.join(root, 'workspace');
-  for (const dir of [path.join(userDataDir, 'User'), extensionsDir, workspace]) fs.mkdirSync(dir, { recursive: true });
+  for (const dir of [path.join(userDataDir, 'User'), path.join(userDataDir, 'Machine'), extensionsDir, workspace]) fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'),
     JSON.stringify({ ...BASE_USER_SETTINGS, ...userSettings }, null, 2));
+  fs.writeFileSync(path.join(userDataDir, 'Machine', 'settings.json'), JSON.stringify(machineScopedSettings(userSettings), null, 2));
   const configFile = path.join(root, 'code-server.yaml');
   fs.writeFileSync(configFile, `bind-addr: ${HOST}:${chosenPort}\nauth: none\ncert: false\n`);
   const logFile = path.join(root, 'code-server.log');
