@@ -1,0 +1,400 @@
+// The Pending Approvals tree and the status-bar item, as classes inside the real extension
+// host (real TreeItem, ThemeIcon, MarkdownString, StatusBarItem and settings), fed by a
+// PendingRunsStore over a fake source: what each row says and offers, the error, loading,
+// empty and filtered states, grouping by job or flat as the setting says, and the status
+// bar's text and colour for urgent and failed states. The extension exports nothing and
+// VS Code cannot read another tree's items, so this is where those are checked.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { parseJobRun } from '../../src/core/jobRunParser';
+import type { JobRun } from '../../src/core/model';
+import { PendingRunsStore, type PendingSource, type PendingSummary } from '../../src/core/pendingRunsStore';
+import { PendingStatusBar } from '../../src/extension/pendingStatusBar';
+import { PendingTreeProvider, type PendingNode } from '../../src/extension/pendingTree';
+import { activated, withUserSettings } from './support';
+
+const NOW = Date.parse('2024-01-15T12:00:00Z');
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const HTML_JOB_NAME = '<img src=x onerror=alert(1)>';
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function run(runId: string, jobName: string, fields: Record<string, unknown> = {}): JobRun {
+  return parseJobRun(`doc-${runId}`, {
+    timestamp: iso(NOW - 2 * HOUR),
+    event_type: 'job_completed',
+    job_name: jobName,
+    job_run_id: runId,
+    status: 'PENDING_APPROVAL',
+    failure_type: 'QUALITY',
+    quality_status: 'RED',
+    quality_checks: [
+      { name: 'null_rate', status: 'PASS', value: '2.0%', threshold: '5.0%' },
+      { name: 'drop_rate', status: 'FAIL', value: '12.0%', threshold: '10.0%' },
+    ],
+    records_read: 100_000,
+    records_written: 88_000,
+    records_dropped: 12_000,
+    ...fields,
+  });
+}
+
+/** In expiry order, as the repository returns them. */
+const RUNS = {
+  overdue: run('orders-overdue', 'load_orders', { expires_at: iso(NOW - HOUR) }),
+  urgent: run('images-urgent', 'transform_images', {
+    quality_status: 'YELLOW',
+    quality_checks: [{ name: 'row_count_delta', status: 'WARN', value: 12.7, threshold: 10 }],
+    expires_at: iso(NOW + 10 * MINUTE),
+  }),
+  expiring: run('images-expiring', 'transform_images', { expires_at: iso(NOW + 40 * MINUTE) }),
+  normal: run('orders-normal', 'load_orders'),
+  html: run('messy-html', HTML_JOB_NAME, { quality_checks: [] }),
+};
+const ALL = [RUNS.overdue, RUNS.urgent, RUNS.expiring, RUNS.normal, RUNS.html];
+
+class FakeSource implements PendingSource {
+  error: Error | undefined;
+  gate: Promise<void> | undefined;
+  listCalls = 0;
+
+  constructor(public runs: JobRun[]) {}
+
+  async summary(): Promise<PendingSummary> {
+    await this.gate;
+    if (this.error) throw this.error;
+    return { count: this.runs.length, newestTimestamp: this.runs.map((r) => r.timestamp ?? '').sort().pop() ?? null };
+  }
+
+  async listPending(): Promise<JobRun[]> {
+    this.listCalls += 1;
+    await this.gate;
+    if (this.error) throw this.error;
+    return [...this.runs];
+  }
+}
+
+/** What the AWS SDK throws when the SSO session of a profile has expired. */
+function ssoExpired(): Error {
+  const error = new Error('The SSO session associated with this profile has expired or is otherwise invalid. To refresh this SSO session run aws sso login with the corresponding profile.');
+  error.name = 'CredentialsProviderError';
+  return error;
+}
+
+function profileSetting(): string {
+  return vscode.workspace.getConfiguration('dwhApprovals').get<string>('aws.profile') ?? '';
+}
+
+async function loadedStore(source: FakeSource): Promise<PendingRunsStore> {
+  const store = new PendingRunsStore(undefined, () => ({ profile: profileSetting() }));
+  await store.setSource(source);
+  return store;
+}
+
+function items(provider: PendingTreeProvider, node?: PendingNode): Array<{ node: PendingNode; item: vscode.TreeItem }> {
+  return provider.getChildren(node).map((child) => ({ node: child, item: provider.getTreeItem(child) }));
+}
+
+function label(item: vscode.TreeItem): string {
+  return typeof item.label === 'string' ? item.label : item.label?.label ?? '';
+}
+
+function icon(item: vscode.TreeItem): { id: string; color: string | undefined } {
+  assert.ok(item.iconPath instanceof vscode.ThemeIcon, 'a theme icon');
+  return { id: item.iconPath.id, color: item.iconPath.color?.id };
+}
+
+function runItem(provider: PendingTreeProvider, runId: string): vscode.TreeItem {
+  const found = items(provider).flatMap((entry) => (entry.node.kind === 'job' ? items(provider, entry.node) : [entry]))
+    .find((entry) => entry.node.kind === 'run' && entry.node.run.jobRunId === runId);
+  assert.ok(found, `no row for ${runId}`);
+  return found.item;
+}
+
+describe('pending tree provider', function () {
+  let store: PendingRunsStore | undefined;
+  let provider: PendingTreeProvider | undefined;
+
+  before(async function () {
+    await activated();
+  });
+
+  afterEach(function () {
+    provider?.dispose();
+    store?.dispose();
+    provider = undefined;
+    store = undefined;
+  });
+
+  async function tree(source: FakeSource): Promise<PendingTreeProvider> {
+    store = await loadedStore(source);
+    provider = new PendingTreeProvider(store, () => NOW);
+    return provider;
+  }
+
+  it('shows a flat list of runs with their job, failing check and time left (groupBy none)', async function () {
+    await withUserSettings({ groupBy: 'none', sortBy: 'expiry' }, async () => {
+      const p = await tree(new FakeSource(ALL));
+      const rows = items(p);
+      assert.deepEqual(rows.map((r) => label(r.item)), ALL.map((r) => r.jobRunId), 'one row per run, in expiry order');
+      assert.ok(rows.every((r) => r.item.collapsibleState === vscode.TreeItemCollapsibleState.None));
+      assert.equal(runItem(p, 'orders-normal').description, 'load_orders · drop_rate 12.0% > 10.0% · 2d 22h left');
+      assert.equal(runItem(p, 'orders-overdue').description, 'load_orders · drop_rate 12.0% > 10.0% · overdue 1h');
+      assert.equal(runItem(p, 'images-urgent').description, 'transform_images · row_count_delta 12.7 > 10 · 10m left');
+      assert.equal(runItem(p, 'messy-html').description, `${HTML_JOB_NAME} · RED · 2d 22h left`);
+    });
+  });
+
+  it('groups runs under their job, with a count of pending and urgent runs (groupBy job)', async function () {
+    await withUserSettings({ groupBy: 'job', sortBy: 'expiry' }, async () => {
+      const p = await tree(new FakeSource(ALL));
+      const groups = items(p);
+      assert.deepEqual(groups.map((g) => label(g.item)), ['load_orders', 'transform_images', HTML_JOB_NAME]);
+      const orders = groups[0];
+      assert.ok(orders);
+      assert.equal(orders.item.collapsibleState, vscode.TreeItemCollapsibleState.Expanded);
+      assert.equal(orders.item.description, '2 pending · 1 urgent');
+      assert.equal(orders.item.contextValue, 'job');
+      assert.equal(icon(orders.item).id, 'layers');
+      assert.equal(groups[1]?.item.description, '2 pending · 1 urgent');
+      assert.deepEqual(items(p, orders.node).map((r) => label(r.item)), ['orders-overdue', 'orders-normal']);
+      // Grouped rows leave the job name to their group.
+      assert.equal(runItem(p, 'orders-normal').description, 'drop_rate 12.0% > 10.0% · 2d 22h left');
+      const child = items(p, orders.node)[0];
+      assert.ok(child);
+      const parent = p.getParent(child.node);
+      assert.equal(parent?.kind, 'job');
+    });
+  });
+
+  it('follows a change of the groupBy setting', async function () {
+    await withUserSettings({ groupBy: 'job' }, async () => {
+      const p = await tree(new FakeSource(ALL));
+      assert.equal(items(p).length, 3);
+      await vscode.workspace.getConfiguration('dwhApprovals').update('groupBy', 'none', vscode.ConfigurationTarget.Global);
+      assert.equal(items(p).length, ALL.length);
+    });
+  });
+
+  it('marks each run with an icon by urgency and quality, and contextValue flags the menus match', async function () {
+    await withUserSettings({ groupBy: 'none' }, async () => {
+      const p = await tree(new FakeSource(ALL));
+      assert.deepEqual(icon(runItem(p, 'orders-overdue')), { id: 'error', color: 'errorForeground' });
+      assert.deepEqual(icon(runItem(p, 'images-urgent')), { id: 'flame', color: 'errorForeground' });
+      assert.deepEqual(icon(runItem(p, 'images-expiring')), { id: 'watch', color: 'editorWarning.foreground' });
+      assert.deepEqual(icon(runItem(p, 'orders-normal')), { id: 'circle-filled', color: 'testing.iconFailed' });
+      assert.equal(runItem(p, 'orders-overdue').contextValue, 'run pending overdue red');
+      assert.equal(runItem(p, 'images-urgent').contextValue, 'run pending urgent yellow');
+      assert.equal(runItem(p, 'orders-normal').contextValue, 'run pending normal red');
+      // package.json's menus: approve/reject on /\bpending\b/, details and copy on /\brun\b/.
+      for (const run of ALL) {
+        const context = runItem(p, run.jobRunId).contextValue ?? '';
+        assert.match(context, /\bpending\b/);
+        assert.match(context, /\brun\b/);
+      }
+    });
+  });
+
+  it('opens details on click and describes the run to screen readers', async function () {
+    await withUserSettings({ groupBy: 'none' }, async () => {
+      const p = await tree(new FakeSource(ALL));
+      const item = runItem(p, 'orders-normal');
+      assert.deepEqual(item.command?.command, 'dwhApprovals.showDetails');
+      assert.deepEqual(item.command?.arguments, ['orders-normal']);
+      assert.equal(item.id, 'run:orders-normal');
+      assert.equal(item.accessibilityInformation?.label, 'load_orders run orders-normal, load_orders · drop_rate 12.0% > 10.0% · 2d 22h left');
+    });
+  });
+
+  it('has a tooltip of untrusted Markdown with job data escaped', async function () {
+    await withUserSettings({ groupBy: 'none' }, async () => {
+      const p = await tree(new FakeSource(ALL));
+      const normal = runItem(p, 'orders-normal').tooltip;
+      assert.ok(normal instanceof vscode.MarkdownString);
+      assert.match(normal.value, /drop\\_rate 12\\\.0% > 10\\\.0%|drop\\_rate 12\\\.0% \\> 10\\\.0%/);
+      const html = runItem(p, 'messy-html').tooltip;
+      assert.ok(html instanceof vscode.MarkdownString);
+      assert.equal(html.isTrusted, false);
+      assert.equal(html.supportHtml, false);
+      assert.ok(html.value.includes('\\<img src=x onerror=alert\\(1\\)\\>'), `the job name is escaped: ${html.value}`);
+      assert.ok(!html.value.includes(HTML_JOB_NAME), 'the raw job name is not in the Markdown');
+    });
+  });
+
+  it('hides a run this window has just published a decision for', async function () {
+    await withUserSettings({ groupBy: 'none' }, async () => {
+      const p = await tree(new FakeSource(ALL));
+      store?.markPublished('orders-normal', 'APPROVED');
+      assert.ok(!items(p).some((r) => label(r.item) === 'orders-normal'));
+      assert.equal(items(p).length, ALL.length - 1);
+    });
+  });
+
+  it('filters by job name, run id or failing check, and says when nothing matches', async function () {
+    await withUserSettings({ groupBy: 'none' }, async () => {
+      const p = await tree(new FakeSource(ALL));
+      p.setFilter('  row_count  ');
+      assert.equal(p.filter, 'row_count');
+      assert.deepEqual(items(p).map((r) => label(r.item)), ['images-urgent']);
+      p.setFilter('ORDERS-');
+      assert.deepEqual(items(p).map((r) => label(r.item)), ['orders-overdue', 'orders-normal']);
+      p.setFilter('no-such-thing');
+      const [message] = items(p);
+      assert.ok(message);
+      assert.equal(label(message.item), 'No pending run matches "no-such-thing"');
+      assert.equal(message.item.command?.command, 'dwhApprovals.filter');
+      p.setFilter('');
+      assert.equal(items(p).length, ALL.length);
+    });
+  });
+
+  it('shows nothing when no run is pending (the welcome view takes over), and a loading row before the first answer', async function () {
+    const empty = await tree(new FakeSource([]));
+    assert.deepEqual(empty.getChildren(), []);
+    assert.equal(store?.status.kind, 'ready');
+
+    const slow = new FakeSource(ALL);
+    let release: () => void = () => undefined;
+    slow.gate = new Promise((resolve) => { release = resolve; });
+    const slowStore = new PendingRunsStore(undefined, () => ({}));
+    const loading = slowStore.setSource(slow);
+    const slowProvider = new PendingTreeProvider(slowStore, () => NOW);
+    try {
+      const [row] = items(slowProvider);
+      assert.ok(row);
+      assert.equal(label(row.item), 'Loading pending runs…');
+      assert.equal(icon(row.item).id, 'loading~spin');
+      release();
+      await loading;
+      assert.equal(items(slowProvider).length > 0, true);
+    } finally {
+      slowProvider.dispose();
+      slowStore.dispose();
+    }
+  });
+
+  it('says an expired SSO session needs `aws sso login --profile X` and offers to run it', async function () {
+    const source = new FakeSource(ALL);
+    source.error = ssoExpired();
+    const p = await tree(source);
+    const profile = profileSetting();
+    assert.ok(profile, 'the host runs with a profile set');
+    const [error, fix] = items(p);
+    assert.ok(error && fix, 'an error row and a fix row');
+    assert.match(label(error.item), new RegExp(`aws sso login --profile ${profile}`));
+    assert.deepEqual(icon(error.item), { id: 'error', color: 'errorForeground' });
+    assert.equal(error.item.contextValue, 'message');
+    assert.equal(label(fix.item), 'Run aws sso login');
+    assert.equal(icon(fix.item).id, 'wrench');
+    assert.deepEqual(fix.item.command?.command, 'dwhApprovals.ssoLogin');
+    assert.deepEqual(fix.item.command?.arguments, [profile]);
+  });
+
+  it('replaces the runs with the error when a later refresh fails, and shows them again after', async function () {
+    await withUserSettings({ groupBy: 'none' }, async () => {
+      const source = new FakeSource(ALL);
+      const p = await tree(source);
+      source.error = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { name: 'ConnectionError' });
+      await store?.refresh({ force: true });
+      assert.equal(store?.status.kind, 'failed');
+      const [error, fix] = items(p);
+      assert.match(label(error?.item ?? new vscode.TreeItem('')), /ECONNREFUSED|reach/i);
+      assert.equal(label(fix?.item ?? new vscode.TreeItem('')), 'Open Settings');
+      source.error = undefined;
+      await store?.refresh({ force: true });
+      assert.equal(items(p).length, ALL.length);
+    });
+  });
+
+  it('reloads the list on a forced refresh even when the cheap summary has not changed', async function () {
+    const source = new FakeSource(ALL);
+    await tree(source);
+    const calls = source.listCalls;
+    await store?.refresh({ force: false });
+    assert.equal(source.listCalls, calls, 'an unchanged summary does not reload the list');
+    await store?.refresh({ force: true });
+    assert.equal(source.listCalls, calls + 1, 'a forced refresh does');
+  });
+});
+
+describe('pending status-bar item', function () {
+  let store: PendingRunsStore | undefined;
+  let bar: PendingStatusBar | undefined;
+
+  before(async function () {
+    await activated();
+  });
+
+  afterEach(function () {
+    bar?.dispose();
+    store?.dispose();
+    bar = undefined;
+    store = undefined;
+  });
+
+  /** The item PendingStatusBar owns (private in TypeScript only). */
+  function item(): vscode.StatusBarItem {
+    assert.ok(bar);
+    return (bar as unknown as { item: vscode.StatusBarItem }).item;
+  }
+
+  async function statusBar(source: FakeSource): Promise<void> {
+    store = await loadedStore(source);
+    bar = new PendingStatusBar(store, () => NOW);
+  }
+
+  it('shows the count, in the warning colour when a run is urgent or overdue; a click focuses the view', async function () {
+    await statusBar(new FakeSource(ALL));
+    assert.equal(item().text, `$(checklist) ${ALL.length}`);
+    assert.equal(item().tooltip, `${ALL.length} runs pending approval — 2 urgent or overdue. Click to review.`);
+    assert.equal(item().accessibilityInformation?.label, item().tooltip);
+    assert.ok(item().backgroundColor instanceof vscode.ThemeColor);
+    assert.equal((item().backgroundColor as vscode.ThemeColor).id, 'statusBarItem.warningBackground');
+    assert.equal(item().command, 'dwhApprovals.pending.focus');
+  });
+
+  it('has no background colour when nothing is urgent, and says "run" for one', async function () {
+    await statusBar(new FakeSource([RUNS.normal]));
+    assert.equal(item().text, '$(checklist) 1');
+    assert.equal(item().tooltip, '1 run pending approval. Click to review.');
+    assert.equal(item().backgroundColor, undefined);
+  });
+
+  it('follows the store: a run decided elsewhere drops the count', async function () {
+    const source = new FakeSource([RUNS.normal, RUNS.expiring]);
+    await statusBar(source);
+    assert.equal(item().text, '$(checklist) 2');
+    source.runs = [RUNS.expiring];
+    await store?.refresh({ force: false });
+    assert.equal(item().text, '$(checklist) 1');
+  });
+
+  it('shows the error colour and the reason when the last refresh failed', async function () {
+    const source = new FakeSource(ALL);
+    await statusBar(source);
+    source.error = ssoExpired();
+    await store?.refresh({ force: true });
+    assert.equal(item().text, `$(error) DWH Approvals ${ALL.length}`);
+    const tooltip = item().tooltip;
+    assert.equal(typeof tooltip, 'string');
+    assert.match(tooltip as string, /^DWH Approvals: the last refresh failed\. .*aws sso login/);
+    assert.equal(item().backgroundColor?.id, 'statusBarItem.errorBackground');
+  });
+
+  it('shows a spinner while the first load is under way', async function () {
+    const source = new FakeSource(ALL);
+    let release: () => void = () => undefined;
+    source.gate = new Promise((resolve) => { release = resolve; });
+    store = new PendingRunsStore(undefined, () => ({}));
+    bar = new PendingStatusBar(store, () => NOW);
+    const loading = store.setSource(source);
+    assert.equal(item().text, '$(sync~spin) DWH Approvals');
+    assert.equal(item().backgroundColor, undefined);
+    release();
+    await loading;
+    assert.equal(item().text, `$(checklist) ${ALL.length}`);
+  });
+});
