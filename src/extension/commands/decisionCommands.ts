@@ -84,15 +84,44 @@ async function pickRuns(store: PendingRunsStore, decision: Decision): Promise<Jo
       run,
     };
   });
-  const picked = await vscode.window.showQuickPick(items, {
-    title: `${VERB[decision].title} pending runs`,
-    placeHolder: 'Search by job name, run id or failing check; pick one or more',
-    matchOnDescription: true,
-    matchOnDetail: true,
-    canPickMany: true,
-    ignoreFocusOut: true,
+  const pick = vscode.window.createQuickPick<RunPick>();
+  pick.items = items;
+  pick.title = `${VERB[decision].title} pending runs`;
+  pick.placeholder = 'Search by job name, run id or failing check; pick one or more';
+  pick.matchOnDescription = true;
+  pick.matchOnDetail = true;
+  pick.canSelectMany = true;
+  pick.ignoreFocusOut = true;
+  return new Promise<JobRun[]>((resolve) => {
+    let settled = false;
+    const settle = (runs: JobRun[]) => {
+      if (settled) return;
+      settled = true;
+      resolve(runs);
+      pick.dispose();
+    };
+    pick.onDidAccept(() => {
+      // A multi-select pick accepts only ticked items, so Enter after typing part of a run id
+      // would close it having chosen nothing. With nothing ticked, the one run the text
+      // matches counts; if it matches several, the pick stays open and says what to do.
+      const chosen = pick.selectedItems.length > 0 ? pick.selectedItems : onlyMatch(items, pick.value);
+      if (chosen.length > 0) {
+        settle(chosen.map((item) => item.run));
+        return;
+      }
+      pick.title = `${VERB[decision].title} pending runs: tick the runs to decide, or type until one is left`;
+    });
+    pick.onDidHide(() => settle([]));
+    pick.show();
   });
-  return picked?.map((item) => item.run) ?? [];
+}
+
+/** The item whose label, description or detail contains `text`, if exactly one does. */
+function onlyMatch<T extends vscode.QuickPickItem>(items: readonly T[], text: string): T[] {
+  const needle = text.trim().toLowerCase();
+  if (needle === '') return [];
+  const matching = items.filter((item) => [item.label, item.description, item.detail].some((field) => field?.toLowerCase().includes(needle)));
+  return matching.length === 1 ? matching : [];
 }
 
 async function decideRuns(runs: JobRun[], decision: Decision, connection: BackendConnection, controller: DecisionController): Promise<void> {
