@@ -7,7 +7,7 @@
 import * as assert from 'node:assert/strict';
 import type { Delivered } from '../support/queues';
 import {
-  RunPool, StackProbe, answerDialog, checkFirstPick, expectPending, modalDialog, openFromTree, quickInput, runCommandExpectingInput, runRow, tidy, treeRunIds,
+  RunPool, StackProbe, animationsDone, answerDialog, checkFirstPick, expectPending, modalDialog, openFromTree, quickInput, runCommandExpectingInput, runRow, tidy, treeRunIds,
 } from './reviewFixture';
 import { Workbench, eventually, screenshotOnFailure } from './workbench';
 
@@ -139,13 +139,18 @@ describe('reviewer workbench: deciding runs', function () {
     const runId = pool.take();
     const q = quickInput(wb);
     await runCommandExpectingInput(wb, 'DWH Approvals: Approve Run…', 'Approve pending runs');
+    // Enter on text that matches several runs, none ticked, chooses nothing and says so.
+    await q.input.fill('-');
+    await q.input.press('Enter');
+    await wb.page.locator('.quick-input-widget .quick-input-title', { hasText: 'tick the runs to decide, or type until one is left' })
+      .waitFor({ state: 'visible', timeout: 15_000 });
     // Part of the run id (its random suffix) picks it out of the list.
     const part = runId.slice(-8);
     await q.input.fill(part);
     await eventually(() => q.rows.count(), (n) => n === 1, { message: `one pick for "${part}"` });
     assert.match((await q.rows.first().textContent()) ?? '', new RegExp(runId));
     await wb.screenshot('palette-approve-pick');
-    await checkFirstPick(wb);
+    // Enter on the one run the text leaves, without ticking it first.
     await q.input.press('Enter');
 
     await wb.page.locator('.quick-input-widget .quick-input-title', { hasText: `Approve ${pool.jobName(runId)} run ${runId}` })
@@ -176,6 +181,7 @@ describe('reviewer workbench: deciding runs', function () {
     await runRow(wb, runIds[2] ?? '').click({ button: 'right' });
     const reject = wb.page.locator('.monaco-menu .action-item .action-label', { hasText: /^Reject Run…$/ });
     await reject.waitFor({ state: 'visible', timeout: 15_000 });
+    await animationsDone(wb);
     await wb.screenshot('bulk-reject-menu');
     await reject.click();
 

@@ -278,6 +278,15 @@ export function quickInput(wb: Workbench): { widget: Locator; input: Locator; ro
   };
 }
 
+/** Waits until no finite CSS animation runs (a menu fading in), so a screenshot shows the result. */
+export async function animationsDone(wb: Workbench): Promise<void> {
+  await wb.page.waitForFunction(
+    () => document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity),
+    undefined,
+    { timeout: 10_000 },
+  );
+}
+
 /** Ticks the first item of a multi-select quick pick (Enter alone accepts only ticked items). */
 export async function checkFirstPick(wb: Workbench): Promise<void> {
   const checkbox = quickInput(wb).rows.first().locator('[role="checkbox"]');
