@@ -7,13 +7,16 @@
 //                    the extension host's resident memory, found by process ancestry
 // Each sample gets a code-server of its own, so every click is a cold first open.
 //   node --import tsx bench/extension.bench.ts --activation 3 | --tree --manifest SEED.json
-//        [--samples 3] [--group-by job|none] [--extension-path DIR] [--out FILE]
+//        [--samples 3] [--group-by job|none] [--profile] [--extension-path DIR] [--out FILE]
+// --profile adds one open with CPU profilers on the extension host and the page (reported
+// apart, not in the timings); Node 20 needs --experimental-websocket for it.
 // DIR is an extension folder with a bundle in dist/ (scripts/bench.mjs stages a production
 // build there); the stack must hold the runs of SEED.json (scripts/bench.mjs seeds it and
 // writes the manifest); the tree samples check that it still does, before and after.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import * as esbuild from 'esbuild';
 import type { Page } from 'playwright-core';
@@ -23,6 +26,7 @@ import type { StackEnv } from '../scripts/lib/localProfile.mjs' with { 'resoluti
 import { CONTAINER_NAME, PENDING_VIEW, REPO_ROOT, eventually } from '../test/e2e/workbench';
 import type { ActivationSample } from './extension/activationHost';
 import type { SeedManifest } from '../test/support/localStack';
+import { InspectorSession, summarizeProfile, type CpuProfile, type ProfileSummary } from './lib/cpuProfile';
 import { extensionHostsOf, residentMemory, type ProcessInfo } from './lib/processTree';
 import { StackChangedError, assertSeedIntact, exitCodeFor } from './lib/seedCheck';
 import { stats } from './lib/stats';
@@ -127,6 +131,8 @@ interface TreeSample {
   hostRssAfterKb: number;
   hostPeakKb: number;
   rendererHeapUsedBytes: number | null;
+  /** Only in the profiled sample: where the CPU time between click and filled went. */
+  profile?: { extensionHost: ProfileSummary; workbench: ProfileSummary };
 }
 
 declare global {
@@ -180,8 +186,9 @@ const WATCHER_SCRIPT = String.raw`function ({ count, container, view }) {
   new MutationObserver(check).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
 }`;
 
-async function treeSample(h: Harness, extensionPath: string, expected: number, groupBy: string): Promise<TreeSample> {
-  const { startCodeServer, launchChromium, workbenchUrl } = h.codeServer;
+async function treeSample(h: Harness, extensionPath: string, expected: number, groupBy: string, profile = false): Promise<TreeSample> {
+  const { startCodeServer, launchChromium, workbenchUrl, freePort } = h.codeServer;
+  const inspectPort = profile ? await freePort() : undefined;
   const server = await startCodeServer({
     env: h.profile.writeLocalProfile(h.stackEnv),
     userSettings: settingsFor(h, { 'dwhApprovals.groupBy': groupBy }),
@@ -190,7 +197,13 @@ async function treeSample(h: Harness, extensionPath: string, expected: number, g
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     const loadStarted = Date.now();
-    await page.goto(workbenchUrl({ port: server.port, workspaceDir: server.workspaceDir, extensionDevelopmentPath: extensionPath }));
+    const url = new URL(workbenchUrl({ port: server.port, workspaceDir: server.workspaceDir, extensionDevelopmentPath: extensionPath }));
+    if (inspectPort !== undefined) {
+      // The web workbench's payload key for `--inspect-extensions`: the host gets an inspector.
+      const payload = JSON.parse(url.searchParams.get('payload') ?? '[]') as [string, string][];
+      url.searchParams.set('payload', JSON.stringify([...payload, ['inspect-extensions', String(inspectPort)]]));
+    }
+    await page.goto(url.toString());
     const item = page
       .locator('.part.activitybar li.action-item[role="tab"]')
       .filter({ has: page.locator(`a.action-label[aria-label^="${CONTAINER_NAME}"]`) });
@@ -210,18 +223,20 @@ async function treeSample(h: Harness, extensionPath: string, expected: number, g
     if (preActive > 0) throw new Error('the extension was active before the click; the timing would not include activation');
 
     await installWatcher(page, expected);
+    const profiler = inspectPort !== undefined ? await startProfiling(page, inspectPort) : undefined;
+    const clickedAt = performance.now();
     await item.click();
     const state = await waitUntilFilled(page, expected);
+    // The profiles are summarised from the click on (as this process saw it) to their stop.
+    const profiles = profiler ? await profiler.stop(extensionPath, performance.now() - clickedAt) : undefined;
     // Settle: the memory a reviewer's host keeps while the view is open, not a transient.
     await page.waitForTimeout(3000);
     const after = residentMemory(host.pid);
     if (!after) throw new Error(`extension host ${host.pid} exited`);
     const stillHosts = extensionHostsOf(server.dataDir);
     if (stillHosts.length !== 1) log(`note: ${stillHosts.length} extension hosts under this code-server (${stillHosts.map((p) => p.pid).join(', ')}); measured ${host.pid}`);
-    const rendererHeapUsedBytes = await page.evaluate(() => {
-      const memory = (performance as Performance & { memory?: { usedJSHeapSize: number } }).memory;
-      return memory ? memory.usedJSHeapSize : null;
-    });
+    // Chromium's non-standard performance.memory: the workbench page's JS heap.
+    const rendererHeapUsedBytes = await page.evaluate<number | null>('performance.memory ? performance.memory.usedJSHeapSize : null');
     const since = (mark: number | undefined) => (mark === undefined || state.marks.click === undefined ? null : round(mark - state.marks.click));
     const milestones = [state.marks.statusCount, state.marks.badgeCount, state.marks.firstRunRow];
     return {
@@ -237,11 +252,46 @@ async function treeSample(h: Harness, extensionPath: string, expected: number, g
       hostRssAfterKb: after.rssKb,
       hostPeakKb: after.peakKb,
       rendererHeapUsedBytes,
+      ...(profiles ? { profile: profiles } : {}),
     };
   } finally {
     await browser.close();
     await server.stop();
   }
+}
+
+/** CPU profiles of the extension host (its inspector) and of the workbench page, 1 ms sampling. */
+async function startProfiling(
+  page: Page,
+  inspectPort: number,
+): Promise<{ stop(extensionPath: string, lastMs: number): Promise<{ extensionHost: ProfileSummary; workbench: ProfileSummary }> }> {
+  const host = await InspectorSession.connect(inspectPort);
+  const renderer = await page.context().newCDPSession(page);
+  await host.send('Profiler.enable');
+  await host.send('Profiler.setSamplingInterval', { interval: 1000 });
+  await renderer.send('Profiler.enable');
+  await renderer.send('Profiler.setSamplingInterval', { interval: 1000 });
+  await host.send('Profiler.start');
+  await renderer.send('Profiler.start');
+  return {
+    async stop(extensionPath: string, lastMs: number) {
+      const [hostProfile, pageProfile] = await Promise.all([
+        host.send<{ profile: CpuProfile }>('Profiler.stop'),
+        renderer.send('Profiler.stop') as Promise<{ profile: CpuProfile }>,
+      ]);
+      host.close();
+      await renderer.detach();
+      const ours = `${extensionPath}/dist/`;
+      return {
+        extensionHost: summarizeProfile(
+          hostProfile.profile,
+          (url) => (url.includes(ours) ? 'DWH Approvals (dist/)' : url.includes('/lib/vscode/') ? 'VS Code extension host' : url.startsWith('node:') ? 'Node.js' : 'other'),
+          { lastMs },
+        ),
+        workbench: summarizeProfile(pageProfile.profile, (url) => (url.includes('/static/') || url.includes('vscode') ? 'VS Code workbench' : 'other'), { lastMs }),
+      };
+    },
+  };
 }
 
 /**
@@ -294,6 +344,7 @@ async function main(): Promise<void> {
       manifest: { type: 'string' },
       samples: { type: 'string', default: '3' },
       'group-by': { type: 'string', default: 'job' },
+      profile: { type: 'boolean', default: false },
       'extension-path': { type: 'string', default: REPO_ROOT },
       out: { type: 'string' },
     },
@@ -337,6 +388,14 @@ async function main(): Promise<void> {
       );
       runs.push(sample);
     }
+    // One more open with CPU profilers attached: where the time goes, kept out of the timings.
+    let profiled: TreeSample | undefined;
+    if (values.profile) {
+      await assertSeedIntact(h.stackEnv, manifest, 'before the profiled sample');
+      profiled = await treeSample(h, extensionPath, expected, groupBy, true);
+      await assertSeedIntact(h.stackEnv, manifest, 'after the profiled sample');
+      log(`tree ${expected} (groupBy ${groupBy}) profiled: filled ${profiled.filledMs} ms; host ${JSON.stringify(profiled.profile?.extensionHost.categories)}`);
+    }
     const numbers = (pick: (s: TreeSample) => number | null) => stats(runs.map(pick).filter((v): v is number => v !== null));
     result.tree = {
       pending: expected,
@@ -351,6 +410,7 @@ async function main(): Promise<void> {
       hostRssAfterKb: numbers((s) => s.hostRssAfterKb),
       hostPeakKb: numbers((s) => s.hostPeakKb),
       rendererHeapUsedBytes: numbers((s) => s.rendererHeapUsedBytes),
+      ...(profiled ? { profiled } : {}),
     };
   }
 

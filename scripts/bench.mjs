@@ -13,6 +13,8 @@
 // Options:
 //   --quick               100 and 1,000 pending only, one sample of each extension figure
 //   --section data,...    only these sections
+//   --sizes 1000,10000    only these pending counts (for iterating on one size)
+//   --samples N           extension samples (activation hosts, tree opens) instead of 3
 // The local stack is shared with other engineers' tests: every size is seeded just before it is
 // measured, the benchmarks check the seed is still there before and after, a section that finds
 // it changed is reseeded and retried (twice at most), and the stack's default seed is restored
@@ -32,26 +34,38 @@ const RESULT_FILE = path.join(repoRoot, 'test-results', 'bench.json');
 
 function options() {
   const { values } = parseArgs({
-    options: { quick: { type: 'boolean', default: false }, section: { type: 'string', multiple: true } },
+    options: {
+      quick: { type: 'boolean', default: false },
+      section: { type: 'string', multiple: true },
+      sizes: { type: 'string' },
+      samples: { type: 'string' },
+    },
     strict: true,
   });
   const asked = (values.section ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
   const unknown = asked.filter((s) => !SECTIONS.includes(s));
   if (unknown.length) throw new Error(`unknown section(s): ${unknown.join(', ')}; sections are ${SECTIONS.join(', ')}`);
   const quick = values.quick;
+  const only = values.sizes === undefined ? null : values.sizes.split(',').map((n) => Number(n.trim().replace(/_/g, '')));
+  if (only?.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error(`--sizes takes pending counts such as 1000,10000; got "${values.sizes}"`);
+  const samples = values.samples === undefined ? null : Number(values.samples);
+  if (samples !== null && (!Number.isInteger(samples) || samples <= 0)) throw new Error('--samples takes a positive whole number');
+  const pick = (sizes) => (only ? sizes.filter((n) => only.includes(n)) : sizes);
   return {
     quick,
     sections: asked.length ? SECTIONS.filter((s) => asked.includes(s)) : SECTIONS,
-    dataSizes: quick ? [100, 1000] : [100, 1000, 10_000],
+    dataSizes: only ?? (quick ? [100, 1000] : [100, 1000, 10_000]),
     // The tree at each size in the default grouping (by job); at the largest also flat, which
     // makes VS Code render 10,000 items under one parent.
-    treeSizes: quick ? [1000] : [1000, 10_000],
-    flatTreeSizes: quick ? [] : [10_000],
+    treeSizes: only ? only.filter((n) => n >= 1000) : quick ? [1000] : [1000, 10_000],
+    flatTreeSizes: pick(quick ? [] : [10_000]),
+    // One extra open with CPU profilers attached, reported apart from the timings.
+    profileTreeSizes: pick(quick ? [] : [10_000]),
     listRuns: 5,
     summaryRuns: 20,
     publishDecisions: 20,
-    activationSamples: quick ? 1 : 3,
-    treeSamples: quick ? 1 : 3,
+    activationSamples: samples ?? (quick ? 1 : 3),
+    treeSamples: samples ?? (quick ? 1 : 3),
     processorDecisions: quick ? 200 : 1000,
   };
 }
@@ -80,7 +94,9 @@ function run(cmd, args, { keepStdout = false } = {}) {
   });
 }
 
-const tsx = (file, args) => run(process.execPath, ['--import', 'tsx', path.join(repoRoot, file), ...args]);
+// Node 20 has a global WebSocket (the extension benchmark's profiler uses it) only behind a flag.
+const NODE_FLAGS = typeof globalThis.WebSocket === 'undefined' ? ['--experimental-websocket'] : [];
+const tsx = (file, args) => run(process.execPath, [...NODE_FLAGS, '--import', 'tsx', path.join(repoRoot, file), ...args]);
 
 function lastError(text) {
   const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
@@ -189,6 +205,7 @@ async function main() {
           const outcome = await withSeed(`tree ${size} ${groupBy}`, size, (manifestFile) =>
             tsx('bench/extension.bench.ts', [
               '--tree', '--manifest', manifestFile, '--samples', String(opts.treeSamples), '--group-by', groupBy,
+              ...(opts.profileTreeSizes.includes(size) && groupBy === 'job' ? ['--profile'] : []),
               '--extension-path', stage.dir, '--out', out,
             ]),
           ).catch((error) => ({ code: 1, stderrTail: String(error?.stack ?? error) }));
@@ -219,6 +236,7 @@ async function main() {
   if (result.extension.build) console.log(report.bundleTables(result.extension.build));
   if (result.extension.activation) console.log(report.activationTable(result.extension.activation));
   if (result.extension.trees.length) console.log(report.treeTable(result.extension.trees));
+  if (result.extension.trees.some((t) => t.profiled)) console.log(report.profileTable(result.extension.trees));
   if (result.processor) console.log(report.processorTable(result.processor));
   console.log(summaryTable(report, result, opts));
   console.log(`raw figures: ${path.relative(repoRoot, RESULT_FILE)}; ${result.seconds} s in all${result.retries.length ? `; ${result.retries.length} retr${result.retries.length === 1 ? 'y' : 'ies'} after someone else reseeded the stack` : ''}`);

@@ -51,16 +51,18 @@ export function dataLayerTables(results, runs) {
     mp(data.summary.ours),
     mp(data.summary.raw),
     times(data.summary.overhead),
+    count(data.summary.countedRuns),
   ]);
   const out = [
     table(
       'Data layer: pending runs on the local stack (ms; median / p95)',
-      ['Pending', 'Docs', 'listPending ours', 'cold 1st', 'same requests raw', 'raw 1×size:10000', 'overhead', 'summary ours', 'summary raw', 'overhead'],
+      ['Pending', 'Docs', 'listPending ours', 'cold 1st', 'same requests raw', 'raw 1×size:10000', 'overhead', 'summary ours', 'summary raw', 'overhead', 'summary counts'],
       rows,
       [
         `listPending: ${runs} runs after the cold first call (which also resolves the endpoint in SSM and the credentials); p95 of ${runs} is their maximum.`,
         '"same requests raw": the exact bodies our repository sent, replayed with curl (pages in sequence, superseded-run checks in parallel); curl\'s time_total.',
         '"raw 1×size:10000": a single search of up to 10,000 pending documents, for comparison. overhead = ours / raw (medians).',
+        '"summary counts": the pending runs the count query reports (a cardinality aggregation, approximate); the list is always exact.',
       ],
     ),
   ];
@@ -171,6 +173,41 @@ export function treeTable(trees) {
       '"status item" = the extension\'s status-bar item first appears (activated); "filled" = status count, badge and first run row all shown.',
       'Host RSS: the extension host process of that code-server (by process ancestry), before the click and 3 s after filled; peak = VmHWM.',
     ],
+  );
+}
+
+/** Where the CPU went during the profiled open (one extra sample with profilers attached). */
+export function profileTable(trees) {
+  const profiled = trees.filter((t) => t.profiled?.profile);
+  if (!profiled.length) return '';
+  const share = (summary, name) => summary.categories.filter((c) => c.name === name).reduce((sum, c) => sum + c.ms, 0);
+  const rows = [];
+  for (const t of profiled) {
+    const { extensionHost: host, workbench } = t.profiled.profile;
+    rows.push([
+      count(t.pending),
+      t.groupBy,
+      ms(t.profiled.filledMs),
+      ms(share(host, 'DWH Approvals (dist/)')),
+      ms(share(host, 'VS Code extension host')),
+      ms(share(host, 'Node.js') + share(host, '(program)') + share(host, 'other')),
+      ms(share(host, '(garbage collector)')),
+      ms(share(host, '(idle)')),
+      ms(workbench.wallMs - share(workbench, '(idle)')),
+    ]);
+  }
+  const lines = [];
+  for (const t of profiled) {
+    for (const [label, summary] of [['extension host', t.profiled.profile.extensionHost], ['workbench page', t.profiled.profile.workbench]]) {
+      const topFns = summary.topFunctions.filter((f) => !/^\(/.test(f.name)).slice(0, 5);
+      lines.push(`${count(t.pending)} ${label}, most self time: ${topFns.map((f) => `${f.name} (${f.where}) ${ms(f.ms)}`).join('; ')}`);
+    }
+  }
+  return table(
+    'Where the CPU went while the view filled (one extra, profiled open; CPU ms from click to filled, 1 ms sampling)',
+    ['Pending', 'groupBy', 'filled', 'host: our bundle', 'host: VS Code', 'host: Node & other', 'host: GC', 'host: idle', 'page: busy'],
+    rows,
+    [...lines, 'Profilers slow what they watch: these are shares of CPU, not timings; the timings are the table above.'],
   );
 }
 
