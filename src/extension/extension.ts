@@ -19,7 +19,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const connection = new BackendConnection(store, log);
   const pendingView = new PendingView(store, () => readConnectionSettings().profile !== undefined);
   const statusBar = new PendingStatusBar(store);
-  const decisionsView = new RecentDecisionsView(connection, log);
+  const decisionsView = new RecentDecisionsView(connection, log, () => readViewSettings().refreshIntervalSeconds);
   const controller = new DecisionController(connection, store, log);
   const details = new DetailsPanels(context.extensionUri, connection, store, controller, log);
 
@@ -43,6 +43,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (!affectsView(event)) return;
       store.startPolling(readViewSettings().refreshIntervalSeconds);
+      decisionsView.schedulePoll();
       pendingView.update();
       statusBar.update();
     }),

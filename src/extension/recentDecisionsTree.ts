@@ -1,6 +1,8 @@
 // The Recent Decisions view: the audit index, newest first — who decided what, when and
 // why, and what the processor made of it (recorded, superseded, refused). Loaded when
-// shown, after each decision this window publishes, and whenever the pending list changes.
+// shown, after each decision this window publishes, whenever the pending list changes, and
+// while shown every refresh interval: the audit index changes on its own schedule (a refused
+// decision changes no run; an audit can become searchable after the run it recorded).
 import * as vscode from 'vscode';
 import type { AuditRecord } from '../core/auditRecord';
 import { DwhError } from '../core/failureClassification';
@@ -18,13 +20,29 @@ export class RecentDecisionsView implements vscode.TreeDataProvider<DecisionNode
   private error: string | undefined;
   private readonly treeView: vscode.TreeView<DecisionNode>;
   private loading: Promise<void> | undefined;
+  private reloadQueued = false;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private disposed = false;
 
   constructor(
     private readonly connection: BackendConnection,
     private readonly log: Log,
+    private readonly intervalSeconds: () => number = () => 0,
   ) {
     this.treeView = vscode.window.createTreeView('dwhApprovals.decisions', { treeDataProvider: this });
-    this.treeView.onDidChangeVisibility((event) => event.visible && void this.reload());
+    this.treeView.onDidChangeVisibility((event) => {
+      if (event.visible) void this.reload();
+      this.schedulePoll();
+    });
+  }
+
+  /** Polls while the view is shown (call again when the interval setting changes). */
+  schedulePoll(): void {
+    clearTimeout(this.pollTimer);
+    this.pollTimer = undefined;
+    const seconds = this.intervalSeconds();
+    if (this.disposed || !this.treeView.visible || seconds <= 0) return;
+    this.pollTimer = setTimeout(() => void this.reload().finally(() => this.schedulePoll()), seconds * 1000);
   }
 
   reload(): Promise<void> {
@@ -32,7 +50,12 @@ export class RecentDecisionsView implements vscode.TreeDataProvider<DecisionNode
       this.records = undefined;
       return Promise.resolve();
     }
-    this.loading ??= (async () => {
+    if (this.loading) {
+      // Asked again while a request is out: that request may have read before the change.
+      this.reloadQueued = true;
+      return this.loading;
+    }
+    this.loading = (async () => {
       try {
         const repository = await this.connection.backend.repository();
         this.records = await timed(this.log, 'Recent decisions', () => repository.recentDecisions(50), (r) => `${r.length} decisions`);
@@ -42,6 +65,10 @@ export class RecentDecisionsView implements vscode.TreeDataProvider<DecisionNode
       } finally {
         this.loading = undefined;
         this.changed.fire();
+        if (this.reloadQueued) {
+          this.reloadQueued = false;
+          void this.reload();
+        }
       }
     })();
     return this.loading;
@@ -86,6 +113,8 @@ export class RecentDecisionsView implements vscode.TreeDataProvider<DecisionNode
   }
 
   dispose(): void {
+    this.disposed = true;
+    clearTimeout(this.pollTimer);
     this.treeView.dispose();
     this.changed.dispose();
   }
