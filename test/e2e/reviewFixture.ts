@@ -143,11 +143,18 @@ export class StackProbe {
     }
   }
 
-  /** The newest document of a run. */
+  /**
+   * The newest document of a run, read with real-time GETs: no `_refresh`, which would make an
+   * update searchable sooner than OpenSearch's own schedule does for the product.
+   */
   async newestDocument(runId: string): Promise<Record<string, unknown> | undefined> {
-    await this.opensearch('POST', `/${this.eventsIndex}/_refresh`);
     const docs = await this.runDocuments([runId]);
-    return docs.map((d) => d.source).sort((a, b) => Date.parse(String(b.timestamp)) - Date.parse(String(a.timestamp)))[0];
+    const fresh = await Promise.all(docs.map(async (doc) => {
+      const { status, json } = await this.opensearch('GET', `/${this.eventsIndex}/_doc/${encodeURIComponent(doc.id)}`);
+      assert.equal(status, 200, `reading ${doc.id}: ${JSON.stringify(json)}`);
+      return json._source as Record<string, unknown>;
+    }));
+    return fresh.sort((a, b) => Date.parse(String(b.timestamp)) - Date.parse(String(a.timestamp)))[0];
   }
 
   close(): void {
