@@ -7,9 +7,12 @@
 //                    the extension host's resident memory, found by process ancestry
 // Each sample gets a code-server of its own, so every click is a cold first open.
 //   node --import tsx bench/extension.bench.ts --activation 3 | --tree --manifest SEED.json
-//        [--samples 3] [--group-by job|none] [--profile] [--extension-path DIR] [--out FILE]
+//        [--samples 3] [--group-by job|none] [--profile] [--idle-cpu-seconds S]
+//        [--extension-path DIR] [--out FILE]
 // --profile adds one open with CPU profilers on the extension host and the page (reported
 // apart, not in the timings); Node 20 needs --experimental-websocket for it.
+// --idle-cpu-seconds S: in the first sample, the host's CPU time over S idle seconds after
+// the view filled (the view redraws every 30 s, so S > 30 includes one redraw).
 // DIR is an extension folder with a bundle in dist/ (scripts/bench.mjs stages a production
 // build there); the stack must hold the runs of SEED.json (scripts/bench.mjs seeds it and
 // writes the manifest); the tree samples check that it still does, before and after.
@@ -27,7 +30,7 @@ import { CONTAINER_NAME, PENDING_VIEW, REPO_ROOT, eventually } from '../test/e2e
 import type { ActivationSample } from './extension/activationHost';
 import type { SeedManifest } from '../test/support/localStack';
 import { InspectorSession, summarizeProfile, type CpuProfile, type ProfileSummary } from './lib/cpuProfile';
-import { extensionHostsOf, residentMemory, type ProcessInfo } from './lib/processTree';
+import { cpuTimeMs, extensionHostsOf, residentMemory, type ProcessInfo } from './lib/processTree';
 import { StackChangedError, assertSeedIntact, exitCodeFor } from './lib/seedCheck';
 import { stats } from './lib/stats';
 
@@ -131,6 +134,8 @@ interface TreeSample {
   hostRssAfterKb: number;
   hostPeakKb: number;
   rendererHeapUsedBytes: number | null;
+  /** CPU the extension host used while the loaded view sat idle (the first sample only, when asked). */
+  idleCpu?: { windowMs: number; cpuMs: number };
   /** Only in the profiled sample: where the CPU time between click and filled went. */
   profile?: { extensionHost: ProfileSummary; workbench: ProfileSummary };
 }
@@ -186,7 +191,7 @@ const WATCHER_SCRIPT = String.raw`function ({ count, container, view }) {
   new MutationObserver(check).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
 }`;
 
-async function treeSample(h: Harness, extensionPath: string, expected: number, groupBy: string, profile = false): Promise<TreeSample> {
+async function treeSample(h: Harness, extensionPath: string, expected: number, groupBy: string, profile = false, idleCpuSeconds = 0): Promise<TreeSample> {
   const { startCodeServer, launchChromium, workbenchUrl, freePort } = h.codeServer;
   const inspectPort = profile ? await freePort() : undefined;
   const server = await startCodeServer({
@@ -233,6 +238,15 @@ async function treeSample(h: Harness, extensionPath: string, expected: number, g
     await page.waitForTimeout(3000);
     const after = residentMemory(host.pid);
     if (!after) throw new Error(`extension host ${host.pid} exited`);
+    // The view open and idle: the store polls (a cheap summary) and redraws every 30 s.
+    let idleCpu: TreeSample['idleCpu'];
+    if (idleCpuSeconds > 0) {
+      const cpuBefore = cpuTimeMs(host.pid);
+      const started = performance.now();
+      await page.waitForTimeout(idleCpuSeconds * 1000);
+      const cpuAfter = cpuTimeMs(host.pid);
+      if (cpuBefore !== null && cpuAfter !== null) idleCpu = { windowMs: Math.round(performance.now() - started), cpuMs: Math.round(cpuAfter - cpuBefore) };
+    }
     const stillHosts = extensionHostsOf(server.dataDir);
     if (stillHosts.length !== 1) log(`note: ${stillHosts.length} extension hosts under this code-server (${stillHosts.map((p) => p.pid).join(', ')}); measured ${host.pid}`);
     // Chromium's non-standard performance.memory: the workbench page's JS heap.
@@ -252,6 +266,7 @@ async function treeSample(h: Harness, extensionPath: string, expected: number, g
       hostRssAfterKb: after.rssKb,
       hostPeakKb: after.peakKb,
       rendererHeapUsedBytes,
+      ...(idleCpu ? { idleCpu } : {}),
       ...(profiles ? { profile: profiles } : {}),
     };
   } finally {
@@ -345,6 +360,7 @@ async function main(): Promise<void> {
       samples: { type: 'string', default: '3' },
       'group-by': { type: 'string', default: 'job' },
       profile: { type: 'boolean', default: false },
+      'idle-cpu-seconds': { type: 'string', default: '0' },
       'extension-path': { type: 'string', default: REPO_ROOT },
       out: { type: 'string' },
     },
@@ -376,15 +392,18 @@ async function main(): Promise<void> {
     recheckSeed = () => assertSeedIntact(h.stackEnv, manifest, 'during the benchmark');
     const samples = Number(values.samples);
     const groupBy = values['group-by'];
+    const idleCpuSeconds = Number(values['idle-cpu-seconds']);
+    if (!Number.isFinite(idleCpuSeconds) || idleCpuSeconds < 0) throw new Error('--idle-cpu-seconds takes a number of seconds');
     const runs: TreeSample[] = [];
     for (let i = 0; i < samples; i++) {
       await assertSeedIntact(h.stackEnv, manifest, `before tree sample ${i + 1}`);
-      const sample = await treeSample(h, extensionPath, expected, groupBy);
+      const sample = await treeSample(h, extensionPath, expected, groupBy, false, i === 0 ? idleCpuSeconds : 0);
       await assertSeedIntact(h.stackEnv, manifest, `after tree sample ${i + 1}`);
       log(
         `tree ${expected} (groupBy ${groupBy}) ${i + 1}/${samples}: filled ${sample.filledMs} ms after the click ` +
           `(status ${sample.statusCountMs}, badge ${sample.badgeCountMs}, first run row ${sample.firstRunRowMs}); ` +
-          `host RSS ${(sample.hostRssBeforeKb / 1024).toFixed(0)} → ${(sample.hostRssAfterKb / 1024).toFixed(0)} MB (peak ${(sample.hostPeakKb / 1024).toFixed(0)})`,
+          `host RSS ${(sample.hostRssBeforeKb / 1024).toFixed(0)} → ${(sample.hostRssAfterKb / 1024).toFixed(0)} MB (peak ${(sample.hostPeakKb / 1024).toFixed(0)})` +
+          (sample.idleCpu ? `; idle host CPU ${sample.idleCpu.cpuMs} ms in ${sample.idleCpu.windowMs} ms` : ''),
       );
       runs.push(sample);
     }
@@ -411,6 +430,7 @@ async function main(): Promise<void> {
       hostPeakKb: numbers((s) => s.hostPeakKb),
       rendererHeapUsedBytes: numbers((s) => s.rendererHeapUsedBytes),
       ...(profiled ? { profiled } : {}),
+      ...(runs[0]?.idleCpu ? { idleCpu: runs[0].idleCpu } : {}),
     };
   }
 

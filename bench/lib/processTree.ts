@@ -52,3 +52,27 @@ export function residentMemory(pid: number): { rssKb: number; peakKb: number } |
     return null;
   }
 }
+
+/** CPU time (user + system) the process has used, in milliseconds; null when it is gone. */
+export function cpuTimeMs(pid: number, clockTicksPerSecond = clockTicks()): number | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after "(comm)": state is field 3, utime 14 and stime 15 (proc(5)).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? (ticks * 1000) / clockTicksPerSecond : null;
+  } catch {
+    return null;
+  }
+}
+
+let ticksPerSecond: number | undefined;
+
+function clockTicks(): number {
+  if (ticksPerSecond === undefined) {
+    const getconf = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
+    const value = Number(getconf.stdout.trim());
+    ticksPerSecond = getconf.status === 0 && value > 0 ? value : 100;
+  }
+  return ticksPerSecond;
+}

@@ -51,7 +51,8 @@ export async function curlSearch(
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`curl exited ${code}: ${stderr.trim()}`))));
+    // 'close', not 'exit': only then has all of curl's output been read.
+    child.once('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`curl exited ${code}: ${stderr.trim()}`))));
   });
   const [seconds, bytes, status] = output.trim().split(/\s+/).map(Number);
   fs.rmSync(bodyFile, { force: true });
@@ -60,6 +61,6 @@ export async function curlSearch(
     response = JSON.parse(fs.readFileSync(responseFile, 'utf8')) as unknown;
     fs.rmSync(responseFile, { force: true });
   }
-  if (status !== 200) throw new Error(`raw search on ${index} answered HTTP ${status}`);
+  if (status !== 200) throw new Error(`raw search on ${index} answered HTTP ${status} (curl wrote "${output.trim()}")`);
   return { ms: (seconds ?? Number.NaN) * 1000, bytes: bytes ?? 0, status: status ?? 0, ...(options.keepResponse ? { response } : {}) };
 }

@@ -154,7 +154,7 @@ export function treeTable(trees) {
   if (!trees.length) return '';
   return table(
     'Opening the view: click on the activity bar → the seeded count shown and run rows in the tree (ms; median / p95)',
-    ['Pending', 'groupBy', 'n', 'status item', 'status count', 'badge count', 'first run row', 'filled', 'host RSS idle → loaded', 'host peak', 'renderer heap'],
+    ['Pending', 'groupBy', 'n', 'status item', 'status count', 'badge count', 'first run row', 'filled', 'host RSS idle → loaded', 'host peak', 'renderer heap', 'host CPU idle'],
     trees.map((t) => [
       count(t.pending),
       t.groupBy,
@@ -167,11 +167,13 @@ export function treeTable(trees) {
       `${(t.hostRssBeforeKb.median / 1024).toFixed(0)} → ${(t.hostRssAfterKb.median / 1024).toFixed(0)} MiB`,
       `${(t.hostPeakKb.median / 1024).toFixed(0)} MiB`,
       mib(t.rendererHeapUsedBytes.median),
+      t.idleCpu ? `${ms(t.idleCpu.cpuMs)} / ${(t.idleCpu.windowMs / 1000).toFixed(0)} s` : '—',
     ]),
     [
       'Each sample is a fresh code-server and a cold first open: the click activates the extension (lazy activation), which lists every pending run.',
       '"status item" = the extension\'s status-bar item first appears (activated); "filled" = status count, badge and first run row all shown.',
       'Host RSS: the extension host process of that code-server (by process ancestry), before the click and 3 s after filled; peak = VmHWM.',
+      '"host CPU idle": CPU ms the extension host used while the filled view sat idle for the window given (first sample; one of the view\'s 30 s redraws falls in it).',
     ],
   );
 }
@@ -207,7 +209,10 @@ export function profileTable(trees) {
     'Where the CPU went while the view filled (one extra, profiled open; CPU ms from click to filled, 1 ms sampling)',
     ['Pending', 'groupBy', 'filled', 'host: our bundle', 'host: VS Code', 'host: Node & other', 'host: GC', 'host: idle', 'page: busy'],
     rows,
-    [...lines, 'Profilers slow what they watch: these are shares of CPU, not timings; the timings are the table above.'],
+    [
+      ...lines,
+      'Profilers slow what they watch: these are shares of CPU, not timings; the timings are the table above.',
+    ],
   );
 }
 
