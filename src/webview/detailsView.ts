@@ -24,6 +24,8 @@ const VERB: Record<DecisionValue, { noun: string; ing: string }> = {
 let details: RunDetailsModel | undefined;
 let decisionState: DecisionStateView = { kind: 'idle' };
 let validation: { reason: string; error: string | null } = { reason: '', error: 'A reason is required.' };
+/** The validation text shows once the reviewer has typed, not as an error on an untouched form. */
+let touched = false;
 
 // ---- the shell: built once; the details part is rebuilt on each `show` -----------------
 
@@ -63,6 +65,7 @@ const decisionPanel = h(
 replaceChildren(app, loadError, loading, h('div', { className: 'layout' }, detailsRoot, decisionPanel));
 
 reason.addEventListener('input', () => {
+  touched = true;
   updateForm();
   send({ type: 'reasonChanged', reason: reason.value });
 });
@@ -92,6 +95,7 @@ function receive(message: HostMessage): void {
       break;
     case 'draft':
       if (reason.value !== message.reason) reason.value = message.reason;
+      if (message.reason !== '') touched = true;
       updateForm();
       break;
     case 'reasonValidation':
@@ -287,34 +291,33 @@ function history(jobName: string, model: HistoryModel | string): HTMLElement {
     section.appendChild(h('p', { className: 'empty' }, 'No runs of this job were found.'));
     return section;
   }
-  section.appendChild(
+  const table = h(
+    'table',
+    { id: 'history-table', className: 'grid' },
+    h('caption', { className: 'visually-hidden' }, `The last ${model.runCount} runs of ${jobName}, newest first`),
     h(
-      'table',
-      { id: 'history-table', className: 'grid' },
-      h('caption', { className: 'visually-hidden' }, `The last ${model.runCount} runs of ${jobName}, newest first`),
-      h(
-        'thead',
-        {},
-        h('tr', {}, h('th', {}, 'Time'), h('th', {}, 'Run'), h('th', {}, 'Status'), h('th', {}, 'Quality'), ...model.checkNames.map((n) => h('th', { className: 'num' }, n)), h('th', {}, 'Decision')),
-      ),
-      h(
-        'tbody',
-        {},
-        ...model.rows.map((r) =>
-          h(
-            'tr',
-            { className: r.isCurrent ? 'current' : '' },
-            h('td', {}, r.timeText),
-            h('td', {}, h('code', {}, r.jobRunId), r.isCurrent ? h('span', { className: 'this-run' }, ' (this run)') : null),
-            h('td', {}, r.status),
-            h('td', {}, r.quality),
-            ...r.values.map((v) => h('td', { className: 'num' }, v)),
-            h('td', {}, r.decision),
-          ),
+      'thead',
+      {},
+      h('tr', {}, h('th', {}, 'Time'), h('th', {}, 'Run'), h('th', {}, 'Status'), h('th', {}, 'Quality'), ...model.checkNames.map((n) => h('th', { className: 'num' }, n)), h('th', {}, 'Decision')),
+    ),
+    h(
+      'tbody',
+      {},
+      ...model.rows.map((r) =>
+        h(
+          'tr',
+          { className: r.isCurrent ? 'current' : '' },
+          h('td', {}, r.timeText),
+          h('td', {}, h('code', {}, r.jobRunId), r.isCurrent ? h('span', { className: 'this-run' }, ' (this run)') : null),
+          h('td', {}, r.status),
+          h('td', {}, r.quality),
+          ...r.values.map((v) => h('td', { className: 'num' }, v)),
+          h('td', {}, r.decision),
         ),
       ),
     ),
   );
+  section.appendChild(h('div', { className: 'table-scroll' }, table));
   return section;
 }
 
@@ -498,7 +501,7 @@ function updateForm(): void {
   const current = reason.value;
   const known = validation.reason === current;
   const error = known ? validation.error : current.trim() === '' ? 'A reason is required.' : null;
-  reasonError.textContent = current === '' && !known ? '' : (error ?? '');
+  reasonError.textContent = touched ? (error ?? '') : '';
   const ready = open && error === null && (known || current.trim() !== '');
   approveButton.disabled = !ready;
   rejectButton.disabled = !ready;
