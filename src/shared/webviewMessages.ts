@@ -98,8 +98,19 @@ export type DecisionStateView =
   | { kind: 'closed'; status: string; approval: { status: string; approvedBy: string; reason: string; timeText: string } | null }
   | { kind: 'confirming'; decision: DecisionValue }
   | { kind: 'publishing'; decision: DecisionValue }
-  /** Published; `waiting` while the panel watches for the processor to record it. */
-  | { kind: 'published'; decision: DecisionValue; decisionId: string | null; messageId: string | null; waiting: boolean }
+  /**
+   * Published; `waiting` while the panel watches for the processor to record it. `audit` is
+   * what the processor wrote into its audit index when it did not (yet) apply the decision:
+   * awaiting-quorum, or the final superseded / refused / invalid, with its reason.
+   */
+  | {
+      kind: 'published';
+      decision: DecisionValue;
+      decisionId: string | null;
+      messageId: string | null;
+      waiting: boolean;
+      audit?: { status: string; detail: string | null };
+    }
   /** The processor updated the run; `publishedDecision` is what this window sent, if it did. */
   | {
       kind: 'recorded';

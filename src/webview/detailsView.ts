@@ -431,15 +431,9 @@ function renderDecisionState(state: DecisionStateView): void {
       break;
     case 'published':
       lines.push(h('p', {}, h('strong', {}, `Published: ${state.decision}.`), ids(state.decisionId, state.messageId)));
-      lines.push(
-        h(
-          'p',
-          {},
-          state.waiting
-            ? 'Waiting for the approval processor to record it…'
-            : 'The approval processor has not recorded it after 2 minutes. It may be delayed; refresh later, or check the processor’s log.',
-        ),
-      );
+      if (state.audit) lines.push(auditLine(state.audit.status, state.audit.detail));
+      if (state.waiting) lines.push(h('p', {}, 'Waiting for the approval processor to record it…'));
+      else if (!state.audit) lines.push(h('p', {}, 'The approval processor has not recorded it after 2 minutes. It may be delayed; refresh later, or check the processor’s log.'));
       break;
     case 'recorded':
       lines.push(h('p', {}, h('strong', {}, 'Recorded by the processor.'), ids(state.decisionId, state.messageId)));
@@ -482,6 +476,12 @@ function renderDecisionState(state: DecisionStateView): void {
   }
   replaceChildren(stateBox, ...lines);
   updateForm();
+}
+
+function auditLine(status: string, detail: string | null): HTMLElement {
+  const why = detail ? ` ${detail}` : '';
+  if (status === 'awaiting-quorum') return h('p', { id: 'audit-status' }, `Counted as a vote: the run waits for more approvals.${why}`);
+  return h('p', { id: 'audit-status', className: 'warning' }, h('strong', {}, `Not applied: the approval processor marked it ${status}.`), why);
 }
 
 function decidedLine(status: string, by: string, when: string, why: string): HTMLElement {

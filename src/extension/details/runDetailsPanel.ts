@@ -56,6 +56,9 @@ interface RecordWatch {
   timer: NodeJS.Timeout | undefined;
 }
 
+/** Audit statuses after which the processor will not apply the decision. */
+const FINAL_AUDIT_STATUSES: ReadonlySet<string> = new Set(['superseded', 'refused', 'invalid']);
+
 const VERB: Record<Decision, string> = { APPROVED: 'Approve', REJECTED: 'Reject' };
 const OTHER: Record<Decision, Decision> = { APPROVED: 'REJECTED', REJECTED: 'APPROVED' };
 
@@ -417,7 +420,7 @@ export class RunDetailsPanel implements vscode.Disposable {
           this.scheduleWatch();
         } else {
           this.watch = undefined;
-          this.setDecisionState({ kind: 'published', decision: watch.decision, decisionId: watch.decisionId, messageId: watch.messageId, waiting: false });
+          if (this.decisionState.kind === 'published') this.setDecisionState({ ...this.decisionState, waiting: false });
         }
       });
     }, RECORD_POLL_MS);
@@ -436,12 +439,24 @@ export class RunDetailsPanel implements vscode.Disposable {
     if (this.checkingRecord || this.disposed || this.decisionState.kind !== 'published') return;
     this.checkingRecord = true;
     try {
-      const stored = await (await this.deps.connection.backend.repository()).getRun(this.jobRunId);
-      if (stored?.run.approval && this.decisionState.kind === 'published') {
+      const repository = await this.deps.connection.backend.repository();
+      const stored = await repository.getRun(this.jobRunId);
+      if (this.decisionState.kind !== 'published') return;
+      if (stored?.run.approval) {
         this.recorded(stored.run);
         // The audit index has the decision now too: reload the page's lists.
         void this.load();
+        return;
       }
+      // Not applied (yet): the processor may have refused it (self-approval, superseded) or
+      // be waiting for a quorum; its audit record says which.
+      const watch = this.watch;
+      if (!watch?.decisionId || !stored) return;
+      const audit = (await repository.recentDecisions(DECISIONS_SIZE, stored.run.jobName)).find((record) => record.decisionId === watch.decisionId);
+      if (!audit || audit.auditStatus === 'recorded' || this.watch !== watch || this.decisionState.kind !== 'published') return;
+      const final = FINAL_AUDIT_STATUSES.has(audit.auditStatus);
+      if (final) this.stopWatch();
+      this.setDecisionState({ ...this.decisionState, waiting: !final, audit: { status: audit.auditStatus, detail: audit.detail } });
     } catch (error) {
       this.deps.log.warn(`Details of ${this.jobRunId}: checking for the recorded decision failed: ${failureOf(error).message}`);
     } finally {
