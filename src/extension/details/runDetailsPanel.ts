@@ -31,8 +31,6 @@ export const DETAILS_VIEW_TYPE = 'dwhApprovals.details';
 /** After publishing, how often and how long the panel looks for the processor's update. */
 export const RECORD_POLL_MS = 3_000;
 export const RECORD_WATCH_MS = 2 * 60_000;
-/** The page recomputes age and time left itself; the whole model is rebuilt this often. */
-const REBUILD_MS = 5 * 60_000;
 
 export interface DetailsDependencies {
   extensionUri: vscode.Uri;
@@ -80,7 +78,6 @@ export class RunDetailsPanel implements vscode.Disposable {
   private deciding = false;
   private watch: RecordWatch | undefined;
   private checkingRecord = false;
-  private readonly rebuildTimer: NodeJS.Timeout;
   private disposed = false;
 
   constructor(
@@ -106,7 +103,6 @@ export class RunDetailsPanel implements vscode.Disposable {
       }),
       toDisposable(deps.store.onDidChange(() => this.storeChanged())),
     );
-    this.rebuildTimer = setInterval(() => this.rebuild(), REBUILD_MS);
     void this.loadIdentity();
     void this.load();
   }
@@ -123,7 +119,6 @@ export class RunDetailsPanel implements vscode.Disposable {
     if (this.disposed) return;
     this.disposed = true;
     this.stopWatch();
-    clearInterval(this.rebuildTimer);
     this.disposedEmitter.fire();
     this.disposedEmitter.dispose();
     for (const subscription of this.subscriptions.splice(0)) subscription.dispose();
@@ -180,7 +175,7 @@ export class RunDetailsPanel implements vscode.Disposable {
     this.post({ type: 'error', error });
   }
 
-  /** Rebuilds the model from what is loaded (the clock moved, or the run changed). */
+  /** Rebuilds the model from what is loaded. Age and time left then move on in the page itself. */
   private rebuild(): void {
     if (!this.loaded) return;
     this.details = buildRunDetails({ ...this.loaded, ttlHours: readViewSettings().approvalTtlHours, nowMs: Date.now() });
