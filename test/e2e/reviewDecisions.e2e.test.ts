@@ -121,7 +121,7 @@ describe('reviewer workbench: deciding runs', function () {
     await eventually(async () => (await page.locator('#decision-state').textContent()) ?? '', (text) => text.includes('Published: APPROVED'), {
       message: 'the page to say the approval was published',
     });
-    const tap = await stack().collect('tap', (m) => m.length >= 1);
+    const tap = await stack().collect('tap', [runId], 1);
     assert.equal(tap.length, 1, `exactly one message in tap, got ${tap.length}`);
     const [delivered] = tap as [Delivered];
     await stack().assertSignedDecision(delivered, { runId, decision: 'APPROVED', reason, decidedBy });
@@ -161,7 +161,7 @@ describe('reviewer workbench: deciding runs', function () {
     const { detail } = await answerDialog(wb, 'Approve');
     assert.match(detail, new RegExp(runId), 'the confirmation lists the run');
 
-    const tap = await stack().collect('tap', (m) => m.length >= 1);
+    const tap = await stack().collect('tap', [runId], 1);
     assert.equal(tap.length, 1, `exactly one message in tap, got ${tap.length}`);
     await stack().assertSignedDecision(tap[0] as Delivered, { runId, decision: 'APPROVED', reason });
     gone.add(runId);
@@ -197,14 +197,14 @@ describe('reviewer workbench: deciding runs', function () {
     assert.match(message, /Reject 3 runs\?/);
     for (const runId of runIds) assert.ok(detail.includes(runId), `the confirmation lists ${runId}: ${detail}`);
 
-    const tap = await stack().collect('tap', (m) => m.length >= 3);
+    const tap = await stack().collect('tap', runIds, 3);
     assert.equal(tap.length, 3, `three messages in tap, got ${tap.length}`);
     assert.deepEqual(tap.map((d) => String(d.message.job_run_id)).sort(), [...runIds].sort());
     for (const delivered of tap) {
       await stack().assertSignedDecision(delivered, { runId: String(delivered.message.job_run_id), decision: 'REJECTED', reason });
     }
     assert.equal(new Set(tap.map((d) => d.message.decision_id)).size, 3, 'one decision_id per run');
-    const downstream = await stack().received('downstream');
+    const downstream = await stack().received('downstream', runIds);
     assert.deepEqual(downstream.map((d) => d.message.job_run_id), [], 'the downstream queue admits only APPROVED');
     for (const runId of runIds) gone.add(runId);
     await expectPending(wb, stillPending(), 'the three rejected runs gone from the list');
@@ -245,7 +245,7 @@ describe('reviewer workbench: deciding runs', function () {
     assert.equal(await reject.isDisabled(), true, 'Reject stays disabled for a blank reason');
     await wb.screenshot('empty-reason-webview');
 
-    assert.deepEqual((await stack().received('tap')).map((d) => d.message), [], 'nothing was published');
+    assert.deepEqual((await stack().received('tap', [runId])).map((d) => d.message), [], 'nothing was published');
     await refresh();
     await expectPending(wb, stillPending(), 'the run still pending');
     assert.ok((await treeRunIds(wb)).includes(runId));
@@ -278,7 +278,7 @@ describe('reviewer workbench: deciding runs', function () {
     assert.match(text, /Duplicate rate too high/, 'and why');
     await wb.screenshot('decided-meanwhile-webview');
 
-    assert.deepEqual((await stack().received('tap')).map((d) => d.message), [], 'nothing was published');
+    assert.deepEqual((await stack().received('tap', [runId])).map((d) => d.message), [], 'nothing was published');
     await refresh();
     await expectPending(wb, stillPending(), 'the run decided elsewhere gone from the list');
   });

@@ -58,25 +58,28 @@ export class StackProbe {
   }
 
   /**
-   * Collects what arrives in a queue until `done` holds, then keeps listening for `quietSeconds`
-   * more, so a duplicate delivered a moment later is seen too.
+   * Collects what arrives in a queue about the given runs until `count` messages are there,
+   * then keeps listening for `quietSeconds` more, so a duplicate delivered a moment later is
+   * seen too. The queues are shared with other tiers (a message another test received and did
+   * not delete comes back after its visibility timeout), so only these runs' messages count.
    */
-  async collect(name: 'tap' | 'downstream', done: (messages: Delivered[]) => boolean, { timeoutMs = 30_000, quietSeconds = 3 } = {}): Promise<Delivered[]> {
+  async collect(name: 'tap' | 'downstream', runIds: readonly string[], count: number, { timeoutMs = 30_000, quietSeconds = 3 } = {}): Promise<Delivered[]> {
+    const ours = (all: Delivered[]) => all.filter((d) => runIds.includes(String(d.message.job_run_id)));
     const all: Delivered[] = [];
     const deadline = Date.now() + timeoutMs;
-    while (!done(all)) {
+    while (ours(all).length < count) {
       if (Date.now() > deadline) {
-        throw new Error(`timed out after ${timeoutMs} ms waiting for messages in ${name}; got ${all.length}: ${JSON.stringify(all.map((d) => d.message))}`);
+        throw new Error(`timed out after ${timeoutMs} ms waiting for ${count} message(s) about ${runIds.join(', ')} in ${name}; got ${JSON.stringify(all.map((d) => d.message))}`);
       }
       all.push(...(await receiveAll(this.sqs, this.queueUrl(name), 1)));
     }
     all.push(...(await receiveAll(this.sqs, this.queueUrl(name), quietSeconds)));
-    return all;
+    return ours(all);
   }
 
-  /** Whatever arrives within `quietSeconds` (for "nothing was published"). */
-  received(name: 'tap' | 'downstream', quietSeconds = 3): Promise<Delivered[]> {
-    return receiveAll(this.sqs, this.queueUrl(name), quietSeconds);
+  /** What arrives about the given runs within `quietSeconds` (for "nothing was published"). */
+  async received(name: 'tap' | 'downstream', runIds: readonly string[], quietSeconds = 3): Promise<Delivered[]> {
+    return (await receiveAll(this.sqs, this.queueUrl(name), quietSeconds)).filter((d) => runIds.includes(String(d.message.job_run_id)));
   }
 
   /** The signing secret, read from SSM as the processor does (never printed). */
