@@ -342,6 +342,7 @@ function round(ms: number): number {
 }
 
 main().catch(async (error: unknown) => {
+  removeScratch();
   const { code, message } = await exitCodeFor(error, recheckSeed);
   console.error(`[bench:data] error: ${message}`);
   process.exitCode = code;
