@@ -2,6 +2,10 @@
 // see at a glance whether today's value is unusual ("12.0% is the highest of the last 20
 // runs; median 2.1%").
 //
+// Only runs up to the one shown count as earlier: a reviewer looking at an older run must not
+// see the job's later runs ranked as its past. The series is chronological: oldest first, the
+// run shown last.
+//
 // Earlier values are brought to today's unit with the rules of checkFormat.ts, each in the
 // context of its own threshold (or today's, when it has none), so a history mixing 0.021,
 // "2.1%" and 2.1 reads as one series. A value in a unit that cannot be matched (percent
@@ -42,19 +46,15 @@ export function checkHistories(today: JobRun, history: readonly JobRun[]): Check
 /** How `check` of `today` compares with the same-named check in the earlier `history` runs. */
 export function checkHistory(today: JobRun, check: QualityCheck, history: readonly JobRun[]): CheckHistory {
   const reading = readCheck(check);
-  const earlier = collapseNewestPerRun(history.filter((run) => run.jobRunId !== today.jobRunId)).sort(
-    (a, b) => (a.timestampMs ?? Number.NEGATIVE_INFINITY) - (b.timestampMs ?? Number.NEGATIVE_INFINITY),
-  );
-  const series: HistoryPoint[] = earlier.map((run) => {
-    const past = run.qualityChecks.find((c) => c.name === check.name);
-    return {
-      jobRunId: run.jobRunId,
-      timestampMs: run.timestampMs,
-      value: past === undefined ? null : valueInUnitOf(past, check, reading.isPercent, reading.value),
-      status: past?.status ?? null,
-      isToday: false,
-    };
+  const { earlier } = splitAround(today, history);
+  const pointOf = (run: JobRun): HistoryPoint => ({
+    jobRunId: run.jobRunId,
+    timestampMs: run.timestampMs,
+    value: valueInRun(run, check),
+    status: run.qualityChecks.find((c) => c.name === check.name)?.status ?? null,
+    isToday: false,
   });
+  const series = earlier.map(pointOf);
   const others = series.map((point) => point.value).filter((v): v is number => v !== null);
   series.push({ jobRunId: today.jobRunId, timestampMs: today.timestampMs, value: reading.value, status: check.status, isToday: true });
 
@@ -69,6 +69,39 @@ export function checkHistory(today: JobRun, check: QualityCheck, history: readon
     median,
     sentence: sentenceFor(check.name, reading.value, others, earlier.length, today.jobName, format),
   };
+}
+
+/**
+ * The other runs of `history` (one per run id, `today`'s own left out), split at today's
+ * time and each part sorted oldest → newest. A run at the same time as today's counts as
+ * earlier. When today's time is unknown every run is earlier, as nothing says otherwise; when
+ * it is known, a run without a time is left out, as it cannot be placed before or after.
+ */
+export function splitAround(today: Pick<JobRun, 'jobRunId' | 'timestampMs'>, history: readonly JobRun[]): { earlier: JobRun[]; later: JobRun[] } {
+  const others = collapseNewestPerRun(history.filter((run) => run.jobRunId !== today.jobRunId)).sort(chronologically);
+  const at = today.timestampMs;
+  if (at === null) return { earlier: others, later: [] };
+  return {
+    earlier: others.filter((run) => run.timestampMs !== null && run.timestampMs <= at),
+    later: others.filter((run) => run.timestampMs !== null && run.timestampMs > at),
+  };
+}
+
+function chronologically(a: JobRun, b: JobRun): number {
+  const byTime = (a.timestampMs ?? Number.NEGATIVE_INFINITY) - (b.timestampMs ?? Number.NEGATIVE_INFINITY);
+  if (byTime !== 0 && !Number.isNaN(byTime)) return byTime;
+  return a.jobRunId < b.jobRunId ? -1 : a.jobRunId > b.jobRunId ? 1 : 0;
+}
+
+/**
+ * The value of the check named like `todayCheck` in another run, in the unit of today's
+ * value; null when that run lacks the check, its value, or a comparable unit.
+ */
+export function valueInRun(run: JobRun, todayCheck: QualityCheck): number | null {
+  const past = run.qualityChecks.find((c) => c.name === todayCheck.name);
+  if (past === undefined) return null;
+  const reading = readCheck(todayCheck);
+  return valueInUnitOf(past, todayCheck, reading.isPercent, reading.value);
 }
 
 function valueInUnitOf(past: QualityCheck, todayCheck: QualityCheck, todayIsPercent: boolean, todayValue: number | null): number | null {

@@ -6,7 +6,7 @@ import type { AuditRecord } from './auditRecord';
 import { checkSeverity, failingChecks, formatCheck, formatNumber, formatPercent, readCheck, sortChecksForDisplay, type CheckSeverity } from './checkFormat';
 import { truncateForDisplay } from './displayText';
 import { expiryOf, formatAge, formatTimeLeft, urgencyOf } from './expiry';
-import { checkHistory } from './historyStats';
+import { checkHistory, valueInRun } from './historyStats';
 import type { JobRun, Urgency } from './model';
 import { collapseNewestPerRun, isPending } from './pendingQuery';
 import { parseTimestampMs } from './timestamp';
@@ -380,23 +380,24 @@ export function s3ConsoleUrl(path: string, region: string | undefined): string |
 
 function historyModel(run: JobRun, history: readonly JobRun[]): HistoryModel {
   const checks = failingChecks(run).slice(0, MAX_HISTORY_CHECKS);
-  const charts: CheckChart[] = checks.map((check) => {
+  const formats = checks.map((check) => {
+    const isPercent = readCheck(check).isPercent;
+    return (n: number): string => (isPercent ? formatPercent(n) : formatNumber(n));
+  });
+  const charts: CheckChart[] = checks.map((check, i) => {
     const stats = checkHistory(run, check, history);
     const reading = readCheck(check);
-    const format = (n: number): string => (stats.isPercent ? formatPercent(n) : formatNumber(n));
-    const statusByRun = new Map(history.map((h) => [h.jobRunId, h.qualityChecks.find((c) => c.name === check.name)?.status ?? null]));
-    const timeByRun = new Map(history.map((h) => [h.jobRunId, h.timestampMs]));
+    const format = formats[i] ?? formatNumber;
     return {
       checkName: check.name,
       threshold: reading.threshold,
       thresholdText: reading.threshold === null ? 'no threshold' : format(reading.threshold),
       sentence: stats.sentence,
       points: stats.series.map((point) => {
-        const status = point.isToday ? check.status : (statusByRun.get(point.jobRunId) ?? point.status);
-        const severity = checkSeverity(status);
+        const severity = checkSeverity(point.status);
         return {
           jobRunId: point.jobRunId,
-          timeText: formatUtc(point.timestampMs ?? timeByRun.get(point.jobRunId) ?? null) ?? 'unknown time',
+          timeText: formatUtc(point.timestampMs) ?? 'unknown time',
           value: point.value,
           valueText: point.value === null ? 'no value' : format(point.value),
           isToday: point.isToday,
@@ -406,16 +407,21 @@ function historyModel(run: JobRun, history: readonly JobRun[]): HistoryModel {
     };
   });
 
+  // The table lists every run loaded, later ones too (the charts compare only earlier ones).
   const runs = collapseNewestPerRun([...history.filter((h) => h.jobRunId !== run.jobRunId), run]).sort(
     (a, b) => (b.timestampMs ?? Number.NEGATIVE_INFINITY) - (a.timestampMs ?? Number.NEGATIVE_INFINITY),
   );
-  const valueText = (chart: CheckChart, runId: string): string => chart.points.find((p) => p.jobRunId === runId)?.valueText ?? 'no value';
+  const valueText = (h: JobRun, i: number): string => {
+    const check = checks[i];
+    const value = check === undefined ? null : h.jobRunId === run.jobRunId ? readCheck(check).value : valueInRun(h, check);
+    return value === null ? 'no value' : (formats[i] ?? formatNumber)(value);
+  };
   const rows: HistoryRow[] = runs.map((h) => ({
     jobRunId: h.jobRunId,
     timeText: formatUtc(h.timestampMs) ?? 'unknown',
     status: h.status ?? 'missing',
     quality: h.qualityStatus ?? 'missing',
-    values: charts.map((chart) => valueText(chart, h.jobRunId)),
+    values: checks.map((_, i) => valueText(h, i)),
     decision: h.approval ? h.approval.status : isPending(h) ? 'pending' : '—',
     isCurrent: h.jobRunId === run.jobRunId,
   }));

@@ -110,6 +110,44 @@ describe('checkHistory', () => {
     assert.deepEqual(result.series.map((p) => [p.jobRunId, p.value]), [['a', 3], ['abc123', 12]]);
   });
 
+  it('compares only runs up to the one shown: later runs are not its past', () => {
+    // Reviewing an older run: the job ran again since, once with a far higher value.
+    const runs = [runWith('later2', -2, '85%'), runWith('later1', -1, '40%'), runWith('h0', 1, '3%'), runWith('h1', 2, '1%')];
+    const result = checkHistory(today, dropRate, runs);
+    assert.deepEqual(result.series.map((p) => [p.jobRunId, p.value, p.isToday]), [
+      ['h1', 1, false],
+      ['h0', 3, false],
+      ['abc123', 12, true],
+    ]);
+    assert.equal(result.comparedRuns, 2);
+    assert.equal(result.sentence, '12.0% is the highest of the last 3 runs; median 2.0%.');
+  });
+
+  it('says there are no earlier runs when every run loaded came after the one shown', () => {
+    const result = checkHistory(today, dropRate, [runWith('later', -1, '1%')]);
+    assert.deepEqual(result.series.map((p) => p.jobRunId), ['abc123']);
+    assert.equal(result.sentence, 'No earlier runs of transform_images to compare drop_rate with.');
+  });
+
+  it('orders the series by time whatever order the history comes in', () => {
+    const runs = [runWith('c', 1, '3%'), runWith('a', 5, '1%'), runWith('d', 0.5, '4%'), runWith('b', 3, '2%')];
+    assert.deepEqual(checkHistory(today, dropRate, runs).series.map((p) => p.jobRunId), ['a', 'b', 'c', 'd', 'abc123']);
+  });
+
+  it('counts a run at the same time as earlier, and leaves out runs without a time', () => {
+    const untimed = pendingRun({ job_run_id: 'untimed', timestamp: null, status: 'SUCCESS', quality_checks: [{ name: 'drop_rate', status: 'PASS', value: '90%', threshold: '10%' }] });
+    const result = checkHistory(today, dropRate, [untimed, runWith('same', 0, '5%'), runWith('h', 1, '1%')]);
+    assert.deepEqual(result.series.map((p) => p.jobRunId), ['h', 'same', 'abc123']);
+  });
+
+  it('compares with every run when the run shown has no time', () => {
+    const noTime = pendingRun({ timestamp: null });
+    const check = noTime.qualityChecks.find((c) => c.name === 'drop_rate');
+    assert.ok(check);
+    const result = checkHistory(noTime, check, [runWith('later', -1, '20%'), runWith('h', 1, '1%')]);
+    assert.deepEqual(result.series.map((p) => p.jobRunId), ['h', 'later', 'abc123']);
+  });
+
   it('compares plain numbers as numbers', () => {
     const rows = pendingRun({ quality_checks: [{ name: 'row_count', status: 'FAIL', value: 1000, threshold: 5000 }] });
     const check = rows.qualityChecks[0];

@@ -159,6 +159,25 @@ describe('buildRunDetails', () => {
     );
   });
 
+  it('charts only the runs up to this one, and lists later ones in the table with their values', () => {
+    const later = earlier(0, '85.0%', { job_run_id: 'later', timestamp: new Date(T0 + 24 * HOUR).toISOString() });
+    const history = [later, pendingRun(), earlier(1, '1.5%'), earlier(2, '3.0%')];
+    const h = loadedHistory(buildRunDetails(input(pendingRun(), { history: { state: 'loaded', value: history } })));
+    const chart = h.charts[0];
+    assert.ok(chart);
+    assert.deepEqual(chart.points.map((p) => p.jobRunId), ['run-2', 'run-1', 'abc123']);
+    assert.equal(chart.sentence, '12.0% is the highest of the last 3 runs; median 2.25%.');
+    assert.deepEqual(
+      h.rows.map((r) => [r.jobRunId, r.values[0], r.isCurrent]),
+      [
+        ['later', '85.0%', false],
+        ['abc123', '12.0%', true],
+        ['run-1', '1.5%', false],
+        ['run-2', '3.0%', false],
+      ],
+    );
+  });
+
   it('shows earlier failing runs and their decisions in the history', () => {
     const model = buildRunDetails(input(pendingRun(), { history: { state: 'loaded', value: [earlier(0, '15.0%')] } }));
     const h = loadedHistory(model);
