@@ -15,8 +15,9 @@
 //  4. Both bare numbers with |x| ≤ 1, the check named *_rate / *_ratio: fractions, shown as
 //     percent (0.12 vs 0.1 → 12.0% > 10.0%).
 //  5. Anything else: plain numbers, compared and shown as they are.
-// Percent text keeps its own spelling ("12%" stays "12%"); converted numbers get one decimal
-// or as many as they need ("12.0%", "0.012%").
+// Percent text keeps its own spelling ("12%" stays "12%") unless it has more than two decimals;
+// converted numbers get one decimal, or two when they have them ("12.0%", "1.44%"), and two
+// significant digits below 0.1% ("0.012%").
 
 import type { CheckValue, JobRun, QualityCheck } from './model';
 
@@ -71,7 +72,9 @@ export function parseCheckValue(value: CheckValue | undefined): ParsedCheckValue
   const text = String(value).trim();
   const percent = PERCENT_TEXT.exec(text);
   if (percent?.[1] !== undefined && /\d/.test(percent[1])) {
-    return { numeric: Number(percent[1].replace(/,/g, '')), isPercent: true, text };
+    const numeric = Number(percent[1].replace(/,/g, ''));
+    // Kept as written ("12%", "12.0%") unless it has more decimals than the page shows.
+    return { numeric, isPercent: true, text: /\.\d{3}/.test(percent[1]) ? formatPercent(numeric) : text };
   }
   if (GROUPED.test(text) || PLAIN.test(text)) {
     const n = Number(text.replace(/,/g, ''));
@@ -180,14 +183,20 @@ export function sortChecksForDisplay(checks: readonly QualityCheck[]): QualityCh
     .map((entry) => entry.check);
 }
 
-/** Percent points with one decimal, or as many as a small value needs (max 4): "12.0%". */
+/**
+ * Percent points with one decimal, or two when the value has them: "12.0%", "1.44%" (for
+ * 1.4443). Below 0.1% two decimals would read as zero, so a small value keeps two
+ * significant digits instead: "0.012%", "0.0042%".
+ */
 export function formatPercent(points: number): string {
-  const clean = Number(points.toPrecision(12));
+  if (!Number.isFinite(points)) return `${points}%`;
+  const magnitude = Math.abs(points);
+  const rounded = magnitude !== 0 && magnitude < 0.1 ? Number(points.toPrecision(2)) : Number(points.toFixed(2));
   let decimals = 1;
-  while (decimals < 4 && Number(clean.toFixed(decimals)) !== clean) {
+  while (decimals < 20 && Number(rounded.toFixed(decimals)) !== rounded) {
     decimals += 1;
   }
-  return `${clean.toFixed(decimals)}%`;
+  return `${rounded.toFixed(decimals)}%`;
 }
 
 /** A plain number with thousands separators: 100000 → "100,000". */

@@ -274,15 +274,13 @@ function metricRows(run: JobRun): MetricRow[] {
 }
 
 /**
- * dropped / read as a percentage: one decimal ("12.0%", "1.4%"), two significant digits
- * below 0.1% so that a small rate does not read as zero ("0.0042%"); null when it cannot be
- * computed.
+ * dropped / read as a percentage, written like the checks' percentages (formatPercent):
+ * "12.0%", "1.44%", and two significant digits below 0.1% ("0.0042%"), so that the metric
+ * and a drop_rate check computed from it read alike; null when it cannot be computed.
  */
 export function dropRate(dropped: number | null, read: number | null): string | null {
   if (dropped === null || read === null || read <= 0 || dropped < 0) return null;
-  const percent = (dropped / read) * 100;
-  if (percent === 0 || percent >= 0.1) return `${percent.toFixed(1)}%`;
-  return `${Number(percent.toPrecision(2))}%`;
+  return formatPercent((dropped / read) * 100);
 }
 
 function phaseBars(run: JobRun): { phases: PhaseBar[]; phasesTotalText: string } {

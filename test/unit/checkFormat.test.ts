@@ -138,13 +138,32 @@ describe('formatCheck', () => {
 });
 
 describe('formatPercent and formatNumber', () => {
-  it('gives one decimal, or as many as needed up to four', () => {
+  it('gives one decimal, or two when the value has them', () => {
     assert.equal(formatPercent(12), '12.0%');
     assert.equal(formatPercent(12.34), '12.34%');
     assert.equal(formatPercent(0.012), '0.012%');
-    assert.equal(formatPercent(100 / 3), '33.3333%');
+    assert.equal(formatPercent(100 / 3), '33.33%');
     assert.equal(formatPercent(-2.5), '-2.5%');
   });
+
+  it('shows at most two decimals, and two significant digits below 0.1%', () => {
+    assert.equal(formatPercent(1.4443), '1.44%');
+    assert.equal(formatPercent(12.000000000000002), '12.0%');
+    assert.equal(formatPercent(0.12), '0.12%');
+    assert.equal(formatPercent(0.05), '0.05%');
+    assert.equal(formatPercent(0.0042), '0.0042%');
+    assert.equal(formatPercent(0.012345), '0.012%');
+    assert.equal(formatPercent(0), '0.0%');
+    assert.equal(formatPercent(Number.NaN), 'NaN%');
+  });
+
+  it('shortens percent text written with more than two decimals, and keeps other text as written', () => {
+    assert.equal(formatCheck(check('drop_rate', '1.4443%', '1.0%')), 'drop_rate 1.44% > 1.0%');
+    assert.equal(formatCheck(check('drop_rate', '12%', '10.00%')), 'drop_rate 12% > 10.00%');
+    assert.equal(formatCheck(check('drop_rate', 0.014443, '1%')), 'drop_rate 1.44% > 1%');
+    assert.equal(formatCheck(check('drop_rate', 0.014443, 0.01)), 'drop_rate 1.44% > 1.0%');
+  });
+
   it('groups thousands and keeps tiny numbers visible', () => {
     assert.equal(formatNumber(100000), '100,000');
     assert.equal(formatNumber(1.5), '1.5');

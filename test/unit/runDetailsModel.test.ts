@@ -278,7 +278,7 @@ describe('details formatting', () => {
 
   it('computes the drop rate only when it can', () => {
     assert.equal(dropRate(12000, 100000), '12.0%');
-    assert.equal(dropRate(25122, 1739372), '1.4%');
+    assert.equal(dropRate(25122, 1739372), '1.44%'); // 1.4443…%
     assert.equal(dropRate(42, 1_000_000), '0.0042%');
     assert.equal(dropRate(0, 10), '0.0%');
     assert.equal(dropRate(5, 0), null);
