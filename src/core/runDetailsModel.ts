@@ -9,6 +9,7 @@ import { expiryOf, formatAge, formatTimeLeft, urgencyOf } from './expiry';
 import { checkHistory, valueInRun } from './historyStats';
 import type { JobRun, Urgency } from './model';
 import { collapseNewestPerRun, isPending } from './pendingQuery';
+import { parseS3Uri } from './s3Console';
 import { parseTimestampMs } from './timestamp';
 
 /** How many runs of the job the page compares with (SPEC §2: "this job's recent runs"). */
@@ -348,32 +349,6 @@ export function formatUtc(ms: number | null): string | null {
 function formatUtcText(text: string | null): string {
   if (text === null) return 'unknown';
   return formatUtc(parseTimestampMs(text)) ?? text;
-}
-
-/** Bucket and key of "s3://bucket/key" (also s3a:// and s3n://); null for anything else. */
-export function parseS3Uri(path: string): { bucket: string; key: string } | null {
-  const m = /^s3[an]?:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/i.exec(path.trim());
-  if (!m?.[1]) return null;
-  return { bucket: m[1], key: m[2] ?? '' };
-}
-
-/**
- * The S3 console page of an S3 URI: the object page for a key, the bucket listing at a
- * prefix for a key ending in "/" (or none). null when `path` is not an S3 URI.
- */
-export function s3ConsoleUrl(path: string, region: string | undefined): string | null {
-  const parsed = parseS3Uri(path);
-  if (!parsed) return null;
-  const params = new URLSearchParams();
-  if (region) params.set('region', region);
-  const isPrefix = parsed.key === '' || parsed.key.endsWith('/');
-  if (isPrefix) {
-    if (parsed.key !== '') params.set('prefix', parsed.key);
-    const query = params.toString();
-    return `https://s3.console.aws.amazon.com/s3/buckets/${encodeURIComponent(parsed.bucket)}${query ? `?${query}` : ''}`;
-  }
-  params.set('prefix', parsed.key);
-  return `https://s3.console.aws.amazon.com/s3/object/${encodeURIComponent(parsed.bucket)}?${params.toString()}`;
 }
 
 function historyModel(run: JobRun, history: readonly JobRun[]): HistoryModel {

@@ -11,8 +11,6 @@ import {
   formatSeconds,
   formatUtc,
   panelTitle,
-  parseS3Uri,
-  s3ConsoleUrl,
   type HistoryModel,
   type RunDetailsInput,
   type RunDetailsModel,
@@ -295,36 +293,6 @@ describe('details formatting', () => {
     assert.equal(panelTitle('abc123', 'transform_images'), 'Run abc123 · transform_images');
     assert.equal(panelTitle('abc123', undefined), 'Run abc123');
     assert.ok(panelTitle('abc123', 'x'.repeat(500)).length < 80);
-  });
-});
-
-describe('S3 console links', () => {
-  it('reads s3 URIs', () => {
-    assert.deepEqual(parseS3Uri('s3://dwh-data/a/b.parquet'), { bucket: 'dwh-data', key: 'a/b.parquet' });
-    assert.deepEqual(parseS3Uri('s3a://dwh-data'), { bucket: 'dwh-data', key: '' });
-    assert.equal(parseS3Uri('https://example.com/x'), null);
-    assert.equal(parseS3Uri('s3://'), null);
-    assert.equal(parseS3Uri('/tmp/x'), null);
-  });
-
-  it('links an object to its object page, with the region', () => {
-    assert.equal(
-      s3ConsoleUrl('s3://dwh-data/nautilus/part-0.parquet', 'eu-west-1'),
-      'https://s3.console.aws.amazon.com/s3/object/dwh-data?region=eu-west-1&prefix=nautilus%2Fpart-0.parquet',
-    );
-  });
-
-  it('links a prefix to the bucket listing at that prefix', () => {
-    assert.equal(
-      s3ConsoleUrl('s3://dwh-data/nautilus/year=2024/', 'us-east-1'),
-      'https://s3.console.aws.amazon.com/s3/buckets/dwh-data?region=us-east-1&prefix=nautilus%2Fyear%3D2024%2F',
-    );
-    assert.equal(s3ConsoleUrl('s3://dwh-data', undefined), 'https://s3.console.aws.amazon.com/s3/buckets/dwh-data');
-  });
-
-  it('refuses what is not an S3 URI', () => {
-    assert.equal(s3ConsoleUrl('javascript:alert(1)', 'us-east-1'), null);
-    assert.equal(s3ConsoleUrl('https://evil.example/', 'us-east-1'), null);
   });
 });
 

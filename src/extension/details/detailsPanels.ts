@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { formatCheck, primaryFailingCheck } from '../../core/checkFormat';
 import type { JobRun } from '../../core/model';
 import type { PendingRunsStore } from '../../core/pendingRunsStore';
-import { s3ConsoleUrl } from '../../core/runDetailsModel';
+import { s3ConsoleUrl } from '../../core/s3Console';
 import type { BackendConnection } from '../backendConnection';
 import type { DecisionController } from '../decisionController';
 import type { Log } from '../logChannel';
@@ -100,5 +100,8 @@ async function openArtifact(path: unknown, connection: BackendConnection, log: L
     return;
   }
   log.info(`Opening ${path} in the S3 console`);
-  await vscode.env.openExternal(vscode.Uri.parse(url, true));
+  // As a string, not a vscode.Uri: a Uri decodes the query when parsed and re-encodes it when
+  // opened, so a key's "%26" would become a bare "&" and "%2B" a "+" (microsoft/vscode#85930).
+  // The workbench opens a string exactly as given.
+  await vscode.env.openExternal(url as unknown as vscode.Uri);
 }
