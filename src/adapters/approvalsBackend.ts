@@ -44,6 +44,7 @@ export class ApprovalsBackend {
     return {
       summary: async () => (await this.repository()).summary(),
       listPending: async () => (await this.repository()).listPending(),
+      auditsFor: async (decisionIds) => (await this.repository()).auditsFor(decisionIds),
     };
   }
 

@@ -1,7 +1,7 @@
 // Reads job runs from OpenSearch with SigV4-signed requests (`es` or `aoss`): every pending
 // run for any count (search_after pages, newest document per run, decided and superseded
 // runs excluded, sorted by expiry), a cheap summary for polling, one run afresh, a job's
-// recent runs, and recent decisions from the audit index.
+// recent runs, and recent decisions (or given ones, by decision_id) from the audit index.
 import { Client } from '@opensearch-project/opensearch';
 import { AwsSigv4Signer } from '@opensearch-project/opensearch/aws-v3';
 import type { ConnectionSettings } from '../core/connectionSettings';
@@ -24,6 +24,7 @@ import {
   type SortValues,
 } from '../core/pendingQuery';
 import { parseAuditRecord, type AuditRecord } from '../core/auditRecord';
+import { MAX_DECISION_IDS_PER_QUERY, auditsByDecisionIdsQuery, type AuditLookup } from '../core/publishedDecisions';
 import type { AwsContext } from './awsContext';
 import { toDwhError } from './awsErrors';
 
@@ -112,6 +113,24 @@ export class OpenSearchRunRepository {
     try {
       const hits = await this.search(this.indices.approvals, recentDecisionsQuery(size, jobName));
       return hits.map((hit) => parseAuditRecord(hit._id, hit._source));
+    } catch (error) {
+      if (isIndexMissing(error)) return [];
+      throw error;
+    }
+  }
+
+  /**
+   * The audit documents of these decisions (the processor's, id = decision_id, and any that
+   * claim the decision_id), so the extension can tell what became of what it published.
+   * A missing audit index has none.
+   */
+  async auditsFor(decisionIds: readonly string[]): Promise<AuditLookup[]> {
+    const ids = [...new Set(decisionIds)];
+    const batches: string[][] = [];
+    for (let start = 0; start < ids.length; start += MAX_DECISION_IDS_PER_QUERY) batches.push(ids.slice(start, start + MAX_DECISION_IDS_PER_QUERY));
+    try {
+      const results = await Promise.all(batches.map((batch) => this.search(this.indices.approvals, auditsByDecisionIdsQuery(batch))));
+      return results.flat().map((hit) => ({ auditId: hit._id, record: parseAuditRecord(hit._id, hit._source) }));
     } catch (error) {
       if (isIndexMissing(error)) return [];
       throw error;

@@ -1,9 +1,25 @@
 // The one store of pending runs that the tree, the view badge, the status bar and the
 // notifications all read, so they can never disagree. Polling is cheap: a summary query
 // first, the full list only when the summary changed; failures back off exponentially.
+// A run this window has published a decision for is hidden until the processor records it,
+// and followed meanwhile (publishedDecisions.ts): it comes back, saying why, when the
+// processor did not apply the decision or the grace period passes with the run still pending.
+import type { AuditRecord } from './auditRecord';
 import type { ClassifiedFailure } from './failureClassification';
 import { classifyFailure } from './failureClassification';
 import type { JobRun } from './model';
+import {
+  FOLLOW_UP_INTERVAL_MS,
+  PUBLISHED_GRACE_MS,
+  auditsByDecisionId,
+  followUpState,
+  isFinal,
+  isShown,
+  sameState,
+  type AuditLookup,
+  type FollowUpState,
+  type PublishedDecision,
+} from './publishedDecisions';
 
 export interface PendingSummary {
   /** Distinct pending runs (approximate above 40,000). */
@@ -16,6 +32,24 @@ export interface PendingSource {
   summary(): Promise<PendingSummary>;
   /** Every pending run, sorted by expiry. */
   listPending(): Promise<JobRun[]>;
+  /**
+   * The audit documents (job-approvals) of these decision ids: by `_id`, or claiming the
+   * decision_id. Without it, a published run comes back only after the grace period.
+   */
+  auditsFor?(decisionIds: readonly string[]): Promise<AuditLookup[]>;
+}
+
+/** A decision this window published for a run that is still in the pending list. */
+export interface PublishedFollowUp extends PublishedDecision {
+  state: FollowUpState;
+}
+
+export interface StoreOptions {
+  now?: () => number;
+  /** How long a published run stays hidden while nothing says what became of it. */
+  graceMs?: number;
+  /** How often the audit index is asked about published runs that are still hidden. */
+  followUpIntervalMs?: number;
 }
 
 export type StoreStatus =
@@ -50,14 +84,25 @@ export class PendingRunsStore {
   private consecutiveFailures = 0;
   private intervalMs = 0;
   private disposed = false;
-  /** Runs decided from this window and published, hidden until the processor records them. */
-  private readonly published = new Map<string, string>();
+  /** Runs decided from this window and published: hidden until the processor records them. */
+  private readonly published = new Map<string, PublishedFollowUp & { audit?: AuditRecord }>();
+  private followUpHandle: unknown;
+  private followingUp: Promise<void> | undefined;
   private readonly listeners = new Set<(change: StoreChange) => void>();
+  private readonly resurfaceListeners = new Set<(entries: PublishedFollowUp[]) => void>();
+  private readonly now: () => number;
+  private readonly graceMs: number;
+  private readonly followUpIntervalMs: number;
 
   constructor(
     private readonly timers: StoreTimers = { setTimeout: (c, ms) => setTimeout(c, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) },
     private readonly errorContext: () => Parameters<typeof classifyFailure>[1] = () => ({}),
-  ) {}
+    options: StoreOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
+    this.graceMs = options.graceMs ?? PUBLISHED_GRACE_MS;
+    this.followUpIntervalMs = options.followUpIntervalMs ?? FOLLOW_UP_INTERVAL_MS;
+  }
 
   get status(): StoreStatus {
     return this.currentStatus;
@@ -65,7 +110,11 @@ export class PendingRunsStore {
 
   /** Pending runs awaiting a decision, in the source's order (expiry). */
   get runs(): readonly JobRun[] {
-    return this.published.size === 0 ? this.allRuns : this.allRuns.filter((run) => !this.published.has(run.jobRunId));
+    if (this.published.size === 0) return this.allRuns;
+    return this.allRuns.filter((run) => {
+      const entry = this.published.get(run.jobRunId);
+      return !entry || isShown(entry.state);
+    });
   }
 
   get count(): number {
@@ -85,6 +134,15 @@ export class PendingRunsStore {
     return { dispose: () => this.listeners.delete(listener) };
   }
 
+  /**
+   * Runs hidden after publishing that are shown again, or whose notice changed (say from
+   * "not yet recorded" to "refused"): each time a decision's state changes to a shown one.
+   */
+  onDidResurface(listener: (entries: PublishedFollowUp[]) => void): { dispose(): void } {
+    this.resurfaceListeners.add(listener);
+    return { dispose: () => this.resurfaceListeners.delete(listener) };
+  }
+
   /** Point the store at a new source (profile or region changed): reload from scratch. */
   setSource(source: PendingSource | undefined): Promise<void> {
     this.source = source;
@@ -92,6 +150,8 @@ export class PendingRunsStore {
     this.loaded = false;
     this.lastSummary = undefined;
     this.published.clear();
+    this.timers.clearTimeout(this.followUpHandle);
+    this.followUpHandle = undefined;
     this.consecutiveFailures = 0;
     this.forceQueued = false;
     this.currentStatus = { kind: 'idle' };
@@ -99,14 +159,46 @@ export class PendingRunsStore {
     return source ? this.refresh({ force: true }) : Promise.resolve();
   }
 
-  /** Hide a run this window has just published a decision for. */
-  markPublished(jobRunId: string, decision: string): void {
-    this.published.set(jobRunId, decision);
+  /**
+   * Hide a run this window has just published a decision for, and follow the decision: with
+   * its decision_id the audit index says what the processor made of it.
+   */
+  markPublished(jobRunId: string, decision: string, details: { decisionId?: string | null; publishedAtMs?: number } = {}): void {
+    this.published.set(jobRunId, {
+      jobRunId,
+      decision,
+      decisionId: details.decisionId ?? null,
+      publishedAtMs: details.publishedAtMs ?? this.now(),
+      state: { kind: 'hidden' },
+    });
     this.emit({ added: [], firstLoad: false });
+    this.scheduleFollowUp();
   }
 
   publishedDecision(jobRunId: string): string | undefined {
-    return this.published.get(jobRunId);
+    return this.published.get(jobRunId)?.decision;
+  }
+
+  /** The decision this window published for a run still in the list, and where it stands. */
+  publishedFollowUp(jobRunId: string): PublishedFollowUp | undefined {
+    const entry = this.published.get(jobRunId);
+    if (!entry) return undefined;
+    return { jobRunId: entry.jobRunId, decision: entry.decision, decisionId: entry.decisionId, publishedAtMs: entry.publishedAtMs, state: entry.state };
+  }
+
+  /**
+   * Looks up what the processor made of the decisions published from this window (one audit
+   * query), and shows again the runs it did not apply them to, or that the grace period
+   * has passed for. Runs on its own while a published run is hidden, and after each refresh.
+   */
+  followUp(): Promise<void> {
+    if (this.followingUp) return this.followingUp;
+    const request = this.lookUpAudits().finally(() => {
+      if (this.followingUp === request) this.followingUp = undefined;
+      this.scheduleFollowUp();
+    });
+    this.followingUp = request;
+    return request;
   }
 
   /**
@@ -142,7 +234,55 @@ export class PendingRunsStore {
   dispose(): void {
     this.disposed = true;
     this.timers.clearTimeout(this.pollHandle);
+    this.timers.clearTimeout(this.followUpHandle);
     this.listeners.clear();
+    this.resurfaceListeners.clear();
+  }
+
+  /** While a published run is hidden, look for its audit every follow-up interval. */
+  private scheduleFollowUp(): void {
+    this.timers.clearTimeout(this.followUpHandle);
+    this.followUpHandle = undefined;
+    if (this.disposed || this.followingUp) return;
+    if (![...this.published.values()].some((entry) => entry.state.kind === 'hidden')) return;
+    this.followUpHandle = this.timers.setTimeout(() => void this.followUp(), this.followUpIntervalMs);
+  }
+
+  private async lookUpAudits(): Promise<void> {
+    const source = this.source;
+    const open = [...this.published.values()].filter((entry) => !isFinal(entry.state) && entry.decisionId !== null);
+    const ids = open.map((entry) => entry.decisionId as string);
+    let audits = new Map<string, AuditRecord>();
+    if (source?.auditsFor && ids.length > 0) {
+      try {
+        audits = auditsByDecisionId(await source.auditsFor(ids), ids);
+      } catch {
+        // The audit index could not be read: what an earlier lookup found and the grace
+        // period still apply, and the next follow-up asks again.
+      }
+      if (source !== this.source || this.disposed) return;
+    }
+    this.reevaluate(audits);
+  }
+
+  private reevaluate(audits: ReadonlyMap<string, AuditRecord>): void {
+    const now = this.now();
+    let changed = false;
+    const resurfaced: PublishedFollowUp[] = [];
+    for (const entry of this.published.values()) {
+      if (isFinal(entry.state)) continue;
+      const audit = (entry.decisionId !== null ? audits.get(entry.decisionId) : undefined) ?? entry.audit;
+      if (audit) entry.audit = audit;
+      const next = followUpState(entry, audit, now, this.graceMs);
+      if (sameState(next, entry.state)) continue;
+      const before = entry.state;
+      entry.state = next;
+      changed = true;
+      if (isShown(next) && before.kind !== next.kind) resurfaced.push(this.publishedFollowUp(entry.jobRunId) as PublishedFollowUp);
+    }
+    if (!changed) return;
+    this.emit({ added: [], firstLoad: false });
+    if (resurfaced.length > 0) for (const listener of [...this.resurfaceListeners]) listener(resurfaced);
   }
 
   private schedule(): void {
@@ -164,6 +304,8 @@ export class PendingRunsStore {
       if (!force && this.loaded && summary === this.lastSummary) {
         this.consecutiveFailures = 0;
         if (this.currentStatus.kind !== 'ready') this.setStatus({ kind: 'ready' });
+        // A refused decision changes no run, so the summary stays the same: ask the audits.
+        if (this.published.size > 0) await this.followUp();
         return;
       }
       const runs = await source.listPending();
@@ -171,6 +313,7 @@ export class PendingRunsStore {
       this.lastSummary = summary;
       this.consecutiveFailures = 0;
       this.replaceRuns(runs);
+      if (this.published.size > 0) await this.followUp();
     } catch (error) {
       if (source !== this.source) return;
       this.consecutiveFailures += 1;

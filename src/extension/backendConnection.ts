@@ -2,7 +2,7 @@
 // region or endpoints change, pointing the pending store at the new source.
 import * as vscode from 'vscode';
 import { ApprovalsBackend } from '../adapters/approvalsBackend';
-import type { PendingRunsStore } from '../core/pendingRunsStore';
+import type { PendingRunsStore, PendingSource } from '../core/pendingRunsStore';
 import type { Log } from './logChannel';
 import { timed } from './logChannel';
 import { affectsConnection, readConnectionSettings, readViewSettings } from './settings';
@@ -56,11 +56,14 @@ export class BackendConnection implements vscode.Disposable {
     return new ApprovalsBackend(settings, () => readViewSettings().approvalTtlHours);
   }
 
-  private loggedSource(backend: ApprovalsBackend) {
+  private loggedSource(backend: ApprovalsBackend): PendingSource {
     const source = backend.pendingSource();
     return {
       summary: () => timed(this.log, 'Pending summary', () => source.summary(), (s) => `${s.count} pending`),
       listPending: () => timed(this.log, 'List pending runs', () => source.listPending(), (runs) => `${runs.length} runs`),
+      auditsFor: (ids) =>
+        timed(this.log, `Audits of ${ids.length} published ${ids.length === 1 ? 'decision' : 'decisions'}`, () => source.auditsFor?.(ids) ?? Promise.resolve([]), (found) =>
+          found.map((audit) => `${audit.auditId}: ${audit.record.auditStatus}`).join(', ') || 'none yet'),
     };
   }
 }

@@ -1,7 +1,9 @@
 // The pending-runs store: one source of truth for tree, badge, status bar and notifications.
 import assert from 'node:assert/strict';
 import type { JobRun } from '../../src/core/model';
-import { PendingRunsStore, type PendingSource, type PendingSummary, type StoreChange } from '../../src/core/pendingRunsStore';
+import { parseAuditRecord } from '../../src/core/auditRecord';
+import { PendingRunsStore, type PendingSource, type PendingSummary, type PublishedFollowUp, type StoreChange } from '../../src/core/pendingRunsStore';
+import { FOLLOW_UP_INTERVAL_MS, type AuditLookup } from '../../src/core/publishedDecisions';
 import { pendingRun } from './fixtures';
 
 function runOf(id: string, minutesAgo = 10): JobRun {
@@ -127,6 +129,175 @@ describe('PendingRunsStore', () => {
     source.runs = [runOf('b')];
     await store.refresh({ force: true });
     assert.equal(store.publishedDecision('a'), undefined, 'forgotten once recorded');
+  });
+
+  describe('following a published decision', () => {
+    const T0 = Date.UTC(2024, 0, 15, 14, 5);
+
+    /** A source with an audit index the test writes into, as the processor would. */
+    class AuditedSource extends FakeSource {
+      audits: AuditLookup[] = [];
+      auditCalls: string[][] = [];
+      auditError: Error | undefined;
+      auditsFor(decisionIds: readonly string[]): Promise<AuditLookup[]> {
+        this.auditCalls.push([...decisionIds]);
+        if (this.auditError) return Promise.reject(this.auditError);
+        return Promise.resolve(this.audits.filter((a) => decisionIds.includes(a.auditId)));
+      }
+      record(decisionId: string, status: string, detail: string | null): void {
+        const record = parseAuditRecord(decisionId, { decision_id: decisionId, job_run_id: 'a', decision: 'APPROVED', audit_status: status, audit_detail: detail });
+        this.audits = [...this.audits.filter((a) => a.auditId !== decisionId), { auditId: decisionId, record }];
+      }
+    }
+
+    async function setUp(options: { graceMs?: number } = {}) {
+      const source = new AuditedSource();
+      source.runs = [runOf('a'), runOf('b')];
+      const timers = new ManualTimers();
+      const clock = { now: T0 };
+      const store = new PendingRunsStore(timers, () => ({}), { now: () => clock.now, ...options });
+      await store.setSource(source);
+      const resurfaced: PublishedFollowUp[][] = [];
+      store.onDidResurface((entries) => resurfaced.push(entries));
+      return { source, timers, clock, store, resurfaced };
+    }
+
+    it('shows a run again, with the reason, when the processor refused its decision', async () => {
+      const { source, timers, store, resurfaced } = await setUp();
+      store.markPublished('a', 'APPROVED', { decisionId: 'd-1', publishedAtMs: T0 });
+      assert.deepEqual(store.runs.map((r) => r.jobRunId), ['b'], 'hidden right after publishing');
+      assert.equal(timers.last().ms, FOLLOW_UP_INTERVAL_MS, 'a follow-up is scheduled');
+      timers.last().callback();
+      await store.followUp();
+      assert.deepEqual(source.auditCalls, [['d-1']]);
+      assert.deepEqual(store.runs.map((r) => r.jobRunId), ['b'], 'nothing recorded yet: still hidden');
+      source.record('d-1', 'refused', 'alice triggered this run and cannot approve it.');
+      timers.last().callback();
+      await store.followUp();
+      assert.deepEqual(store.runs.map((r) => r.jobRunId), ['a', 'b'], 'back in the list');
+      assert.equal(store.count, 2, 'and in the badge');
+      assert.deepEqual(store.publishedFollowUp('a')?.state, { kind: 'not-applied', status: 'refused', detail: 'alice triggered this run and cannot approve it.' });
+      assert.equal(resurfaced.length, 1);
+      assert.equal(resurfaced[0]?.[0]?.jobRunId, 'a');
+      assert.equal(timers.scheduled.length, 0, 'nothing hidden is left to follow');
+      // Final: later polls neither ask again nor tell again.
+      await store.refresh({ force: false });
+      await store.refresh({ force: true });
+      assert.equal(source.auditCalls.length, 2);
+      assert.equal(resurfaced.length, 1);
+    });
+
+    it('notices a refusal on a regular poll even though the summary did not change', async () => {
+      const { source, store } = await setUp();
+      store.markPublished('a', 'APPROVED', { decisionId: 'd-1', publishedAtMs: T0 });
+      source.record('d-1', 'invalid', 'Stale: the decision is dated too early.');
+      const lists = source.listCalls;
+      await store.refresh({ force: false });
+      assert.equal(source.listCalls, lists, 'the cheap path');
+      assert.deepEqual(store.runs.map((r) => r.jobRunId), ['a', 'b']);
+      assert.equal(store.publishedFollowUp('a')?.state.kind, 'not-applied');
+    });
+
+    it('shows a counted quorum vote as awaiting quorum, and follows it to the next count', async () => {
+      const { source, store, resurfaced } = await setUp();
+      store.markPublished('a', 'APPROVED', { decisionId: 'd-1', publishedAtMs: T0 });
+      source.record('d-1', 'awaiting-quorum', 'Awaiting quorum: 1 of 3 distinct approvals (alice).');
+      await store.refresh({ force: false });
+      assert.deepEqual(store.publishedFollowUp('a')?.state, { kind: 'awaiting-quorum', have: 1, need: 3, detail: 'Awaiting quorum: 1 of 3 distinct approvals (alice).' });
+      assert.deepEqual(store.runs.map((r) => r.jobRunId), ['a', 'b']);
+      source.record('d-1', 'awaiting-quorum', 'Awaiting quorum: 2 of 3 distinct approvals (alice, bob).');
+      await store.refresh({ force: false });
+      assert.equal(store.publishedFollowUp('a')?.state.kind === 'awaiting-quorum' && store.publishedFollowUp('a')?.state, store.publishedFollowUp('a')?.state);
+      const state = store.publishedFollowUp('a')?.state;
+      assert.equal(state?.kind === 'awaiting-quorum' ? state.have : null, 2);
+      assert.equal(resurfaced.length, 1, 'told once, not on every count');
+      // The quorum is reached: the processor applies it and the run leaves the list.
+      source.runs = [runOf('b')];
+      await store.refresh({ force: false });
+      assert.equal(store.publishedFollowUp('a'), undefined);
+      assert.deepEqual(store.runs.map((r) => r.jobRunId), ['b']);
+    });
+
+    it('shows a run again after the grace period when nothing recorded its decision', async () => {
+      const { source, timers, clock, store, resurfaced } = await setUp({ graceMs: 60_000 });
+      store.markPublished('a', 'APPROVED', { decisionId: 'd-1' });
+      assert.equal(store.publishedFollowUp('a')?.publishedAtMs, T0, 'published now by default');
+      clock.now = T0 + 59_000;
+      timers.last().callback();
+      await store.followUp();
+      assert.deepEqual(store.runs.map((r) => r.jobRunId), ['b']);
+      clock.now = T0 + 61_000;
+      timers.last().callback();
+      await store.followUp();
+      assert.deepEqual(store.runs.map((r) => r.jobRunId), ['a', 'b']);
+      assert.deepEqual(store.publishedFollowUp('a')?.state, { kind: 'overdue', auditStatus: null });
+      assert.equal(resurfaced.length, 1);
+      // The processor gets to it later and refuses it: the notice changes, and says so again.
+      source.record('d-1', 'refused', 'The run is not waiting for approval.');
+      await store.refresh({ force: false });
+      assert.equal(store.publishedFollowUp('a')?.state.kind, 'not-applied');
+      assert.equal(resurfaced.length, 2);
+    });
+
+    it('still applies the grace period when the audit index cannot be read, or the source has none', async () => {
+      const { source, clock, store } = await setUp({ graceMs: 60_000 });
+      source.auditError = new Error('index_not_found_exception');
+      store.markPublished('a', 'REJECTED', { decisionId: 'd-1', publishedAtMs: T0 });
+      await store.followUp();
+      assert.deepEqual(store.runs.map((r) => r.jobRunId), ['b']);
+      clock.now = T0 + 120_000;
+      await store.refresh({ force: false });
+      assert.deepEqual(store.runs.map((r) => r.jobRunId), ['a', 'b']);
+
+      const plain = new FakeSource();
+      plain.runs = [runOf('x')];
+      const now = { ms: T0 };
+      const other = new PendingRunsStore(new ManualTimers(), () => ({}), { now: () => now.ms, graceMs: 1000 });
+      await other.setSource(plain);
+      other.markPublished('x', 'APPROVED');
+      assert.equal(other.count, 0);
+      now.ms += 1000;
+      await other.refresh({ force: false });
+      assert.equal(other.count, 1);
+    });
+
+    it('keeps a recorded decision hidden until its run leaves the list', async () => {
+      const { source, store } = await setUp();
+      store.markPublished('a', 'APPROVED', { decisionId: 'd-1', publishedAtMs: T0 });
+      source.record('d-1', 'recorded', null);
+      await store.refresh({ force: false });
+      assert.deepEqual(store.runs.map((r) => r.jobRunId), ['b']);
+      source.runs = [runOf('b')];
+      await store.refresh({ force: false });
+      assert.equal(store.publishedFollowUp('a'), undefined);
+    });
+
+    it('hides the run again when it is decided anew, following the new decision_id', async () => {
+      const { source, store } = await setUp();
+      store.markPublished('a', 'APPROVED', { decisionId: 'd-1', publishedAtMs: T0 });
+      source.record('d-1', 'refused', 'evidence changed');
+      await store.followUp();
+      assert.equal(store.count, 2);
+      store.markPublished('a', 'APPROVED', { decisionId: 'd-2', publishedAtMs: T0 + 1000 });
+      assert.equal(store.count, 1);
+      await store.followUp();
+      assert.deepEqual(source.auditCalls.at(-1), ['d-2']);
+      assert.equal(store.publishedFollowUp('a')?.state.kind, 'hidden');
+    });
+
+    it('forgets published decisions when the source is replaced, and stops following when disposed', async () => {
+      const { timers, store } = await setUp();
+      store.markPublished('a', 'APPROVED', { decisionId: 'd-1', publishedAtMs: T0 });
+      const fresh = new AuditedSource();
+      fresh.runs = [runOf('a')];
+      await store.setSource(fresh);
+      assert.equal(store.publishedFollowUp('a'), undefined);
+      assert.equal(store.count, 1);
+      store.markPublished('a', 'APPROVED', { decisionId: 'd-2', publishedAtMs: T0 });
+      assert.equal(timers.scheduled.length, 1);
+      store.dispose();
+      assert.equal(timers.scheduled.length, 0);
+    });
   });
 
   it('ignores a slow answer from a source that was replaced meanwhile', async () => {
