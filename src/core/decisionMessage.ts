@@ -9,13 +9,14 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { parseCallerArn } from './callerIdentity';
 import { canonicalJson } from './canonicalJson';
+import { reasonValidationError } from './decisionReason';
 import type { Decision } from './model';
 import { parseTimestampMs } from './timestamp';
 
 export const DECISION_EVENT_TYPE = 'approval_decision';
 export const SIGNATURE_VERSION = 'v1';
-/** Longest reason accepted, in characters (code points), by the form and the processor. */
-export const MAX_REASON_CHARS = 2000;
+// The reason's rule lives apart so the details page can check a reason without node:crypto.
+export { MAX_REASON_CHARS, reasonValidationError } from './decisionReason';
 /** SPEC: the processor accepts decisions whose timestamp is within ±15 minutes of its clock. */
 export const FRESHNESS_MS = 15 * 60_000;
 
@@ -87,19 +88,6 @@ const FIELDS: ReadonlyArray<keyof DecisionMessage> = [
 const UTC_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
-
-/** Why `text` cannot be a decision's reason, in words for the form; null when it can. */
-export function reasonValidationError(text: string): string | null {
-  const reason = typeof text === 'string' ? text.trim() : '';
-  if (reason === '') {
-    return 'A reason is required.';
-  }
-  const length = characterCount(reason);
-  if (length > MAX_REASON_CHARS) {
-    return `The reason is too long: ${length} characters, at most ${MAX_REASON_CHARS}.`;
-  }
-  return null;
-}
 
 /** Builds and signs a decision. Throws DecisionMessageError when a field is invalid. */
 export function buildDecisionMessage(input: DecisionInput, secret: SigningSecret): DecisionMessage {
@@ -264,9 +252,4 @@ function fieldProblem(fields: Record<string, unknown> | UnsignedDecisionMessage,
   if (s.signature_version !== SIGNATURE_VERSION) return `signature_version is not ${SIGNATURE_VERSION}.`;
   if (withSignature && !SHA256_HEX.test(s.signature)) return 'signature is not a lower-case hex HMAC-SHA256.';
   return null;
-}
-
-/** Code points, so that an emoji counts as one character as the reviewer sees it. */
-function characterCount(text: string): number {
-  return Array.from(text).length;
 }

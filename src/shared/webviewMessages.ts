@@ -12,7 +12,7 @@ export type PageMessage =
   /** The page's script is listening (sent on every load: the page is rebuilt when shown). */
   | { type: 'ready' }
   | { type: 'decide'; decision: DecisionValue; reason: string }
-  /** The reason as typed, so the host validates it and keeps it as a draft. */
+  /** The reason as typed, kept by the host as a draft (the page validates it itself). */
   | { type: 'reasonChanged'; reason: string }
   | { type: 'copy'; text: string }
   | { type: 'openArtifact'; path: string }
@@ -73,9 +73,7 @@ export type HostMessage =
   | { type: 'identity'; identity: IdentityView }
   | { type: 'decisionState'; state: DecisionStateView }
   /** The reason to put into the form (a kept draft), sent when the page loads. */
-  | { type: 'draft'; reason: string }
-  /** Whether `reason` (as the page sent it) may be published; the form follows it. */
-  | { type: 'reasonValidation'; reason: string; error: string | null };
+  | { type: 'draft'; reason: string };
 
 export interface PanelError {
   title: string;

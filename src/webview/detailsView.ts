@@ -1,6 +1,7 @@
 // The run details page (runs in the webview). It holds no data of its own: the host sends
 // the run's model, the caller identity and the decision state, and this script places them
 // into the DOM as text. It sends back what the reviewer does: decide, copy, open, refresh.
+import { reasonValidationError } from '../core/decisionReason';
 import { formatAge, formatTimeLeft, urgencyOf } from '../core/expiry';
 import type { DecisionRow, HistoryModel, RunDetailsModel } from '../core/runDetailsModel';
 import { canDecide, type DecisionStateView, type DecisionValue, type HostMessage, type IdentityView, type PageMessage, type PanelError } from '../shared/webviewMessages';
@@ -23,8 +24,10 @@ const VERB: Record<DecisionValue, { noun: string; ing: string }> = {
 
 let details: RunDetailsModel | undefined;
 let decisionState: DecisionStateView = { kind: 'idle' };
-let validation: { reason: string; error: string | null } = { reason: '', error: 'A reason is required.' };
-/** The validation text shows once the reviewer has typed, not as an error on an untouched form. */
+/**
+ * The reason is checked here, with the rule the host applies again before publishing; its
+ * message shows once the reviewer has typed, not as an error on an untouched form.
+ */
 let touched = false;
 
 // ---- the shell: built once; the details part is rebuilt on each `show` -----------------
@@ -96,10 +99,6 @@ function receive(message: HostMessage): void {
     case 'draft':
       if (reason.value !== message.reason) reason.value = message.reason;
       if (message.reason !== '') touched = true;
-      updateForm();
-      break;
-    case 'reasonValidation':
-      validation = { reason: message.reason, error: message.error };
       updateForm();
       break;
     default:
@@ -498,11 +497,9 @@ function updateForm(): void {
   const busy = decisionState.kind === 'publishing' || decisionState.kind === 'confirming';
   byId('decision-form').hidden = !(details?.isPending === true) && !busy;
   reason.disabled = !open;
-  const current = reason.value;
-  const known = validation.reason === current;
-  const error = known ? validation.error : current.trim() === '' ? 'A reason is required.' : null;
+  const error = reasonValidationError(reason.value);
   reasonError.textContent = touched ? (error ?? '') : '';
-  const ready = open && error === null && (known || current.trim() !== '');
+  const ready = open && error === null;
   approveButton.disabled = !ready;
   rejectButton.disabled = !ready;
   retryButton.disabled = !ready;

@@ -237,6 +237,7 @@ describe('reviewer workbench: deciding runs', function () {
     const reject = page.locator('button#reject');
     assert.equal(await approve.isDisabled(), true, 'Approve is disabled before a reason is typed');
     assert.equal(await reject.isDisabled(), true, 'Reject is disabled before a reason is typed');
+    assert.equal(((await page.locator('#reason-error').textContent()) ?? '').trim(), '', 'no error on the untouched form');
     await page.locator('#reason').fill('   ');
     await eventually(async () => ((await page.locator('#reason-error').textContent()) ?? '').trim(), (t) => t === 'A reason is required.', {
       message: 'the page to say a reason is required',

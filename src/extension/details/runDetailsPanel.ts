@@ -4,7 +4,7 @@
 // whenever it is shown again, so everything it shows is kept here and re-sent on `ready`.
 import * as vscode from 'vscode';
 import type { AuditRecord } from '../../core/auditRecord';
-import { reasonValidationError } from '../../core/decisionMessage';
+import { reasonValidationError } from '../../core/decisionReason';
 import type { Decision, JobRun } from '../../core/model';
 import { isPending } from '../../core/pendingQuery';
 import type { PendingRunsStore } from '../../core/pendingRunsStore';
@@ -246,7 +246,6 @@ export class RunDetailsPanel implements vscode.Disposable {
         return;
       case 'reasonChanged':
         this.keepDraft(message.reason);
-        this.post({ type: 'reasonValidation', reason: message.reason, error: reasonValidationError(message.reason) });
         return;
       case 'decide':
         await this.decide(message.decision, message.reason);
@@ -278,9 +277,7 @@ export class RunDetailsPanel implements vscode.Disposable {
     else if (!this.loadError) this.post({ type: 'loading', jobRunId: this.jobRunId });
     if (this.loadError) this.post({ type: 'error', error: this.loadError });
     this.post({ type: 'decisionState', state: this.decisionState });
-    const draft = this.draft();
-    this.post({ type: 'draft', reason: draft });
-    this.post({ type: 'reasonValidation', reason: draft, error: reasonValidationError(draft) });
+    this.post({ type: 'draft', reason: this.draft() });
   }
 
   // ---- deciding -----------------------------------------------------------------------
@@ -293,9 +290,11 @@ export class RunDetailsPanel implements vscode.Disposable {
       this.post({ type: 'decisionState', state: this.decisionState });
       return;
     }
+    // The page checks the reason with the same rule; one that gets here anyway is refused.
     const invalid = reasonValidationError(reason);
     if (invalid !== null) {
-      this.post({ type: 'reasonValidation', reason, error: invalid });
+      this.deps.log.warn(`Details of ${this.jobRunId}: refused a decision from the page: ${invalid}`);
+      this.post({ type: 'decisionState', state: this.decisionState });
       return;
     }
     this.deciding = true;
