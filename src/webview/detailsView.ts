@@ -251,8 +251,8 @@ function artifacts(d: RunDetailsModel): HTMLElement {
               return h(
                 'tr',
                 { className: 'artifact' },
-                h('td', {}, a.name),
-                h('td', {}, path === null ? h('span', { className: 'missing' }, 'no path') : h('code', { className: 'artifact-path' }, path)),
+                h('td', { className: 'artifact-name' }, a.name),
+                h('td', {}, path === null ? h('span', { className: 'missing' }, 'no path') : h('code', { className: 'artifact-path', attrs: { title: path } }, ...pathParts(path))),
                 h('td', { className: 'num' }, a.recordsText),
                 h(
                   'td',
@@ -266,7 +266,17 @@ function artifacts(d: RunDetailsModel): HTMLElement {
             }),
           ),
         );
-  return h('section', { id: 'artifacts', attrs: { 'aria-labelledby': 'artifacts-heading' } }, h('h2', { id: 'artifacts-heading' }, 'Artifacts'), body);
+  return h('section', { id: 'artifacts', attrs: { 'aria-labelledby': 'artifacts-heading' } }, h('h2', { id: 'artifacts-heading' }, 'Artifacts'), body.tagName === 'TABLE' ? h('div', { className: 'table-scroll' }, body) : body);
+}
+
+/**
+ * A path as segments that each end in "/", kept whole (CSS), with a break opportunity after
+ * each: a long S3 path wraps at its slashes, never at the hyphens inside a name. Copying the
+ * selected text still gives the path as it is.
+ */
+function pathParts(path: string): Child[] {
+  const parts = path.match(/[^/]*\/+|[^/]+$/g) ?? [path];
+  return parts.flatMap((part, i) => [h('span', { className: 'path-part' }, part), i < parts.length - 1 ? h('wbr') : null]);
 }
 
 function history(jobName: string, model: HistoryModel | string): HTMLElement {
