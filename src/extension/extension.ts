@@ -6,7 +6,7 @@ import { BackendConnection } from './backendConnection';
 import { registerDecisionCommands } from './commands/decisionCommands';
 import { registerViewCommands } from './commands/viewCommands';
 import { DecisionController } from './decisionController';
-import { DetailsPanels, registerDetailsCommands } from './details/detailsPanels';
+import { DetailsPanels, registerDetailsCommands, registerDetailsSerializer } from './details/detailsPanels';
 import { createLog } from './logChannel';
 import { PendingStatusBar } from './pendingStatusBar';
 import { PendingView } from './pendingView';
@@ -35,6 +35,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerViewCommands(store, pendingView, log),
     ...registerDecisionCommands(store, pendingView, connection, controller),
     ...registerDetailsCommands(details),
+    registerDetailsSerializer(details),
     controller.onDidDecide(() => void decisionsView.reload()),
     // The processor records a decision after it is published: the run then leaves the pending
     // list, and a forced refresh (the view's Refresh button) changes the store too.

@@ -67,6 +67,8 @@ export function parsePageMessage(value: unknown): PageMessage | undefined {
 // ---- host → page ----------------------------------------------------------------------
 
 export type HostMessage =
+  /** The run the panel is about, first after `ready`: the page keeps it as its state (DetailsPageState). */
+  | { type: 'panel'; jobRunId: string }
   | { type: 'loading'; jobRunId: string }
   | { type: 'show'; details: RunDetailsModel }
   | { type: 'error'; error: PanelError }
@@ -74,6 +76,27 @@ export type HostMessage =
   | { type: 'decisionState'; state: DecisionStateView }
   /** The reason to put into the form (a kept draft), sent when the page loads. */
   | { type: 'draft'; reason: string };
+
+// ---- the page's state ----------------------------------------------------------------
+
+/**
+ * What the page keeps with vscode.setState. VS Code hands it to the panel serializer after a
+ * window reload, which opens the same run again; nothing else is kept (the page asks the host).
+ */
+export interface DetailsPageState {
+  jobRunId: string;
+}
+
+/** Longer than any run id the panel opens. */
+const MAX_STATE_RUN_ID = 1_000;
+
+/** The state as the page saved it, or undefined for anything else (the page is not trusted). */
+export function parsePageState(value: unknown): DetailsPageState | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const jobRunId = (value as Record<string, unknown>).jobRunId;
+  if (typeof jobRunId !== 'string' || jobRunId.trim() === '' || jobRunId.length > MAX_STATE_RUN_ID) return undefined;
+  return { jobRunId };
+}
 
 export interface PanelError {
   title: string;

@@ -4,12 +4,22 @@
 import { reasonValidationError } from '../core/decisionReason';
 import { formatAge, formatTimeLeft, urgencyOf } from '../core/expiry';
 import type { DecisionRow, HistoryModel, RunDetailsModel } from '../core/runDetailsModel';
-import { canDecide, type DecisionStateView, type DecisionValue, type HostMessage, type IdentityView, type PageMessage, type PanelError } from '../shared/webviewMessages';
+import {
+  canDecide,
+  type DecisionStateView,
+  type DecisionValue,
+  type DetailsPageState,
+  type HostMessage,
+  type IdentityView,
+  type PageMessage,
+  type PanelError,
+} from '../shared/webviewMessages';
 import { button, byId, h, replaceChildren, svg, type Child } from './dom';
 import { historyChart } from './historyChart';
 
 interface VsCodeApi {
   postMessage(message: PageMessage): void;
+  setState(state: DetailsPageState): void;
 }
 declare function acquireVsCodeApi(): VsCodeApi;
 
@@ -79,6 +89,10 @@ send({ type: 'ready' });
 
 function receive(message: HostMessage): void {
   switch (message?.type) {
+    case 'panel':
+      // Kept by VS Code over a window reload, so that the panel comes back with this run.
+      vscode.setState({ jobRunId: message.jobRunId });
+      break;
     case 'loading':
       if (!details) showLoading(true);
       break;

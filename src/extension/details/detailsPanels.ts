@@ -1,14 +1,16 @@
-// The run details panels, one per run (showing a run again reveals its panel), and the
-// commands that open them and open an artifact in the S3 console.
+// The run details panels, one per run (showing a run again reveals its panel), the
+// commands that open them and open an artifact in the S3 console, and the serializer that
+// brings the panels back after a window reload.
 import * as vscode from 'vscode';
 import { formatCheck, primaryFailingCheck } from '../../core/checkFormat';
 import type { JobRun } from '../../core/model';
 import type { PendingRunsStore } from '../../core/pendingRunsStore';
 import { s3ConsoleUrl } from '../../core/s3Console';
+import { parsePageState } from '../../shared/webviewMessages';
 import type { BackendConnection } from '../backendConnection';
 import type { DecisionController } from '../decisionController';
 import type { Log } from '../logChannel';
-import { RunDetailsPanel } from './runDetailsPanel';
+import { DETAILS_VIEW_TYPE, RunDetailsPanel } from './runDetailsPanel';
 
 export class DetailsPanels implements vscode.Disposable {
   private readonly panels = new Map<string, RunDetailsPanel>();
@@ -28,13 +30,36 @@ export class DetailsPanels implements vscode.Disposable {
       existing.reveal();
       return Promise.resolve();
     }
-    const panel = new RunDetailsPanel(this, jobRunId, vscode.ViewColumn.Active);
+    this.track(RunDetailsPanel.create(this, jobRunId, vscode.ViewColumn.Active));
+    this.log.info(`Details of ${jobRunId}: opened`);
+    return Promise.resolve();
+  }
+
+  /**
+   * A panel VS Code restored after a window reload, with the state its page saved: shows the
+   * same run again. A panel without a usable state, or for a run shown already, is closed.
+   */
+  restore(webviewPanel: vscode.WebviewPanel, state: unknown): void {
+    const jobRunId = parsePageState(state)?.jobRunId;
+    if (jobRunId === undefined) {
+      this.log.warn('A details panel from before the reload had no run to show; closed it');
+      webviewPanel.dispose();
+      return;
+    }
+    if (this.panels.has(jobRunId)) {
+      webviewPanel.dispose();
+      return;
+    }
+    this.track(RunDetailsPanel.restore(this, jobRunId, webviewPanel));
+    this.log.info(`Details of ${jobRunId}: restored after a reload`);
+  }
+
+  private track(panel: RunDetailsPanel): void {
+    const { jobRunId } = panel;
     this.panels.set(jobRunId, panel);
     panel.onDidDispose(() => {
       if (this.panels.get(jobRunId) === panel) this.panels.delete(jobRunId);
     });
-    this.log.info(`Details of ${jobRunId}: opened`);
-    return Promise.resolve();
   }
 
   dispose(): void {
@@ -51,6 +76,16 @@ export function registerDetailsCommands(panels: DetailsPanels): vscode.Disposabl
     }),
     vscode.commands.registerCommand('dwhApprovals.openArtifact', (path?: unknown) => openArtifact(path, panels.connection, panels.log)),
   ];
+}
+
+/** Brings the details panels open before a window reload back, each with its run. */
+export function registerDetailsSerializer(panels: DetailsPanels): vscode.Disposable {
+  return vscode.window.registerWebviewPanelSerializer(DETAILS_VIEW_TYPE, {
+    deserializeWebviewPanel: (webviewPanel, state: unknown) => {
+      panels.restore(webviewPanel, state);
+      return Promise.resolve();
+    },
+  });
 }
 
 /** A run id from a command argument: the id itself, or a tree node `{kind: 'run', run}`. */

@@ -80,17 +80,31 @@ export class RunDetailsPanel implements vscode.Disposable {
   private checkingRecord = false;
   private disposed = false;
 
-  constructor(
-    private readonly deps: DetailsDependencies,
-    readonly jobRunId: string,
-    column: vscode.ViewColumn,
-  ) {
-    this.panel = vscode.window.createWebviewPanel(DETAILS_VIEW_TYPE, panelTitle(jobRunId, deps.store.find(jobRunId)?.jobName), column, {
+  /** A new panel for the run, in `column`. */
+  static create(deps: DetailsDependencies, jobRunId: string, column: vscode.ViewColumn): RunDetailsPanel {
+    const panel = vscode.window.createWebviewPanel(DETAILS_VIEW_TYPE, panelTitle(jobRunId, deps.store.find(jobRunId)?.jobName), column, {
       enableScripts: true,
       retainContextWhenHidden: false,
       enableFindWidget: true,
       localResourceRoots: detailsResourceRoots(deps.extensionUri),
     });
+    return new RunDetailsPanel(deps, jobRunId, panel);
+  }
+
+  /** The run's panel that VS Code kept over a window reload, given back by the serializer. */
+  static restore(deps: DetailsDependencies, jobRunId: string, panel: vscode.WebviewPanel): RunDetailsPanel {
+    // The restored panel keeps its options from before; set them anyway, as a newer version may need others.
+    panel.webview.options = { enableScripts: true, localResourceRoots: detailsResourceRoots(deps.extensionUri) };
+    panel.title = panelTitle(jobRunId, deps.store.find(jobRunId)?.jobName);
+    return new RunDetailsPanel(deps, jobRunId, panel);
+  }
+
+  private constructor(
+    private readonly deps: DetailsDependencies,
+    readonly jobRunId: string,
+    panel: vscode.WebviewPanel,
+  ) {
+    this.panel = panel;
     this.panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'approvals.svg');
     this.panel.webview.html = detailsHtml(this.panel.webview, deps.extensionUri);
     this.subscriptions.push(
@@ -187,11 +201,14 @@ export class RunDetailsPanel implements vscode.Disposable {
     const state = this.decisionState;
     if (isPending(run)) {
       if (state.kind === 'closed') this.setDecisionState({ kind: 'idle' });
-      const published = this.deps.store.publishedDecision(run.jobRunId);
+      const followUp = this.deps.store.publishedFollowUp(run.jobRunId);
+      const published = followUp?.decision;
       if (canDecide(this.decisionState) && (published === 'APPROVED' || published === 'REJECTED') && !this.deciding) {
-        // Published from the tree or the palette of this window; the processor has not recorded it yet.
-        this.setDecisionState({ kind: 'published', decision: published, decisionId: null, messageId: null, waiting: true });
-        this.startWatch(published, null, null);
+        // Published from the tree or the palette of this window; the processor has not recorded it yet,
+        // or did not apply it: with the decision_id the watch finds its audit and says which.
+        const decisionId = followUp?.decisionId ?? null;
+        this.setDecisionState({ kind: 'published', decision: published, decisionId, messageId: null, waiting: true });
+        this.startWatch(published, decisionId, null);
       }
       return;
     }
@@ -272,6 +289,7 @@ export class RunDetailsPanel implements vscode.Disposable {
 
   /** Everything the page shows, for a page that has just (re)loaded. */
   private sync(): void {
+    this.post({ type: 'panel', jobRunId: this.jobRunId });
     this.post({ type: 'identity', identity: this.identity });
     if (this.details) this.post({ type: 'show', details: this.details });
     else if (!this.loadError) this.post({ type: 'loading', jobRunId: this.jobRunId });
