@@ -85,14 +85,21 @@ export class OpenSearchRunRepository {
     return excludeSuperseded(newest, nonPending).sort((a, b) => compareByExpiry(a, b, ttl));
   }
 
-  /** Distinct pending runs and the newest pending timestamp: one small aggregation, for polling. */
+  /**
+   * The polling fingerprint: pending documents (exact), distinct pending runs (approximate)
+   * and the newest pending timestamp, from one small aggregation. Not a count to show.
+   */
   async summary(): Promise<PendingSummary> {
     const body = await this.request(
       () => this.client.search({ index: this.indices.events, body: pendingSummaryQuery() }, { requestTimeout: this.requestTimeoutMs }),
       this.indices.events,
     );
     const summary = readPendingSummary(body);
-    return { count: summary.runs, newestTimestamp: summary.newestTimestampMs == null ? null : new Date(summary.newestTimestampMs).toISOString() };
+    return {
+      documents: summary.documents,
+      approximateRuns: summary.runs,
+      newestTimestamp: summary.newestTimestampMs == null ? null : new Date(summary.newestTimestampMs).toISOString(),
+    };
   }
 
   /** The run's newest document, read now, with its sequence number for conditional updates. */

@@ -104,9 +104,11 @@ export function pendingRunsQuery(options: PendingRunsOptions = {}): SearchBody {
 export const SUMMARY_AGGS = { runs: 'pending_runs', newest: 'newest_timestamp' } as const;
 
 /**
- * Counts for the badge without fetching documents: pending documents (total hits),
- * distinct pending run ids (cardinality: exact up to 40,000 runs, approximate beyond) and
- * the newest pending timestamp, which tells the poller whether anything new arrived.
+ * The poller's fingerprint, without fetching documents: pending documents (total hits,
+ * exact), distinct pending run ids and the newest pending timestamp; when it changes, the
+ * list is reloaded. Not a count to show: the cardinality aggregation is approximate
+ * (HyperLogLog++). precision_threshold 40000 keeps it close below 40,000 runs, but not
+ * exact: 10,000 seeded runs have been counted as 10,001. The views count the runs loaded.
  */
 export function pendingSummaryQuery(): SearchBody {
   return {
@@ -121,7 +123,9 @@ export function pendingSummaryQuery(): SearchBody {
 }
 
 export interface PendingSummary {
+  /** Pending documents: exact (track_total_hits). */
   documents: number;
+  /** Distinct pending run ids: approximate (cardinality). */
   runs: number;
   newestTimestampMs: number | null;
 }

@@ -1,6 +1,7 @@
 // The one store of pending runs that the tree, the view badge, the status bar and the
 // notifications all read, so they can never disagree. Polling is cheap: a summary query
 // first, the full list only when the summary changed; failures back off exponentially.
+// Every count the views show is the number of runs loaded; the summary is only a fingerprint.
 // A run this window has published a decision for is hidden until the processor records it,
 // and followed meanwhile (publishedDecisions.ts): it comes back, saying why, when the
 // processor did not apply the decision or the grace period passes with the run still pending.
@@ -21,9 +22,18 @@ import {
   type PublishedDecision,
 } from './publishedDecisions';
 
+/**
+ * A cheap fingerprint of the pending runs: when it is unchanged, the list is not reloaded.
+ * Never shown as a count: the views count the runs actually loaded (`count`).
+ */
 export interface PendingSummary {
-  /** Distinct pending runs (approximate above 40,000). */
-  count: number;
+  /** Pending documents (exact; a run with two pending documents counts twice). */
+  documents: number;
+  /**
+   * Distinct pending runs, approximately: OpenSearch's cardinality aggregation
+   * (HyperLogLog++) can be off by one or more even for a few thousand runs.
+   */
+  approximateRuns: number;
   /** Newest pending document's timestamp, so a swap of one run for another is noticed. */
   newestTimestamp: string | null;
 }
@@ -117,6 +127,7 @@ export class PendingRunsStore {
     });
   }
 
+  /** The pending runs loaded (and not just decided here): what the badge and status bar show. */
   get count(): number {
     return this.runs.length;
   }

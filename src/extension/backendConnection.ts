@@ -59,7 +59,7 @@ export class BackendConnection implements vscode.Disposable {
   private loggedSource(backend: ApprovalsBackend): PendingSource {
     const source = backend.pendingSource();
     return {
-      summary: () => timed(this.log, 'Pending summary', () => source.summary(), (s) => `${s.count} pending`),
+      summary: () => timed(this.log, 'Pending summary', () => source.summary(), (s) => `fingerprint: ${s.documents} pending documents, ~${s.approximateRuns} runs, newest ${s.newestTimestamp ?? 'none'}`),
       listPending: () => timed(this.log, 'List pending runs', () => source.listPending(), (runs) => `${runs.length} runs`),
       auditsFor: (ids) =>
         timed(this.log, `Audits of ${ids.length} published ${ids.length === 1 ? 'decision' : 'decisions'}`, () => source.auditsFor?.(ids) ?? Promise.resolve([]), (found) =>

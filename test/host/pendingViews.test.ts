@@ -66,7 +66,7 @@ class FakeSource implements PendingSource {
   async summary(): Promise<PendingSummary> {
     await this.gate;
     if (this.error) throw this.error;
-    return { count: this.runs.length, newestTimestamp: this.runs.map((r) => r.timestamp ?? '').sort().pop() ?? null };
+    return { documents: this.runs.length, approximateRuns: this.runs.length, newestTimestamp: this.runs.map((r) => r.timestamp ?? '').sort().pop() ?? null };
   }
 
   async listPending(): Promise<JobRun[]> {

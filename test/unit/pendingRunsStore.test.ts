@@ -16,10 +16,13 @@ class FakeSource implements PendingSource {
   failWith: Error | undefined;
   summaryCalls = 0;
   listCalls = 0;
+  /** How far off the summary's approximate run count is (cardinality is HyperLogLog++). */
+  countError = 0;
   summary(): Promise<PendingSummary> {
     this.summaryCalls += 1;
     if (this.failWith) return Promise.reject(this.failWith);
-    return Promise.resolve({ count: this.runs.length, newestTimestamp: this.runs.map((r) => r.timestamp ?? '').sort().at(-1) ?? null });
+    // The fingerprint of OpenSearch's summary; its run count is approximate there, as here.
+    return Promise.resolve({ documents: this.runs.length, approximateRuns: this.runs.length + this.countError, newestTimestamp: this.runs.map((r) => r.timestamp ?? '').sort().at(-1) ?? null });
   }
   listPending(): Promise<JobRun[]> {
     this.listCalls += 1;
@@ -75,6 +78,35 @@ describe('PendingRunsStore', () => {
     await store.refresh({ force: false });
     assert.equal(source.listCalls, 2);
     assert.deepEqual(added.map((r) => r.jobRunId), ['c'], 'newly appeared runs are reported');
+  });
+
+  it('counts the runs it loaded, never the summary\'s approximate count', async () => {
+    const source = new FakeSource();
+    source.runs = Array.from({ length: 5 }, (_, i) => runOf(`r${i}`, i));
+    source.countError = 1; // cardinality said 6 for 5 runs (we measured 10,001 for 10,000)
+    const store = new PendingRunsStore(new ManualTimers());
+    await store.setSource(source);
+    assert.equal(store.count, 5);
+    assert.equal(store.runs.length, 5);
+    source.countError = 0; // the estimate moves although nothing changed: one harmless reload
+    await store.refresh({ force: false });
+    assert.equal(source.listCalls, 2);
+    assert.equal(store.count, 5);
+  });
+
+  it('reloads when the exact document count changes though the approximate run count and newest timestamp do not', async () => {
+    const source = new FakeSource();
+    const a = runOf('a', 5);
+    source.runs = [a, runOf('b', 30)];
+    const store = new PendingRunsStore(new ManualTimers());
+    await store.setSource(source);
+    // b is decided; the estimate of distinct runs still says 2, and a is still the newest.
+    source.runs = [a];
+    source.countError = 1;
+    await store.refresh({ force: false });
+    assert.equal(source.listCalls, 2, 'the changed document count reloads');
+    assert.deepEqual(store.runs.map((r) => r.jobRunId), ['a']);
+    assert.equal(store.count, 1);
   });
 
   it('a forced refresh always reloads the list', async () => {
@@ -303,7 +335,7 @@ describe('PendingRunsStore', () => {
   it('ignores a slow answer from a source that was replaced meanwhile', async () => {
     let release: (runs: JobRun[]) => void = () => undefined;
     const slow: PendingSource = {
-      summary: () => Promise.resolve({ count: 1, newestTimestamp: null }),
+      summary: () => Promise.resolve({ documents: 1, approximateRuns: 1, newestTimestamp: null }),
       listPending: () => new Promise((resolve) => (release = resolve)),
     };
     const store = new PendingRunsStore(new ManualTimers());
