@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { canDecide, MAX_MESSAGE_TEXT, parsePageMessage } from '../../src/shared/webviewMessages';
+import { canDecide, MAX_MESSAGE_TEXT, parsePageMessage, parsePageState } from '../../src/shared/webviewMessages';
 
 describe('parsePageMessage', () => {
   it('accepts each page message in its shape', () => {
@@ -49,5 +49,18 @@ describe('canDecide', () => {
     assert.equal(canDecide({ kind: 'published', decision: 'APPROVED', decisionId: null, messageId: null, waiting: true }), false);
     assert.equal(canDecide({ kind: 'alreadyDecided', status: 'APPROVED', decidedBy: 'x', decidedAt: 'y', reason: '' }), false);
     assert.equal(canDecide({ kind: 'closed', status: 'SUCCESS', approval: null }), false);
+  });
+});
+
+describe('parsePageState', () => {
+  it('reads the run id the page kept', () => {
+    assert.deepEqual(parsePageState({ jobRunId: 'abc123' }), { jobRunId: 'abc123' });
+    assert.deepEqual(parsePageState({ jobRunId: 'abc123', other: 1 }), { jobRunId: 'abc123' });
+  });
+
+  it('refuses a state without a usable run id', () => {
+    for (const state of [undefined, null, 'abc123', ['abc123'], {}, { jobRunId: '' }, { jobRunId: '  ' }, { jobRunId: 42 }, { jobRunId: 'x'.repeat(1001) }]) {
+      assert.equal(parsePageState(state), undefined, JSON.stringify(state));
+    }
   });
 });

@@ -1,0 +1,96 @@
+// The details page as a reviewer reads it: artifacts whose S3 paths wrap only at "/" with
+// their actions on one line, the history chart ending at the run shown, a reason form that
+// stays quiet until typed in, and the panel coming back with its run after a window reload.
+import * as assert from 'node:assert/strict';
+import { openFromTree, waitForDetails } from './reviewFixture';
+import { Workbench, eventually, screenshotOnFailure } from './workbench';
+
+describe('the run details page', function () {
+  let workbench: Workbench | undefined;
+
+  before(async function () {
+    this.timeout(300_000);
+    workbench = await Workbench.start({
+      seed: { pending: 4, messy: 0, decided: 0, history: 12 },
+      settings: { 'dwhApprovals.groupBy': 'none' },
+      viewport: { width: 1400, height: 1000 },
+    });
+    await workbench.openActivityBarContainer();
+  });
+
+  afterEach(async function () {
+    await screenshotOnFailure(workbench, this.currentTest);
+  });
+
+  after(async function () {
+    await workbench?.close();
+  });
+
+  function opened(): Workbench {
+    assert.ok(workbench, 'the workbench did not start');
+    return workbench;
+  }
+
+  function runId(): string {
+    const id = opened().seed?.pendingRunIds[0];
+    assert.ok(id, 'nothing pending was seeded');
+    return id;
+  }
+
+  it('shows artifact paths whole, wrapping only after a "/", with the full path as tooltip and the actions on one line', async function () {
+    const wb = opened();
+    const page = await openFromTree(wb, runId());
+    const rows = page.locator('#artifact-table tr.artifact');
+    await rows.first().waitFor({ state: 'visible', timeout: 30_000 });
+    for (const row of await rows.all()) {
+      const code = row.locator('code.artifact-path');
+      const text = ((await code.textContent()) ?? '').trim();
+      assert.match(text, /^s3:\/\//, `an S3 path: "${text}"`);
+      assert.equal(await code.getAttribute('title'), text, 'the tooltip is the full path');
+      // Every line of the path ends at a part's end: no part (between slashes) is broken.
+      const parts = code.locator('.path-part');
+      const partHeights = await parts.evaluateAll((els) => els.map((el) => el.getClientRects().length));
+      assert.ok(partHeights.every((lines) => lines === 1), `a path part is split over lines: ${JSON.stringify(partHeights)}`);
+      const copy = await row.locator('button.copy-path').boundingBox();
+      const open = await row.locator('button.open-artifact').boundingBox();
+      assert.ok(copy && open, 'both actions are shown');
+      assert.ok(Math.abs(copy.y - open.y) < 2, `Copy path and Open in S3 console on one line (y ${copy.y} and ${open.y})`);
+    }
+    await page.locator('#artifacts').scrollIntoViewIfNeeded();
+    await wb.screenshot('details-artifacts');
+  });
+
+  it('charts the runs up to this one, oldest first, with this run last', async function () {
+    const wb = opened();
+    const page = await openFromTree(wb, runId());
+    const bars = page.locator('#history svg.history-chart').first().locator('rect.bar');
+    const labels = await bars.evaluateAll((els) => els.map((el) => el.querySelector('title')?.textContent ?? ''));
+    assert.ok(labels.length > 1, 'bars for earlier runs');
+    assert.match(labels[labels.length - 1] ?? '', /^This run · /, 'this run is the last bar');
+    const times = labels.map((label) => label.split(' · ')[1] ?? '');
+    assert.deepEqual([...times].sort(), times, `bars in time order: ${times.join(', ')}`);
+    await page.locator('#history').scrollIntoViewIfNeeded();
+    await wb.screenshot('details-history');
+  });
+
+  it('says nothing about the reason until the reviewer types', async function () {
+    const page = await openFromTree(opened(), runId());
+    assert.equal(((await page.locator('#reason-error').textContent()) ?? '').trim(), '', 'no error on the untouched form');
+    await page.locator('#reason').fill('x');
+    await page.locator('#reason').fill('');
+    await eventually(async () => ((await page.locator('#reason-error').textContent()) ?? '').trim(), (t) => t === 'A reason is required.', {
+      message: 'the error once a typed reason is cleared',
+    });
+  });
+
+  it('brings the panel back with its run after a window reload', async function () {
+    const wb = opened();
+    const id = runId();
+    await openFromTree(wb, id);
+    await wb.page.reload();
+    await wb.page.locator('.monaco-workbench .part.activitybar').waitFor({ state: 'visible', timeout: 60_000 });
+    const page = await waitForDetails(wb, id);
+    await page.locator('#check-list .check').first().waitFor({ state: 'visible', timeout: 30_000 });
+    await wb.screenshot('details-after-reload');
+  });
+});
