@@ -59,6 +59,14 @@ describe('run details panel', function () {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
+  it('activates for a details panel restored after a window reload', function () {
+    // VS Code calls the panel serializer only once the extension is active; without this event a
+    // reload would leave the restored tabs blank until something else activated it.
+    const extension = vscode.extensions.getExtension(EXTENSION_ID);
+    const events = (extension?.packageJSON as { activationEvents?: string[] } | undefined)?.activationEvents ?? [];
+    assert.ok(events.includes(`onWebviewPanel:${VIEW_TYPE}`), `activationEvents: ${events.join(', ')}`);
+  });
+
   it('opens a panel for a pending run, titled with its run id and job name', async function () {
     const runId = seed.pendingRunIds[0] ?? '';
     await vscode.commands.executeCommand('dwhApprovals.showDetails', runId);
