@@ -55,10 +55,13 @@ export function activate(context: vscode.ExtensionContext): void {
   store.startPolling(readViewSettings().refreshIntervalSeconds);
 }
 
-/** Time left moves on without a refresh: redraw labels and urgency every 30 seconds. */
+/**
+ * Time left moves on without a refresh: every 30 seconds, redraw the rows and groups whose
+ * time left, urgency or urgent count changed (none, usually), and the status bar's colour.
+ */
 function startClock(view: PendingView, statusBar: PendingStatusBar): vscode.Disposable {
   const timer = setInterval(() => {
-    view.update();
+    view.tick();
     statusBar.update();
   }, 30_000);
   return { dispose: () => clearInterval(timer) };

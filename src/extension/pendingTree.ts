@@ -1,14 +1,19 @@
 // The Pending Approvals tree: runs grouped by job (or flat), each with its failing check,
-// age and time left, an icon by quality and urgency, and contextValue flags for menus.
-// Errors are tree items that say what is wrong and offer the command that fixes it.
+// time left, an icon by quality and urgency, and contextValue flags for menus. Errors are
+// tree items that say what is wrong and offer the command that fixes it.
+// Built for 10,000 runs: a row's Markdown tooltip is built only when it is hovered
+// (resolveTreeItem), and the clock redraws only the rows and groups whose text it moved.
 import * as vscode from 'vscode';
-import { formatCheck, primaryFailingCheck } from '../core/checkFormat';
-import { expiryOf, formatDuration, urgencyOf } from '../core/expiry';
-import type { JobRun, Urgency } from '../core/model';
+import { formatCheck } from '../core/checkFormat';
+import { expiryOf } from '../core/expiry';
+import type { JobRun } from '../core/model';
+import { ShownTexts, jobDescription, runClockText, runShown, timeLeftText, type RunIcon } from '../core/pendingDisplay';
 import type { PendingRunsStore } from '../core/pendingRunsStore';
 import type { ClassifiedFailure } from '../core/failureClassification';
 import { fixFor } from './failureMessages';
 import { readConnectionSettings, readViewSettings, type SortBy } from './settings';
+
+export { timeLeftText };
 
 export type PendingNode =
   | { kind: 'job'; jobName: string; runs: JobRun[] }
@@ -16,9 +21,13 @@ export type PendingNode =
   | { kind: 'message'; text: string; detail?: string; icon: string; command?: vscode.Command };
 
 export class PendingTreeProvider implements vscode.TreeDataProvider<PendingNode>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<PendingNode | undefined>();
+  private readonly changed = new vscode.EventEmitter<PendingNode | PendingNode[] | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private filterText = '';
+  /** Rows and groups as last drawn, with the clock-dependent text they were drawn with. */
+  private readonly shown = new ShownTexts<PendingNode>();
+  /** The job groups last returned, so that getParent names the very node the tree holds. */
+  private jobNodes = new Map<string, Extract<PendingNode, { kind: 'job' }>>();
 
   constructor(
     private readonly store: PendingRunsStore,
@@ -34,8 +43,25 @@ export class PendingTreeProvider implements vscode.TreeDataProvider<PendingNode>
     this.refresh();
   }
 
+  /** Redraw everything (the runs, the filter or a setting changed). */
   refresh(): void {
+    this.shown.clear();
     this.changed.fire(undefined);
+  }
+
+  /**
+   * The clock moved on: redraw only the rows whose time left or icon, and the groups whose
+   * urgent count, differ from what was drawn; nothing when none does. Returns those nodes.
+   */
+  tick(): PendingNode[] {
+    if (this.shown.size === 0) return [];
+    const now = this.now();
+    const ttl = readViewSettings().approvalTtlHours;
+    const changed = this.shown.changes((node) =>
+      node.kind === 'run' ? runClockText(node.run, now, ttl) : node.kind === 'job' ? jobDescription(node.runs, now, ttl) : '',
+    );
+    if (changed.length > 0) this.changed.fire(changed);
+    return changed;
   }
 
   dispose(): void {
@@ -68,11 +94,14 @@ export class PendingTreeProvider implements vscode.TreeDataProvider<PendingNode>
       if (group) group.push(run);
       else groups.set(run.jobName, [run]);
     }
-    return [...groups].map(([jobName, groupRuns]) => ({ kind: 'job', jobName, runs: groupRuns }));
+    this.jobNodes = new Map([...groups].map(([jobName, groupRuns]) => [jobName, { kind: 'job', jobName, runs: groupRuns }]));
+    return [...this.jobNodes.values()];
   }
 
   getParent(node: PendingNode): PendingNode | undefined {
     if (node.kind !== 'run' || readViewSettings().groupBy === 'none') return undefined;
+    const known = this.jobNodes.get(node.run.jobName);
+    if (known?.runs.includes(node.run)) return known;
     const runs = this.visibleRuns().filter((run) => run.jobName === node.run.jobName);
     return { kind: 'job', jobName: node.run.jobName, runs };
   }
@@ -80,9 +109,9 @@ export class PendingTreeProvider implements vscode.TreeDataProvider<PendingNode>
   getTreeItem(node: PendingNode): vscode.TreeItem {
     switch (node.kind) {
       case 'job':
-        return this.jobItem(node.jobName, node.runs);
+        return this.jobItem(node);
       case 'run':
-        return this.runItem(node.run);
+        return this.runItem(node);
       case 'message': {
         const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
         item.iconPath = new vscode.ThemeIcon(node.icon, node.icon === 'error' ? new vscode.ThemeColor('errorForeground') : undefined);
@@ -94,58 +123,51 @@ export class PendingTreeProvider implements vscode.TreeDataProvider<PendingNode>
     }
   }
 
-  private jobItem(jobName: string, runs: JobRun[]): vscode.TreeItem {
-    const item = new vscode.TreeItem(jobName, vscode.TreeItemCollapsibleState.Expanded);
-    item.id = `job:${jobName}`;
-    const ttl = readViewSettings().approvalTtlHours;
-    const urgent = runs.filter((run) => isUrgentOrWorse(urgencyOf(expiryOf(run, ttl), this.now()))).length;
-    item.description = `${runs.length} pending${urgent ? ` · ${urgent} urgent` : ''}`;
+  /** A run's Markdown tooltip, built only when the row is hovered. */
+  resolveTreeItem(item: vscode.TreeItem, node: PendingNode, _token?: vscode.CancellationToken): vscode.TreeItem {
+    if (node.kind === 'run' && item.tooltip === undefined) {
+      item.tooltip = runTooltip(node.run, expiryOf(node.run, readViewSettings().approvalTtlHours), this.now());
+    }
+    return item;
+  }
+
+  private jobItem(node: Extract<PendingNode, { kind: 'job' }>): vscode.TreeItem {
+    const item = new vscode.TreeItem(node.jobName, vscode.TreeItemCollapsibleState.Expanded);
+    item.id = `job:${node.jobName}`;
+    const description = jobDescription(node.runs, this.now(), readViewSettings().approvalTtlHours);
+    item.description = description;
     item.iconPath = new vscode.ThemeIcon('layers');
     item.contextValue = 'job';
+    this.shown.remember(item.id, node, description);
     return item;
   }
 
-  private runItem(run: JobRun): vscode.TreeItem {
-    const ttl = readViewSettings().approvalTtlHours;
-    const now = this.now();
-    const expiry = expiryOf(run, ttl);
-    const urgency = urgencyOf(expiry, now);
+  private runItem(node: Extract<PendingNode, { kind: 'run' }>): vscode.TreeItem {
+    const run = node.run;
+    const view = readViewSettings();
+    const flat = view.groupBy === 'none';
+    const shown = runShown(run, this.now(), view.approvalTtlHours, flat);
     const item = new vscode.TreeItem(run.jobRunId, vscode.TreeItemCollapsibleState.None);
     item.id = `run:${run.jobRunId}`;
-    const check = primaryFailingCheck(run);
-    const flat = readViewSettings().groupBy === 'none';
-    item.description = [
-      flat ? run.jobName : undefined,
-      check ? formatCheck(check) : run.qualityStatus ?? 'no checks',
-      timeLeftText(expiry, now),
-    ].filter(Boolean).join(' · ');
-    item.iconPath = runIcon(run, urgency);
-    item.tooltip = runTooltip(run, expiry, now);
-    item.contextValue = ['run', 'pending', urgency, (run.qualityStatus ?? 'unknown').toLowerCase()].join(' ');
-    item.accessibilityInformation = { label: `${run.jobName} run ${run.jobRunId}, ${item.description}` };
+    item.description = shown.description;
+    item.iconPath = RUN_ICONS[shown.icon];
+    // No tooltip here: resolveTreeItem builds it on hover.
+    item.contextValue = ['run', 'pending', shown.urgency, (run.qualityStatus ?? 'unknown').toLowerCase()].join(' ');
+    item.accessibilityInformation = { label: `${run.jobName} run ${run.jobRunId}, ${shown.description}` };
     item.command = { command: 'dwhApprovals.showDetails', title: 'Show Run Details', arguments: [run.jobRunId] };
+    this.shown.remember(item.id, node, shown.clock, flat ? undefined : `job:${run.jobName}`);
     return item;
   }
 }
 
-function isUrgentOrWorse(urgency: Urgency): boolean {
-  return urgency === 'urgent' || urgency === 'overdue';
-}
-
-export function timeLeftText(expiry: number | null, now: number): string {
-  if (expiry == null) return 'expiry unknown';
-  const left = expiry - now;
-  return left < 0 ? `overdue ${formatDuration(-left)}` : `${formatDuration(left)} left`;
-}
-
-function runIcon(run: JobRun, urgency: Urgency): vscode.ThemeIcon {
-  if (urgency === 'overdue') return new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
-  if (urgency === 'urgent') return new vscode.ThemeIcon('flame', new vscode.ThemeColor('errorForeground'));
-  if (urgency === 'expiring') return new vscode.ThemeIcon('watch', new vscode.ThemeColor('editorWarning.foreground'));
-  if (run.qualityStatus === 'RED') return new vscode.ThemeIcon('circle-filled', new vscode.ThemeColor('testing.iconFailed'));
-  if (run.qualityStatus === 'YELLOW') return new vscode.ThemeIcon('warning', new vscode.ThemeColor('editorWarning.foreground'));
-  return new vscode.ThemeIcon('circle-outline');
-}
+const RUN_ICONS: Record<RunIcon, vscode.ThemeIcon> = {
+  overdue: new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground')),
+  urgent: new vscode.ThemeIcon('flame', new vscode.ThemeColor('errorForeground')),
+  expiring: new vscode.ThemeIcon('watch', new vscode.ThemeColor('editorWarning.foreground')),
+  red: new vscode.ThemeIcon('circle-filled', new vscode.ThemeColor('testing.iconFailed')),
+  yellow: new vscode.ThemeIcon('warning', new vscode.ThemeColor('editorWarning.foreground')),
+  plain: new vscode.ThemeIcon('circle-outline'),
+};
 
 function runTooltip(run: JobRun, expiry: number | null, now: number): vscode.MarkdownString {
   // Job data is escaped: the tooltip is untrusted, no HTML, no command links.

@@ -51,6 +51,11 @@ export class PendingView implements vscode.Disposable {
     void vscode.commands.executeCommand('setContext', 'dwhApprovals.state', this.state());
   }
 
+  /** The clock moved on: redraw only the rows whose time left or urgency changed. */
+  tick(): void {
+    this.provider.tick();
+  }
+
   state(): ViewState {
     const status = this.store.status;
     if (status.kind === 'failed') return status.failure.kind === 'no-credentials' && !this.isConfigured() ? 'notConfigured' : 'error';

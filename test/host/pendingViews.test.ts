@@ -107,11 +107,25 @@ function icon(item: vscode.TreeItem): { id: string; color: string | undefined } 
   return { id: item.iconPath.id, color: item.iconPath.color?.id };
 }
 
-function runItem(provider: PendingTreeProvider, runId: string): vscode.TreeItem {
+function runEntry(provider: PendingTreeProvider, runId: string): { node: PendingNode; item: vscode.TreeItem } {
   const found = items(provider).flatMap((entry) => (entry.node.kind === 'job' ? items(provider, entry.node) : [entry]))
     .find((entry) => entry.node.kind === 'run' && entry.node.run.jobRunId === runId);
   assert.ok(found, `no row for ${runId}`);
-  return found.item;
+  return found;
+}
+
+function runItem(provider: PendingTreeProvider, runId: string): vscode.TreeItem {
+  return runEntry(provider, runId).item;
+}
+
+function runNode(provider: PendingTreeProvider, runId: string): PendingNode {
+  return runEntry(provider, runId).node;
+}
+
+/** The tooltip VS Code gets when the row is hovered. */
+function tooltipOf(provider: PendingTreeProvider, runId: string): vscode.TreeItem['tooltip'] {
+  const { node, item } = runEntry(provider, runId);
+  return (provider.resolveTreeItem(item, node, new vscode.CancellationTokenSource().token)).tooltip;
 }
 
 describe('pending tree provider', function () {
@@ -209,18 +223,114 @@ describe('pending tree provider', function () {
     });
   });
 
+  it('builds a row\'s tooltip only when it is hovered (resolveTreeItem)', async function () {
+    await withUserSettings({ groupBy: 'job' }, async () => {
+      const p = await tree(new FakeSource(ALL));
+      const item = runItem(p, 'orders-normal');
+      assert.equal(item.tooltip, undefined, 'no tooltip while the tree fills, so VS Code asks on hover');
+      const node = runNode(p, 'orders-normal');
+      const resolved = p.resolveTreeItem(item, node, new vscode.CancellationTokenSource().token);
+      assert.ok(resolved.tooltip instanceof vscode.MarkdownString);
+      assert.match(resolved.tooltip.value, /`orders-normal`/);
+      assert.match(resolved.tooltip.value, /2d 22h left/);
+      const [group] = items(p);
+      assert.ok(group);
+      const groupResolved = p.resolveTreeItem(group.item, group.node, new vscode.CancellationTokenSource().token);
+      assert.equal(groupResolved.tooltip, undefined, 'a group has no tooltip');
+    });
+  });
+
   it('has a tooltip of untrusted Markdown with job data escaped', async function () {
     await withUserSettings({ groupBy: 'none' }, async () => {
       const p = await tree(new FakeSource(ALL));
-      const normal = runItem(p, 'orders-normal').tooltip;
+      const normal = tooltipOf(p, 'orders-normal');
       assert.ok(normal instanceof vscode.MarkdownString);
       assert.match(normal.value, /drop\\_rate 12\\\.0% > 10\\\.0%|drop\\_rate 12\\\.0% \\> 10\\\.0%/);
-      const html = runItem(p, 'messy-html').tooltip;
+      const html = tooltipOf(p, 'messy-html');
       assert.ok(html instanceof vscode.MarkdownString);
       assert.equal(html.isTrusted, false);
       assert.equal(html.supportHtml, false);
       assert.ok(html.value.includes('\\<img src=x onerror=alert\\(1\\)\\>'), `the job name is escaped: ${html.value}`);
       assert.ok(!html.value.includes(HTML_JOB_NAME), 'the raw job name is not in the Markdown');
+    });
+  });
+
+  describe('the 30-second clock', function () {
+    /** Draws the whole tree as VS Code does: every child of every group, each item built. */
+    function drawAll(p: PendingTreeProvider): Map<string, PendingNode> {
+      const drawn = new Map<string, PendingNode>();
+      for (const entry of items(p)) {
+        drawn.set(entry.item.id ?? '', entry.node);
+        if (entry.node.kind === 'job') for (const child of items(p, entry.node)) drawn.set(child.item.id ?? '', child.node);
+      }
+      return drawn;
+    }
+
+    async function clockedTree(): Promise<{ p: PendingTreeProvider; clock: { now: number }; events: Array<PendingNode | PendingNode[] | undefined> }> {
+      store = await loadedStore(new FakeSource(ALL));
+      // Drawn 10 s after NOW: no text is on the edge of a minute ("2d 22h" turns at NOW itself).
+      const clock = { now: NOW + 10_000 };
+      provider = new PendingTreeProvider(store, () => clock.now);
+      const events: Array<PendingNode | PendingNode[] | undefined> = [];
+      provider.onDidChangeTreeData((event) => events.push(event));
+      return { p: provider, clock, events };
+    }
+
+    it('redraws nothing when no row\'s text or icon moved', async function () {
+      await withUserSettings({ groupBy: 'job', sortBy: 'expiry' }, async () => {
+        const { p, clock, events } = await clockedTree();
+        drawAll(p);
+        clock.now = NOW + 40_000; // every text is the same 30 s later
+        assert.deepEqual(p.tick(), []);
+        assert.deepEqual(events, [], 'no onDidChangeTreeData at all');
+      });
+    });
+
+    it('redraws only the rows whose time left moved, naming the very nodes the tree holds', async function () {
+      await withUserSettings({ groupBy: 'none', sortBy: 'expiry' }, async () => {
+        const { p, clock, events } = await clockedTree();
+        const drawn = drawAll(p);
+        // One minute on: "9m left" → "8m left", "39m left" → "38m left", "overdue 1h" → "overdue 1h 1m";
+        // the two runs with 2d 21h left still read so.
+        clock.now = NOW + 10_000 + MINUTE;
+        const changed = p.tick();
+        assert.deepEqual(new Set(changed), new Set(['run:images-urgent', 'run:images-expiring', 'run:orders-overdue'].map((id) => drawn.get(id))));
+        assert.equal(events.length, 1);
+        assert.ok(Array.isArray(events[0]), 'an array of elements, not the whole tree');
+        assert.deepEqual(events[0], changed);
+        assert.equal(p.getTreeItem(drawn.get('run:images-urgent') as PendingNode).description, 'transform_images · row_count_delta 12.7 > 10 · 8m left');
+        assert.deepEqual(p.tick(), [], 'the same minute again: nothing');
+        assert.equal(events.length, 1);
+      });
+    });
+
+    it('redraws a group whose urgent count changed, and the icon of a run that became urgent', async function () {
+      await withUserSettings({ groupBy: 'job', sortBy: 'expiry' }, async () => {
+        const { p, clock } = await clockedTree();
+        const drawn = drawAll(p);
+        assert.equal(p.getTreeItem(drawn.get('job:transform_images') as PendingNode).description, '2 pending · 1 urgent');
+        // 26 minutes on, images-expiring (40m) has 13m left: urgent, and its group counts 2.
+        clock.now = NOW + 10_000 + 26 * MINUTE;
+        const changed = p.tick();
+        const group = changed.find((node) => node.kind === 'job' && node.jobName === 'transform_images');
+        assert.ok(group, 'the transform_images group is redrawn');
+        assert.ok(!changed.some((node) => node.kind === 'run' && node.run.jobName === 'transform_images'), 'its rows come with it');
+        assert.ok(changed.includes(drawn.get('run:orders-overdue') as PendingNode), 'the overdue run in the other group moved too');
+        assert.equal(group, drawn.get('job:transform_images'), 'the very node the tree holds');
+        assert.equal(p.getTreeItem(group).description, '2 pending · 2 urgent');
+        assert.deepEqual(icon(p.getTreeItem(drawn.get('run:images-expiring') as PendingNode)), { id: 'flame', color: 'errorForeground' });
+      });
+    });
+
+    it('forgets what it drew when the whole tree is redrawn', async function () {
+      await withUserSettings({ groupBy: 'none' }, async () => {
+        const { p, clock, events } = await clockedTree();
+        drawAll(p);
+        p.refresh();
+        clock.now = NOW + HOUR;
+        assert.deepEqual(p.tick(), [], 'nothing drawn since the refresh');
+        assert.deepEqual(events, [undefined]);
+      });
     });
   });
 
