@@ -10,6 +10,7 @@ import { DetailsPanels, registerDetailsCommands, registerDetailsSerializer } fro
 import { createLog } from './logChannel';
 import { PendingStatusBar } from './pendingStatusBar';
 import { PendingView } from './pendingView';
+import { PublishedFollowUpNotifier } from './publishedFollowUp';
 import { RecentDecisionsView } from './recentDecisionsTree';
 import { affectsView, readConnectionSettings, readViewSettings } from './settings';
 
@@ -32,6 +33,7 @@ export function activate(context: vscode.ExtensionContext): void {
     decisionsView,
     controller,
     details,
+    new PublishedFollowUpNotifier(store, log),
     ...registerViewCommands(store, pendingView, log),
     ...registerDecisionCommands(store, pendingView, connection, controller),
     ...registerDetailsCommands(details),

@@ -11,6 +11,7 @@ import { ShownTexts, jobDescription, runClockText, runShown, timeLeftText, type 
 import type { PendingRunsStore } from '../core/pendingRunsStore';
 import type { ClassifiedFailure } from '../core/failureClassification';
 import { fixFor } from './failureMessages';
+import { appendPublishedNotice, decoratePublishedRun } from './publishedFollowUp';
 import { readConnectionSettings, readViewSettings, type SortBy } from './settings';
 
 export { timeLeftText };
@@ -127,6 +128,7 @@ export class PendingTreeProvider implements vscode.TreeDataProvider<PendingNode>
   resolveTreeItem(item: vscode.TreeItem, node: PendingNode, _token?: vscode.CancellationToken): vscode.TreeItem {
     if (node.kind === 'run' && item.tooltip === undefined) {
       item.tooltip = runTooltip(node.run, expiryOf(node.run, readViewSettings().approvalTtlHours), this.now());
+      appendPublishedNotice(item.tooltip, this.store.publishedFollowUp(node.run.jobRunId));
     }
     return item;
   }
@@ -155,6 +157,8 @@ export class PendingTreeProvider implements vscode.TreeDataProvider<PendingNode>
     item.contextValue = ['run', 'pending', shown.urgency, (run.qualityStatus ?? 'unknown').toLowerCase()].join(' ');
     item.accessibilityInformation = { label: `${run.jobName} run ${run.jobRunId}, ${shown.description}` };
     item.command = { command: 'dwhApprovals.showDetails', title: 'Show Run Details', arguments: [run.jobRunId] };
+    // A run back after the processor did not apply this window's decision says why.
+    decoratePublishedRun(item, this.store.publishedFollowUp(run.jobRunId));
     this.shown.remember(item.id, node, shown.clock, flat ? undefined : `job:${run.jobName}`);
     return item;
   }

@@ -1,0 +1,214 @@
+// A decision is never lost: a run hidden after this window published a decision for it comes
+// back into the Pending Approvals tree when the approval processor did not apply the decision.
+// Against the local stack with the extension's real classes (store, backend connection,
+// decision controller, tree) and the real processor code (DecisionProcessor over OpenSearch)
+// run on the very message the controller published: a self-approval it refuses, a quorum vote
+// it counts, and a message it never receives (the grace period).
+import * as assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { Client } from '@opensearch-project/opensearch';
+import * as vscode from 'vscode';
+import { parseApprovalPolicy } from '../../src/core/approvalPolicy';
+import { DecisionProcessor, type DecisionOutcome } from '../../src/core/decisionProcessor';
+import type { JobRun } from '../../src/core/model';
+import { PendingRunsStore, type PublishedFollowUp, type StoreOptions } from '../../src/core/pendingRunsStore';
+import { BackendConnection } from '../../src/extension/backendConnection';
+import { DecisionController } from '../../src/extension/decisionController';
+import { PendingTreeProvider, type PendingNode } from '../../src/extension/pendingTree';
+import { PublishedFollowUpNotifier } from '../../src/extension/publishedFollowUp';
+import { OpenSearchDecisionStore } from '../../src/processor/openSearchDecisionStore';
+import { activated, readStackEnv, waitFor, withUserSettings } from './support';
+
+const JOB = 'host_followup_job';
+
+describe('published decisions the processor did not apply', function () {
+  this.timeout(120_000);
+  const env = () => readStackEnv();
+  const indices = () => ({ events: env().indices?.events ?? 'job-events', approvals: env().indices?.approvals ?? 'job-approvals' });
+  let client: Client;
+  let log: vscode.LogOutputChannel;
+  const created: string[] = [];
+  const disposables: Array<{ dispose(): unknown }> = [];
+
+  before(async function () {
+    await activated();
+    client = new Client({ node: env().opensearchUrl });
+    log = vscode.window.createOutputChannel('DWH Approvals host test: follow-up', { log: true });
+  });
+
+  afterEach(function () {
+    for (const disposable of disposables.splice(0).reverse()) disposable.dispose();
+  });
+
+  after(async function () {
+    // Leave the stack as seeded: the runs and audits of this suite go.
+    // (The local node has no _delete_by_query: search, then delete by id.)
+    for (const index of created.length > 0 ? Object.values(indices()) : []) {
+      const found = await client.search({ index, body: { size: 1000, _source: false, query: { terms: { job_run_id: created } } } }, { ignore: [404] });
+      const hits = (found.body as { hits?: { hits?: Array<{ _id: string }> } }).hits?.hits ?? [];
+      for (const hit of hits) await client.delete({ index, id: hit._id }, { ignore: [404] });
+      await client.indices.refresh({ index }, { ignore: [404] });
+    }
+    log?.dispose();
+    await client?.close();
+  });
+
+  /** A pending run of our own, triggered by `triggeredBy`, visible to searches. */
+  async function pendingRun(prefix: string, triggeredBy: string | null): Promise<string> {
+    const runId = `${prefix}-${randomUUID().slice(0, 8)}`;
+    created.push(runId);
+    await client.index({
+      index: indices().events,
+      refresh: true,
+      body: {
+        timestamp: new Date(Date.now() - 60_000).toISOString(),
+        event_type: 'job_completed',
+        job_name: JOB,
+        job_run_id: runId,
+        status: 'PENDING_APPROVAL',
+        failure_type: 'QUALITY',
+        quality_status: 'RED',
+        quality_checks: [{ name: 'drop_rate', status: 'FAIL', value: '12.0%', threshold: '10.0%' }],
+        records_read: 100_000,
+        records_written: 88_000,
+        records_dropped: 12_000,
+        ...(triggeredBy ? { triggered_by: triggeredBy } : {}),
+      },
+    });
+    return runId;
+  }
+
+  /** The extension's pieces as activate() wires them, over the local stack. */
+  async function extensionParts(options: StoreOptions = {}) {
+    const store = new PendingRunsStore(undefined, () => ({}), { followUpIntervalMs: 300, ...options });
+    const connection = new BackendConnection(store, log);
+    const controller = new DecisionController(connection, store, log);
+    const tree = new PendingTreeProvider(store);
+    const told: Array<{ warning: boolean; text: string }> = [];
+    const notifier = new PublishedFollowUpNotifier(store, log, (warning, text) => {
+      told.push({ warning, text });
+      return Promise.resolve(undefined);
+    });
+    disposables.push({ dispose: () => store.dispose() }, connection, controller, tree, notifier);
+    await connection.start();
+    assert.equal(store.status.kind, 'ready', `the store loaded: ${JSON.stringify(store.status)}`);
+    return { store, connection, controller, tree, told };
+  }
+
+  async function publish(parts: Awaited<ReturnType<typeof extensionParts>>, runId: string): Promise<string> {
+    await parts.store.refresh({ force: true });
+    const run: JobRun | undefined = parts.store.find(runId);
+    assert.ok(run, `${runId} is in the pending list`);
+    const result = await parts.controller.decide(run, 'APPROVED', 'Host test: drop rate explained by a known bad batch');
+    assert.equal(result.kind, 'published', JSON.stringify(result));
+    assert.ok(!rowIds(parts.tree).includes(runId), 'hidden right after publishing');
+    return result.kind === 'published' ? JSON.stringify(result.message) : '';
+  }
+
+  /** The real processor code, run on the published message as Lambda would run it. */
+  async function processWith(parts: Awaited<ReturnType<typeof extensionParts>>, policy: string, body: string): Promise<DecisionOutcome> {
+    const store = new OpenSearchDecisionStore(client, env().opensearchUrl, indices());
+    const processor = new DecisionProcessor(
+      {
+        getRunWithVersion: (id) => store.getRunWithVersion(id),
+        createAudit: (id, doc, options) => store.createAudit(id, doc, options),
+        getAudit: (id) => store.getAudit(id),
+        updateAudit: (id, fields) => store.updateAudit(id, fields),
+        updateRunIfVersion: (id, version, fields) => store.updateRunIfVersion(id, version, fields),
+        listAuditsForRun: (id) => store.listAuditsForRun(id),
+        now: () => Date.now(),
+      },
+      { secret: await parts.connection.backend.parameters.signingSecret(), policy: parseApprovalPolicy(policy) },
+    );
+    return processor.process(body);
+  }
+
+  function rows(tree: PendingTreeProvider): Array<{ node: PendingNode; item: vscode.TreeItem }> {
+    return tree.getChildren().map((node) => ({ node, item: tree.getTreeItem(node) }));
+  }
+
+  function rowIds(tree: PendingTreeProvider): string[] {
+    return rows(tree).flatMap((row) => (row.node.kind === 'run' ? [row.node.run.jobRunId] : []));
+  }
+
+  function rowOf(tree: PendingTreeProvider, runId: string): vscode.TreeItem | undefined {
+    const row = rows(tree).find((r) => r.node.kind === 'run' && r.node.run.jobRunId === runId);
+    if (!row) return undefined;
+    // The tooltip may be built only when the row is hovered (resolveTreeItem).
+    const resolvable = tree as { resolveTreeItem?: (item: vscode.TreeItem, node: PendingNode) => vscode.TreeItem };
+    return resolvable.resolveTreeItem?.call(tree, row.item, row.node) ?? row.item;
+  }
+
+  function tooltipText(item: vscode.TreeItem | undefined): string {
+    const tooltip = item?.tooltip;
+    return tooltip instanceof vscode.MarkdownString ? tooltip.value : String(tooltip ?? '');
+  }
+
+  it('brings back a run whose approval the processor refused, saying why, with one warning', async function () {
+    await withUserSettings({ groupBy: 'none' }, async () => {
+      const parts = await extensionParts();
+      const identity = await parts.connection.backend.callerIdentity.identity();
+      // The reviewer triggered this run; the policy forbids approving one's own run.
+      const runId = await pendingRun('host-refused', identity.arn);
+      const message = await publish(parts, runId);
+
+      const outcome = await processWith(parts, '{"default": {"forbidSelfApproval": true}}', message);
+      assert.equal(outcome.status, 'refused', JSON.stringify(outcome));
+      assert.equal(outcome.runUpdated, false);
+
+      const item = await waitFor(() => rowOf(parts.tree, runId), (found) => found !== undefined, `${runId} back in the tree`);
+      assert.match(String(item?.description), /^⚠ your approval was refused by the processor: .*triggered this run/);
+      assert.match(tooltipText(item), /refused by the approval processor/);
+      assert.match(tooltipText(item), /\$\(warning\) Your approval \\\(published at \d\d:\d\d\\\)/, 'escaped Markdown, not HTML entities');
+      assert.match(tooltipText(item), /cannot approve it/);
+      assert.equal(item?.iconPath instanceof vscode.ThemeIcon && item.iconPath.id, 'warning');
+      assert.match(item?.contextValue ?? '', /\bpending\b/, 'approve and reject are offered again');
+      const entry: PublishedFollowUp | undefined = parts.store.publishedFollowUp(runId);
+      assert.equal(entry?.state.kind, 'not-applied');
+      assert.ok(parts.store.runs.some((run) => run.jobRunId === runId), 'counted in the badge again');
+
+      await waitFor(() => parts.told.length, (n) => n >= 1, 'the warning');
+      assert.equal(parts.told.length, 1);
+      assert.equal(parts.told[0]?.warning, true);
+      assert.match(parts.told[0]?.text ?? '', new RegExp(`${JOB} run ${runId} is back in Pending Approvals\\. Your approval .* was refused`));
+      // Later polls do not tell again.
+      await parts.store.refresh({ force: true });
+      await parts.store.refresh({ force: false });
+      assert.equal(parts.told.length, 1);
+      assert.ok(rowIds(parts.tree).includes(runId));
+    });
+  });
+
+  it('shows a counted quorum vote as "awaiting quorum 1/2", not as refused', async function () {
+    await withUserSettings({ groupBy: 'none' }, async () => {
+      const parts = await extensionParts();
+      const runId = await pendingRun('host-quorum', null);
+      const message = await publish(parts, runId);
+
+      const outcome = await processWith(parts, `{"jobs": {"${JOB}": {"quorum": 2}}}`, message);
+      assert.equal(outcome.status, 'awaiting-quorum', JSON.stringify(outcome));
+
+      const item = await waitFor(() => rowOf(parts.tree, runId), (found) => found !== undefined, `${runId} back in the tree`);
+      assert.match(String(item?.description), /^awaiting quorum 1\/2 · /);
+      assert.doesNotMatch(String(item?.description), /refused/);
+      assert.match(tooltipText(item), /was counted; the run is awaiting quorum 1\/2/);
+      assert.notEqual(item?.iconPath instanceof vscode.ThemeIcon && item.iconPath.id, 'warning');
+      await waitFor(() => parts.told.length, (n) => n >= 1, 'the notification');
+      assert.equal(parts.told[0]?.warning, false, 'information, not a warning');
+    });
+  });
+
+  it('brings back a run the processor has not recorded after the grace period', async function () {
+    await withUserSettings({ groupBy: 'none' }, async () => {
+      const parts = await extensionParts({ graceMs: 2_000 });
+      const runId = await pendingRun('host-unrecorded', null);
+      await publish(parts, runId);
+      // Nobody processes the message.
+      const item = await waitFor(() => rowOf(parts.tree, runId), (found) => found !== undefined, `${runId} back in the tree after the grace period`);
+      assert.match(String(item?.description), /^⚠ approval published at \d\d:\d\d, not yet recorded by the approval processor · /);
+      assert.equal(parts.store.publishedFollowUp(runId)?.state.kind, 'overdue');
+      await waitFor(() => parts.told.length, (n) => n >= 1, 'the warning');
+      assert.equal(parts.told[0]?.warning, true);
+    });
+  });
+});
