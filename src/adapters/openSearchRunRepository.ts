@@ -15,6 +15,7 @@ import {
   collapseNewestPerRun,
   excludeSuperseded,
   jobHistoryQuery,
+  type JobHistoryOptions,
   pendingRunsQuery,
   pendingSummaryQuery,
   readPendingSummary,
@@ -109,9 +110,9 @@ export class OpenSearchRunRepository {
     return { run: parseJobRun(hit._id, hit._source), seqNo: hit._seq_no, primaryTerm: hit._primary_term };
   }
 
-  /** The job's most recent runs (any status), newest first. */
-  async jobHistory(jobName: string, size = 20): Promise<JobRun[]> {
-    const hits = await this.search(this.indices.events, jobHistoryQuery(jobName, size));
+  /** The job's most recent runs (any status), newest first; with `upToMs`, those at or before that time. */
+  async jobHistory(jobName: string, size = 20, options: Pick<JobHistoryOptions, 'upToMs'> = {}): Promise<JobRun[]> {
+    const hits = await this.search(this.indices.events, jobHistoryQuery(jobName, size, options));
     return hits.map((hit) => parseJobRun(hit._id, hit._source));
   }
 

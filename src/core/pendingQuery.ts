@@ -152,12 +152,21 @@ export function runByIdQuery(runId: string): SearchBody {
 export interface JobHistoryOptions {
   /** Leave out this run (usually the one under review). */
   excludeRunId?: string;
+  /**
+   * Only runs at or before this time (the run under review's), so that an older run is
+   * compared with the runs before it, not with the job's latest ones.
+   */
+  upToMs?: number;
   sourceFields?: readonly string[];
 }
 
 /** The job's latest `size` runs, newest first, one document (the newest) per run. */
 export function jobHistoryQuery(jobName: string, size = 20, options: JobHistoryOptions = {}): SearchBody {
-  const bool: { [key: string]: JsonValue } = { filter: [{ term: { job_name: jobName } }] };
+  const filter: JsonValue[] = [{ term: { job_name: jobName } }];
+  if (options.upToMs !== undefined && Number.isFinite(options.upToMs)) {
+    filter.push({ range: { timestamp: { lte: new Date(options.upToMs).toISOString() } } });
+  }
+  const bool: { [key: string]: JsonValue } = { filter };
   if (options.excludeRunId !== undefined) {
     bool.must_not = [{ term: { job_run_id: options.excludeRunId } }];
   }

@@ -90,6 +90,11 @@ describe('data layer against the local stack', function () {
       const history = await repository.jobHistory(stored.run.jobName, 20);
       assert.ok(history.length > 1, 'the job has history');
       assert.ok(history.every((r) => r.jobName === stored.run.jobName));
+      const upTo = stored.run.timestampMs;
+      assert.ok(upTo !== null, 'the pending run has a time');
+      const before = await repository.jobHistory(stored.run.jobName, 20, { upToMs: upTo });
+      assert.ok(before.some((r) => r.jobRunId === stored.run.jobRunId), 'the history up to a run includes the run');
+      assert.ok(before.every((r) => r.timestampMs !== null && r.timestampMs <= upTo), 'and no later run');
       for (const messyId of manifest.messyRunIds) {
         const messy = await repository.getRun(messyId);
         assert.equal(messy?.run.jobRunId, messyId);

@@ -114,6 +114,14 @@ describe('jobHistoryQuery', () => {
     assert.ok(Array.isArray(body._source) && body._source.includes('quality_checks'));
     assert.equal('must_not' in (jobHistoryQuery('j').query as { bool: object }).bool, false);
   });
+
+  it('asks only for runs up to a time when given one', () => {
+    const body = jobHistoryQuery('transform_images', 20, { upToMs: Date.UTC(2024, 0, 15, 10, 30) });
+    assert.deepEqual(body.query, {
+      bool: { filter: [{ term: { job_name: 'transform_images' } }, { range: { timestamp: { lte: '2024-01-15T10:30:00.000Z' } } }] },
+    });
+    assert.deepEqual(jobHistoryQuery('j', 20, { upToMs: Number.NaN }).query, { bool: { filter: [{ term: { job_name: 'j' } }] } });
+  });
 });
 
 describe('supersededRunsQuery', () => {

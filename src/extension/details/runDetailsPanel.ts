@@ -160,7 +160,8 @@ export class RunDetailsPanel implements vscode.Disposable {
       }
       const run = stored.run;
       const [history, decisions] = await Promise.all([
-        settle(repository.jobHistory(run.jobName, HISTORY_SIZE)),
+        // The runs before this one: an older run is compared with its own past, not the job's latest runs.
+        settle(repository.jobHistory(run.jobName, HISTORY_SIZE, run.timestampMs === null ? {} : { upToMs: run.timestampMs })),
         settle(repository.recentDecisions(DECISIONS_SIZE, run.jobName)),
       ]);
       if (generation !== this.loadGeneration || this.disposed) return;
