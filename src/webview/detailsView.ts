@@ -250,13 +250,15 @@ function metrics(d: RunDetailsModel): HTMLElement {
 }
 
 function artifacts(d: RunDetailsModel): HTMLElement {
+  // The actions sit under the path, in its cell: a column of their own left the path too
+  // little room beside the decision form.
   const body =
     d.artifacts.length === 0
       ? h('p', { className: 'empty' }, `No artifacts listed (artifacts available: ${d.artifactsAvailableText}).`)
       : h(
           'table',
           { id: 'artifact-table', className: 'grid' },
-          h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Path'), h('th', { className: 'num' }, 'Records'), h('th', {}, h('span', { className: 'visually-hidden' }, 'Actions')))),
+          h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Path'), h('th', { className: 'num' }, 'Records'))),
           h(
             'tbody',
             {},
@@ -266,16 +268,22 @@ function artifacts(d: RunDetailsModel): HTMLElement {
                 'tr',
                 { className: 'artifact' },
                 h('td', { className: 'artifact-name' }, a.name),
-                h('td', {}, path === null ? h('span', { className: 'missing' }, 'no path') : h('code', { className: 'artifact-path', attrs: { title: path } }, ...pathParts(path))),
-                h('td', { className: 'num' }, a.recordsText),
                 h(
                   'td',
-                  { className: 'actions' },
-                  path === null ? null : button('Copy path', () => send({ type: 'copy', text: path }), { className: 'link copy-path', attrs: { 'aria-label': `Copy path of ${a.name}` } }),
-                  path !== null && a.isS3
-                    ? button('Open in S3 console', () => send({ type: 'openArtifact', path }), { className: 'link open-artifact', attrs: { 'aria-label': `Open ${a.name} in the S3 console` } })
-                    : null,
+                  { className: 'artifact-location' },
+                  path === null ? h('span', { className: 'missing' }, 'no path') : h('code', { className: 'artifact-path', attrs: { title: path } }, ...pathParts(path)),
+                  path === null
+                    ? null
+                    : h(
+                        'div',
+                        { className: 'actions' },
+                        button('Copy path', () => send({ type: 'copy', text: path }), { className: 'link copy-path', attrs: { 'aria-label': `Copy path of ${a.name}` } }),
+                        a.isS3
+                          ? button('Open in S3 console', () => send({ type: 'openArtifact', path }), { className: 'link open-artifact', attrs: { 'aria-label': `Open ${a.name} in the S3 console` } })
+                          : null,
+                      ),
                 ),
+                h('td', { className: 'num' }, a.recordsText),
               );
             }),
           ),

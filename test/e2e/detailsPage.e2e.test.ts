@@ -87,7 +87,9 @@ describe('the run details page', function () {
     const wb = opened();
     const id = runId();
     await openFromTree(wb, id);
-    await wb.page.reload();
+    // As a user reloads: the workbench saves its editors (and the page's state) on the way down.
+    await wb.runCommand('Developer: Reload Window');
+    await wb.page.waitForEvent('framenavigated', { timeout: 30_000 });
     await wb.page.locator('.monaco-workbench .part.activitybar').waitFor({ state: 'visible', timeout: 60_000 });
     const page = await waitForDetails(wb, id);
     await page.locator('#check-list .check').first().waitFor({ state: 'visible', timeout: 30_000 });
