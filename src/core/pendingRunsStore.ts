@@ -236,10 +236,11 @@ export class PendingRunsStore {
     return request;
   }
 
-  /** Poll every `intervalSeconds` (0 stops polling); backs off while failing. */
+  /** Poll every `intervalSeconds` (0 stops polling, and following up published runs); backs off while failing. */
   startPolling(intervalSeconds: number): void {
     this.intervalMs = intervalSeconds * 1000;
     this.schedule();
+    this.scheduleFollowUp();
   }
 
   dispose(): void {
@@ -250,11 +251,15 @@ export class PendingRunsStore {
     this.resurfaceListeners.clear();
   }
 
-  /** While a published run is hidden, look for its audit every follow-up interval. */
+  /**
+   * While a published run is hidden, look for its audit every follow-up interval. Only while
+   * polling: with polling off (interval 0) nothing is requested on its own, and a refresh
+   * follows up instead.
+   */
   private scheduleFollowUp(): void {
     this.timers.clearTimeout(this.followUpHandle);
     this.followUpHandle = undefined;
-    if (this.disposed || this.followingUp) return;
+    if (this.disposed || this.followingUp || this.intervalMs <= 0) return;
     if (![...this.published.values()].some((entry) => entry.state.kind === 'hidden')) return;
     this.followUpHandle = this.timers.setTimeout(() => void this.followUp(), this.followUpIntervalMs);
   }

@@ -92,6 +92,8 @@ describe('published decisions the processor did not apply', function () {
     disposables.push({ dispose: () => store.dispose() }, connection, controller, tree, notifier);
     await connection.start();
     assert.equal(store.status.kind, 'ready', `the store loaded: ${JSON.stringify(store.status)}`);
+    // Polling on (as by default), slowly: the follow-up runs on its own, every 300 ms here.
+    store.startPolling(3600);
     return { store, connection, controller, tree, told };
   }
 

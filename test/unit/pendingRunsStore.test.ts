@@ -189,6 +189,7 @@ describe('PendingRunsStore', () => {
       const clock = { now: T0 };
       const store = new PendingRunsStore(timers, () => ({}), { now: () => clock.now, ...options });
       await store.setSource(source);
+      store.startPolling(60);
       const resurfaced: PublishedFollowUp[][] = [];
       store.onDidResurface((entries) => resurfaced.push(entries));
       return { source, timers, clock, store, resurfaced };
@@ -211,7 +212,7 @@ describe('PendingRunsStore', () => {
       assert.deepEqual(store.publishedFollowUp('a')?.state, { kind: 'not-applied', status: 'refused', detail: 'alice triggered this run and cannot approve it.' });
       assert.equal(resurfaced.length, 1);
       assert.equal(resurfaced[0]?.[0]?.jobRunId, 'a');
-      assert.equal(timers.scheduled.length, 0, 'nothing hidden is left to follow');
+      assert.deepEqual(timers.scheduled.map((t) => t.ms), [60_000], 'nothing hidden is left to follow: only the poll is scheduled');
       // Final: later polls neither ask again nor tell again.
       await store.refresh({ force: false });
       await store.refresh({ force: true });
@@ -326,9 +327,23 @@ describe('PendingRunsStore', () => {
       assert.equal(store.publishedFollowUp('a'), undefined);
       assert.equal(store.count, 1);
       store.markPublished('a', 'APPROVED', { decisionId: 'd-2', publishedAtMs: T0 });
-      assert.equal(timers.scheduled.length, 1);
+      assert.deepEqual(timers.scheduled.map((t) => t.ms), [60_000, FOLLOW_UP_INTERVAL_MS]);
       store.dispose();
       assert.equal(timers.scheduled.length, 0);
+    });
+
+    it('follows up on its own only while polling; with polling off, each refresh does', async () => {
+      const { source, timers, store } = await setUp();
+      store.startPolling(0);
+      assert.equal(timers.scheduled.length, 0);
+      store.markPublished('a', 'APPROVED', { decisionId: 'd-1', publishedAtMs: T0 });
+      assert.equal(timers.scheduled.length, 0, 'nothing requested on its own');
+      source.record('d-1', 'refused', 'no');
+      await store.refresh({ force: false });
+      assert.equal(store.count, 2, 'a refresh follows up');
+      store.markPublished('b', 'APPROVED', { decisionId: 'd-2', publishedAtMs: T0 });
+      store.startPolling(30);
+      assert.deepEqual(timers.scheduled.map((t) => t.ms).sort(), [30_000, FOLLOW_UP_INTERVAL_MS].sort(), 'turning polling on follows the hidden run again');
     });
   });
 
