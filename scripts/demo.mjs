@@ -4,7 +4,8 @@
 // extension, starts code-server and prints the URL to open. Ctrl-C stops it all.
 //   npm run demo -- --pending 40        how many pending runs to seed (the stack's default else)
 //   npm run demo -- --keep-stack        leave OpenSearch and moto running afterwards
-//   npm run demo -- --screenshot        also save test-results/demo.png of the workbench
+//   npm run demo -- --screenshot        also save test-results/demo-{tree,details,status-bar}.png
+//   npm run demo -- --screenshot --screenshot-dir media/screenshots --once   the README's pictures
 //   npm run demo -- --screenshot --once take the screenshot, then stop everything and exit
 //   npm run demo -- --no-seed           keep the runs the stack already holds
 // Port: DWH_DEMO_PORT (8080); DWH_SKIP_BUNDLE=1 serves dist/ as it is. Node builtins only up to ensureNodeModules().
@@ -23,6 +24,7 @@ const { values: options } = parseArgs({
     'keep-stack': { type: 'boolean' },
     screenshot: { type: 'boolean' },
     once: { type: 'boolean' },
+    'screenshot-dir': { type: 'string' },
     'no-seed': { type: 'boolean' },
   },
 });
@@ -43,36 +45,67 @@ async function widenSideBar(page, width) {
   await page.mouse.move(box.x + width + 300, y);
 }
 
-/** Opens the demo in headless Chromium and keeps a picture of what a user sees. */
-async function takeScreenshot(url, launchChromium) {
-  const file = path.join(repoRoot, 'test-results', 'demo.png');
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+/** Waits until the number of `rows` holds still for a second: the tree fills in as the store loads. */
+async function waitForSteadyRows(page, rows) {
+  let last = -1;
+  let stableSince = Date.now();
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
+    const count = await rows.count();
+    if (count !== last) {
+      last = count;
+      stableSince = Date.now();
+    } else if (Date.now() - stableSince >= 1000) {
+      return;
+    }
+    await page.waitForTimeout(200);
+  }
+}
+
+/**
+ * Opens the demo in headless Chromium and keeps pictures of what a user sees, in `dir`:
+ * demo-tree.png (the Pending Approvals tree), demo-details.png (a run's details page beside
+ * the tree) and demo-status-bar.png (the status-bar item with its tooltip).
+ */
+async function takeScreenshots(url, launchChromium, dir) {
+  fs.mkdirSync(dir, { recursive: true });
+  const saved = (name) => {
+    const file = path.join(dir, name);
+    step(`screenshot: ${path.relative(repoRoot, file)}`);
+    return file;
+  };
   const browser = await launchChromium();
   try {
-    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    const page = await browser.newPage({ viewport: { width: 1720, height: 1000 } });
     await page.goto(url);
     const container = page.locator('.part.activitybar li.action-item[role="tab"]')
       .filter({ has: page.locator('a.action-label[aria-label^="DWH Approvals"]') });
     await container.waitFor({ state: 'visible', timeout: 60_000 });
     if ((await container.getAttribute('aria-selected')) !== 'true') await container.click();
     await widenSideBar(page, 640);
-    const rows = page.locator('.part.sidebar [role="tree"][aria-label="Pending Approvals"] .monaco-list-row');
+    const tree = page.locator('.part.sidebar [role="tree"][aria-label="Pending Approvals"]');
+    const rows = tree.locator('.monaco-list-row');
     await rows.first().waitFor({ state: 'visible', timeout: 60_000 });
-    // The tree fills in as the store loads: wait until the row count holds still for a second.
-    let last = -1;
-    let stableSince = Date.now();
-    for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
-      const count = await rows.count();
-      if (count !== last) {
-        last = count;
-        stableSince = Date.now();
-      } else if (Date.now() - stableSince >= 1000) {
-        break;
-      }
-      await page.waitForTimeout(200);
-    }
-    await page.screenshot({ path: file });
-    step(`screenshot: ${path.relative(repoRoot, file)}`);
+    await waitForSteadyRows(page, rows);
+    await page.screenshot({ path: saved('demo-tree.png') });
+
+    // A run whose failing check is RED, opened as a reviewer would: a click on its row.
+    const run = rows.filter({ hasNot: page.locator('.monaco-tl-twistie.collapsible') })
+      .filter({ hasText: /drop_rate \d/ }).first();
+    await run.click();
+    await widenSideBar(page, 560);
+    const details = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+    await details.locator('#decided-by').waitFor({ state: 'visible', timeout: 60_000 });
+    await details.locator('#history').waitFor({ state: 'visible', timeout: 30_000 });
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: saved('demo-details.png') });
+
+    const status = page.locator('.part.statusbar .statusbar-item')
+      .filter({ has: page.locator('a.statusbar-item-label[aria-label*="pending approval"]') }).first();
+    await status.hover();
+    await page.locator('.monaco-hover, .workbench-hover').first().waitFor({ state: 'visible', timeout: 10_000 }).catch(() => {});
+    await page.waitForTimeout(500);
+    const viewport = page.viewportSize();
+    await page.screenshot({ path: saved('demo-status-bar.png'), clip: { x: 0, y: viewport.height - 260, width: 640, height: 260 } });
   } finally {
     await browser.close();
   }
@@ -144,7 +177,9 @@ async function main() {
     process.exit(1);
   });
 
-  if (options.screenshot) await takeScreenshot(url, launchChromium);
+  if (options.screenshot) {
+    await takeScreenshots(url, launchChromium, path.resolve(repoRoot, options['screenshot-dir'] ?? 'test-results'));
+  }
   if (options.once) {
     await stop('--once');
     return;

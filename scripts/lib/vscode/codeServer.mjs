@@ -21,6 +21,8 @@ export const BASE_USER_SETTINGS = {
   'extensions.autoCheckUpdates': false,
   'extensions.autoUpdate': false,
   'update.mode': 'none',
+  // The demo's and tests' workspaces live inside this repository: no offer to open it.
+  'git.openRepositoryInParentFolders': 'never',
 };
 
 /** Chromium flags for a machine with no GPU and no internet. */
