@@ -28,7 +28,7 @@ import type * as LocalProfileModule from '../scripts/lib/localProfile.mjs' with 
 import type { StackEnv } from '../scripts/lib/localProfile.mjs' with { 'resolution-mode': 'import' };
 import { CONTAINER_NAME, PENDING_VIEW, REPO_ROOT, eventually } from '../test/e2e/workbench';
 import type { ActivationSample } from './extension/activationHost';
-import type { SeedManifest } from '../test/support/localStack';
+import { stackModule, type SeedManifest } from '../test/support/localStack';
 import { InspectorSession, summarizeProfile, type CpuProfile, type ProfileSummary } from './lib/cpuProfile';
 import { cpuTimeMs, extensionHostsOf, residentMemory, type ProcessInfo } from './lib/processTree';
 import { StackChangedError, assertSeedIntact, exitCodeFor } from './lib/seedCheck';
@@ -60,7 +60,7 @@ interface Harness {
 async function harness(): Promise<Harness> {
   const codeServer: typeof CodeServerModule = await import('../scripts/lib/vscode/codeServer.mjs');
   const profile: typeof LocalProfileModule = await import('../scripts/lib/localProfile.mjs');
-  return { codeServer, profile, stackEnv: profile.readStackEnv() };
+  return { codeServer, profile, stackEnv: (await stackModule()).readStackEnv() };
 }
 
 function settingsFor(h: Harness, extra: Record<string, unknown> = {}): Record<string, unknown> {

@@ -15,6 +15,5 @@ export interface LocalProfileEnv extends Record<string, string> {
 }
 export const LOCAL_PROFILE: string;
 export function stackDir(root?: string): string;
-export function readStackEnv(root?: string): StackEnv;
 export function writeLocalProfile(stackEnv: StackEnv, root?: string): LocalProfileEnv;
 export function localExtensionSettings(stackEnv: StackEnv): Record<string, unknown>;

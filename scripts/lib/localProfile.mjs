@@ -12,13 +12,6 @@ export function stackDir(root = repoRoot) {
   return fromEnv ? path.resolve(fromEnv) : path.join(root, '.stack');
 }
 
-/** Reads `.stack/env.json`, written by `node scripts/stack.mjs up`. */
-export function readStackEnv(root = repoRoot) {
-  const file = path.join(stackDir(root), 'env.json');
-  if (!fs.existsSync(file)) throw new Error(`${file} is missing: start the stack with \`npm run stack:up\``);
-  return JSON.parse(fs.readFileSync(file, 'utf8'));
-}
-
 /**
  * Writes `.stack/aws/config` and `.stack/aws/credentials` with the profile `dwh-local` (the
  * stack's dummy keys: moto accepts any) and returns the variables that make the AWS SDK read them.

@@ -1,29 +1,11 @@
 // Typed access, for TypeScript tests, to the local stack the project's scripts run
 // (scripts/lib/stack): its env.json, seeding, and the profile files for the SDK.
 import type { StackEnv } from '../../scripts/lib/localProfile.mjs' with { 'resolution-mode': 'import' };
+import type { SeedInfo, SeedOptions } from '../../scripts/lib/vscode/localStack.mjs' with { 'resolution-mode': 'import' };
 
-export type { StackEnv };
-
-export interface SeedManifest {
-  pendingCount: number;
-  pendingRunIds: string[];
-  decidedRunIds: string[];
-  messyRunIds: string[];
-  urgentRunIds: string[];
-  expiringRunIds: string[];
-  overdueRunIds: string[];
-  jobNames: string[];
-  [key: string]: unknown;
-}
-
-export interface SeedOptions {
-  pending?: number;
-  history?: number;
-  decided?: number;
-  messy?: number;
-  seed?: number;
-  now?: string;
-}
+export type { StackEnv, SeedOptions };
+/** What a seeding wrote to `.stack/seed.json`. */
+export type SeedManifest = SeedInfo;
 
 interface StackModule {
   ensureStack(options?: { log?: (message: string) => void }): Promise<StackEnv>;

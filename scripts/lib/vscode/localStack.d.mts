@@ -8,6 +8,8 @@ export interface SeedOptions {
   decided?: number;
   messy?: number;
   seed?: number;
+  /** The clock the seed counts ages and expiries from (ISO 8601); now else. */
+  now?: string;
 }
 
 /** `.stack/seed.json`: what was seeded, computed with SPEC's definitions. */
