@@ -11,11 +11,11 @@ import type { JobRun, Urgency } from './model';
 export type RunIcon = 'overdue' | 'urgent' | 'expiring' | 'red' | 'yellow' | 'plain';
 
 export interface RunShown {
-  /** "[job ·] drop_rate 12.0% > 10.0% · 3h 12m left" (the job only in the flat list). */
+  /** "[job ·] drop_rate 12.0% > 10.0% · 5h ago · 3h 12m left" (the job only in the flat list). */
   description: string;
   urgency: Urgency;
   icon: RunIcon;
-  /** The part of the row that moves with the clock: time left and icon (urgency). */
+  /** The part of the row that moves with the clock: age, time left and icon (urgency). */
   clock: string;
 }
 
@@ -24,6 +24,23 @@ export function timeLeftText(expiry: number | null, now: number): string {
   if (expiry == null) return 'expiry unknown';
   const left = expiry - now;
   return left < 0 ? `overdue ${formatDuration(-left)}` : `${formatDuration(left)} left`;
+}
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/**
+ * The run's age in its largest unit: "just now", "45m ago", "16h ago", "3d ago". One unit
+ * keeps the row short and makes it move at most once a minute in the first hour, then hourly.
+ */
+export function shortAgeText(timestampMs: number | null, now: number): string {
+  if (timestampMs == null || !Number.isFinite(timestampMs)) return 'age unknown';
+  const age = now - timestampMs;
+  if (age < MINUTE) return age < -2 * MINUTE ? 'in the future' : 'just now';
+  if (age < HOUR) return `${Math.floor(age / MINUTE)}m ago`;
+  if (age < DAY) return `${Math.floor(age / HOUR)}h ago`;
+  return `${Math.floor(age / DAY)}d ago`;
 }
 
 export function runIconOf(qualityStatus: string | null, urgency: Urgency): RunIcon {
@@ -38,9 +55,9 @@ export function isUrgentOrWorse(urgency: Urgency): boolean {
 }
 
 /** The clock-dependent part of a run's row, from its expiry (see runShown). */
-export function clockTextOf(expiry: number | null, qualityStatus: string | null, now: number): string {
+export function clockTextOf(timestampMs: number | null, expiry: number | null, qualityStatus: string | null, now: number): string {
   const urgency = urgencyOf(expiry, now);
-  return `${timeLeftText(expiry, now)}|${runIconOf(qualityStatus, urgency)}`;
+  return `${shortAgeText(timestampMs, now)}|${timeLeftText(expiry, now)}|${runIconOf(qualityStatus, urgency)}`;
 }
 
 /** Everything the row of `run` shows at `now`, except its tooltip (built on hover). */
@@ -48,19 +65,20 @@ export function runShown(run: JobRun, now: number, ttlHours: number, flat: boole
   const expiry = expiryOf(run, ttlHours);
   const urgency = urgencyOf(expiry, now);
   const check = primaryFailingCheck(run);
+  const age = shortAgeText(run.timestampMs, now);
   const timeLeft = timeLeftText(expiry, now);
   const icon = runIconOf(run.qualityStatus, urgency);
   return {
-    description: [flat ? run.jobName : undefined, check ? formatCheck(check) : run.qualityStatus ?? 'no checks', timeLeft].filter(Boolean).join(' · '),
+    description: [flat ? run.jobName : undefined, check ? formatCheck(check) : run.qualityStatus ?? 'no checks', age, timeLeft].filter(Boolean).join(' · '),
     urgency,
     icon,
-    clock: `${timeLeft}|${icon}`,
+    clock: `${age}|${timeLeft}|${icon}`,
   };
 }
 
 /** The clock-dependent part of run's row at `now`; equal to runShown(...).clock. */
 export function runClockText(run: JobRun, now: number, ttlHours: number): string {
-  return clockTextOf(expiryOf(run, ttlHours), run.qualityStatus, now);
+  return clockTextOf(run.timestampMs, expiryOf(run, ttlHours), run.qualityStatus, now);
 }
 
 /** A job group's description: "3 pending" or "3 pending · 1 urgent" (urgent or overdue). */

@@ -155,10 +155,10 @@ describe('pending tree provider', function () {
       const rows = items(p);
       assert.deepEqual(rows.map((r) => label(r.item)), ALL.map((r) => r.jobRunId), 'one row per run, in expiry order');
       assert.ok(rows.every((r) => r.item.collapsibleState === vscode.TreeItemCollapsibleState.None));
-      assert.equal(runItem(p, 'orders-normal').description, 'load_orders · drop_rate 12.0% > 10.0% · 2d 22h left');
-      assert.equal(runItem(p, 'orders-overdue').description, 'load_orders · drop_rate 12.0% > 10.0% · overdue 1h');
-      assert.equal(runItem(p, 'images-urgent').description, 'transform_images · row_count_delta 12.7 > 10 · 10m left');
-      assert.equal(runItem(p, 'messy-html').description, `${HTML_JOB_NAME} · RED · 2d 22h left`);
+      assert.equal(runItem(p, 'orders-normal').description, 'load_orders · drop_rate 12.0% > 10.0% · 2h ago · 2d 22h left');
+      assert.equal(runItem(p, 'orders-overdue').description, 'load_orders · drop_rate 12.0% > 10.0% · 2h ago · overdue 1h');
+      assert.equal(runItem(p, 'images-urgent').description, 'transform_images · row_count_delta 12.7 > 10 · 2h ago · 10m left');
+      assert.equal(runItem(p, 'messy-html').description, `${HTML_JOB_NAME} · RED · 2h ago · 2d 22h left`);
     });
   });
 
@@ -176,7 +176,7 @@ describe('pending tree provider', function () {
       assert.equal(groups[1]?.item.description, '2 pending · 1 urgent');
       assert.deepEqual(items(p, orders.node).map((r) => label(r.item)), ['orders-overdue', 'orders-normal']);
       // Grouped rows leave the job name to their group.
-      assert.equal(runItem(p, 'orders-normal').description, 'drop_rate 12.0% > 10.0% · 2d 22h left');
+      assert.equal(runItem(p, 'orders-normal').description, 'drop_rate 12.0% > 10.0% · 2h ago · 2d 22h left');
       const child = items(p, orders.node)[0];
       assert.ok(child);
       const parent = p.getParent(child.node);
@@ -219,7 +219,7 @@ describe('pending tree provider', function () {
       assert.deepEqual(item.command?.command, 'dwhApprovals.showDetails');
       assert.deepEqual(item.command?.arguments, ['orders-normal']);
       assert.equal(item.id, 'run:orders-normal');
-      assert.equal(item.accessibilityInformation?.label, 'load_orders run orders-normal, load_orders · drop_rate 12.0% > 10.0% · 2d 22h left');
+      assert.equal(item.accessibilityInformation?.label, 'load_orders run orders-normal, load_orders · drop_rate 12.0% > 10.0% · 2h ago · 2d 22h left');
     });
   });
 
@@ -298,7 +298,7 @@ describe('pending tree provider', function () {
         assert.equal(events.length, 1);
         assert.ok(Array.isArray(events[0]), 'an array of elements, not the whole tree');
         assert.deepEqual(events[0], changed);
-        assert.equal(p.getTreeItem(drawn.get('run:images-urgent') as PendingNode).description, 'transform_images · row_count_delta 12.7 > 10 · 8m left');
+        assert.equal(p.getTreeItem(drawn.get('run:images-urgent') as PendingNode).description, 'transform_images · row_count_delta 12.7 > 10 · 2h ago · 8m left');
         assert.deepEqual(p.tick(), [], 'the same minute again: nothing');
         assert.equal(events.length, 1);
       });

@@ -9,6 +9,7 @@ import {
   runClockText,
   runIconOf,
   runShown,
+  shortAgeText,
   timeLeftText,
 } from '../../src/core/pendingDisplay';
 import { expiryOf } from '../../src/core/expiry';
@@ -36,6 +37,16 @@ describe('pendingDisplay: what a row and a group show', () => {
     assert.equal(timeLeftText(null, NOW), 'expiry unknown');
   });
 
+  it('says the age in its largest unit, so a row moves at most once a minute in the first hour, then hourly', () => {
+    assert.equal(shortAgeText(NOW - 30 * SECOND, NOW), 'just now');
+    assert.equal(shortAgeText(NOW + MINUTE, NOW), 'just now');
+    assert.equal(shortAgeText(NOW + 10 * MINUTE, NOW), 'in the future');
+    assert.equal(shortAgeText(NOW - 59 * MINUTE, NOW), '59m ago');
+    assert.equal(shortAgeText(NOW - 16 * HOUR - 59 * MINUTE, NOW), '16h ago');
+    assert.equal(shortAgeText(NOW - 50 * HOUR, NOW), '2d ago');
+    assert.equal(shortAgeText(null, NOW), 'age unknown');
+  });
+
   it('picks the icon by urgency first, then by quality', () => {
     assert.equal(runIconOf('RED', 'overdue'), 'overdue');
     assert.equal(runIconOf('GREEN', 'urgent'), 'urgent');
@@ -48,14 +59,14 @@ describe('pendingDisplay: what a row and a group show', () => {
   it('describes a run with its failing check and time left, and its job in the flat list', () => {
     const run = expiringIn('r1', 10 * MINUTE);
     assert.deepEqual(runShown(run, NOW, TTL, false), {
-      description: 'drop_rate 12.0% > 10.0% · 10m left',
+      description: 'drop_rate 12.0% > 10.0% · 2h ago · 10m left',
       urgency: 'urgent',
       icon: 'urgent',
-      clock: '10m left|urgent',
+      clock: '2h ago|10m left|urgent',
     });
-    assert.equal(runShown(run, NOW, TTL, true).description, 'transform_images · drop_rate 12.0% > 10.0% · 10m left');
+    assert.equal(runShown(run, NOW, TTL, true).description, 'transform_images · drop_rate 12.0% > 10.0% · 2h ago · 10m left');
     const noChecks = pendingRun({ job_run_id: 'r2', timestamp: iso(NOW - HOUR), quality_checks: [] });
-    assert.equal(runShown(noChecks, NOW, TTL, false).description, 'RED · 2d 23h left');
+    assert.equal(runShown(noChecks, NOW, TTL, false).description, 'RED · 1h ago · 2d 23h left');
   });
 
   it('has the same clock text from runShown, runClockText and clockTextOf', () => {
@@ -65,7 +76,7 @@ describe('pendingDisplay: what a row and a group show', () => {
       const now = NOW + Math.floor(random() * HOUR);
       const shown = runShown(run, now, TTL, i % 2 === 0);
       assert.equal(runClockText(run, now, TTL), shown.clock);
-      assert.equal(clockTextOf(expiryOf(run, TTL), run.qualityStatus, now), shown.clock);
+      assert.equal(clockTextOf(run.timestampMs, expiryOf(run, TTL), run.qualityStatus, now), shown.clock);
     }
   });
 
