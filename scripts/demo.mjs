@@ -4,7 +4,7 @@
 // extension, starts code-server and prints the URL to open. Ctrl-C stops it all.
 //   npm run demo -- --pending 40        how many pending runs to seed (the stack's default else)
 //   npm run demo -- --keep-stack        leave OpenSearch and moto running afterwards
-//   npm run demo -- --screenshot        also save test-results/demo-{tree,details,status-bar}.png
+//   npm run demo -- --screenshot        also save test-results/demo/{tree,details,status-bar}.png
 //   npm run demo -- --screenshot --screenshot-dir media/screenshots --once   the README's pictures
 //   npm run demo -- --screenshot --once take the screenshot, then stop everything and exit
 //   npm run demo -- --no-seed           keep the runs the stack already holds
@@ -63,8 +63,8 @@ async function waitForSteadyRows(page, rows) {
 
 /**
  * Opens the demo in headless Chromium and keeps pictures of what a user sees, in `dir`:
- * demo-tree.png (the Pending Approvals tree), demo-details.png (a run's details page beside
- * the tree) and demo-status-bar.png (the status-bar item with its tooltip).
+ * tree.png (the Pending Approvals tree), details.png (a run's details page beside the tree)
+ * and status-bar.png (the status-bar item with its tooltip).
  */
 async function takeScreenshots(url, launchChromium, dir) {
   fs.mkdirSync(dir, { recursive: true });
@@ -86,7 +86,7 @@ async function takeScreenshots(url, launchChromium, dir) {
     const rows = tree.locator('.monaco-list-row');
     await rows.first().waitFor({ state: 'visible', timeout: 60_000 });
     await waitForSteadyRows(page, rows);
-    await page.screenshot({ path: saved('demo-tree.png') });
+    await page.screenshot({ path: saved('tree.png') });
 
     // A run whose failing check is RED, opened as a reviewer would: a click on its row.
     const run = rows.filter({ hasNot: page.locator('.monaco-tl-twistie.collapsible') })
@@ -97,7 +97,7 @@ async function takeScreenshots(url, launchChromium, dir) {
     await details.locator('#decided-by').waitFor({ state: 'visible', timeout: 60_000 });
     await details.locator('#history').waitFor({ state: 'visible', timeout: 30_000 });
     await page.waitForTimeout(500);
-    await page.screenshot({ path: saved('demo-details.png') });
+    await page.screenshot({ path: saved('details.png') });
 
     const status = page.locator('.part.statusbar .statusbar-item')
       .filter({ has: page.locator('a.statusbar-item-label[aria-label*="pending approval"]') }).first();
@@ -105,7 +105,7 @@ async function takeScreenshots(url, launchChromium, dir) {
     await page.locator('.monaco-hover, .workbench-hover').first().waitFor({ state: 'visible', timeout: 10_000 }).catch(() => {});
     await page.waitForTimeout(500);
     const viewport = page.viewportSize();
-    await page.screenshot({ path: saved('demo-status-bar.png'), clip: { x: 0, y: viewport.height - 260, width: 640, height: 260 } });
+    await page.screenshot({ path: saved('status-bar.png'), clip: { x: 0, y: viewport.height - 260, width: 640, height: 260 } });
   } finally {
     await browser.close();
   }
@@ -178,7 +178,7 @@ async function main() {
   });
 
   if (options.screenshot) {
-    await takeScreenshots(url, launchChromium, path.resolve(repoRoot, options['screenshot-dir'] ?? 'test-results'));
+    await takeScreenshots(url, launchChromium, path.resolve(repoRoot, options['screenshot-dir'] ?? 'test-results/demo'));
   }
   if (options.once) {
     await stop('--once');
