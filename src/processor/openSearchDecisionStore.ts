@@ -30,6 +30,19 @@ export class OpenSearchDecisionStore implements DecisionStorePorts {
     private readonly indices: { events: string; approvals: string },
   ) {}
 
+  /** The processor's ports: this store, and the clock it judges freshness by. */
+  processorPorts(now: () => number = Date.now): DecisionProcessorPorts {
+    return {
+      getRunWithVersion: (id) => this.getRunWithVersion(id),
+      createAudit: (id, doc, options) => this.createAudit(id, doc, options),
+      getAudit: (id) => this.getAudit(id),
+      updateAudit: (id, fields) => this.updateAudit(id, fields),
+      updateRunIfVersion: (id, version, fields) => this.updateRunIfVersion(id, version, fields),
+      listAuditsForRun: (id) => this.listAuditsForRun(id),
+      now,
+    };
+  }
+
   async getRunWithVersion(jobRunId: string): Promise<RunSnapshot | null> {
     // The search finds which document is the newest; search is near-real-time, so the
     // document itself (and its seq_no) comes from a realtime GET: a run updated a moment ago

@@ -72,15 +72,7 @@ export async function createProcessorRuntime(config: ProcessorConfig): Promise<P
     };
 
     const processor = new DecisionProcessor(
-      {
-        getRunWithVersion: (id) => store.getRunWithVersion(id),
-        createAudit: (id, doc, options) => store.createAudit(id, doc, options),
-        getAudit: (id) => store.getAudit(id),
-        updateAudit: (id, fields) => store.updateAudit(id, fields),
-        updateRunIfVersion: (id, version, fields) => store.updateRunIfVersion(id, version, fields),
-        listAuditsForRun: (id) => store.listAuditsForRun(id),
-        now: () => Date.now(),
-      },
+      store.processorPorts(),
       { secret, refreshSecret, policy, freshnessMs: config.freshnessMinutes * 60_000 },
     );
     return {

@@ -111,15 +111,7 @@ describe('published decisions the processor did not apply', function () {
   async function processWith(parts: Awaited<ReturnType<typeof extensionParts>>, policy: string, body: string): Promise<DecisionOutcome> {
     const store = new OpenSearchDecisionStore(client, env().opensearchUrl, indices());
     const processor = new DecisionProcessor(
-      {
-        getRunWithVersion: (id) => store.getRunWithVersion(id),
-        createAudit: (id, doc, options) => store.createAudit(id, doc, options),
-        getAudit: (id) => store.getAudit(id),
-        updateAudit: (id, fields) => store.updateAudit(id, fields),
-        updateRunIfVersion: (id, version, fields) => store.updateRunIfVersion(id, version, fields),
-        listAuditsForRun: (id) => store.listAuditsForRun(id),
-        now: () => Date.now(),
-      },
+      store.processorPorts(),
       { secret: await parts.connection.backend.parameters.signingSecret(), policy: parseApprovalPolicy(policy) },
     );
     return processor.process(body);
