@@ -188,7 +188,8 @@ export function buildRunDetails(input: RunDetailsInput): RunDetailsModel {
     jobRunId: run.jobRunId,
     documentId: run.documentId,
     isPending: pending,
-    statusText: run.status ?? 'missing',
+    // A decided run keeps status PENDING_APPROVAL (SPEC §1); its decision is what it is now.
+    statusText: run.approval ? `${run.approval.status} (was ${run.status ?? 'missing'})` : run.status ?? 'missing',
     qualityText: run.qualityStatus ?? 'missing',
     quality,
     eventType: run.eventType,
@@ -201,7 +202,7 @@ export function buildRunDetails(input: RunDetailsInput): RunDetailsModel {
     expiryText: formatUtc(expiryMs) ?? 'unknown',
     expirySource: parseTimestampMs(run.expiresAt) !== null ? 'expires_at' : expiryMs !== null ? 'ttl' : null,
     ageText: formatAge(run.timestampMs, nowMs),
-    timeLeftText: pending ? formatTimeLeft(expiryMs, nowMs) : 'not waiting',
+    timeLeftText: pending ? formatTimeLeft(expiryMs, nowMs) : run.approval ? 'decided' : 'not waiting',
     urgency: pending ? urgencyOf(expiryMs, nowMs) : 'normal',
     approval: run.approval
       ? {

@@ -219,7 +219,8 @@ describe('buildRunDetails', () => {
       input(pendingRun({ approval_status: 'APPROVED', approved_by: 'jane', approval_reason: 'ok', approval_timestamp: '2024-01-15T11:00:00Z' })),
     );
     assert.equal(model.isPending, false);
-    assert.equal(model.timeLeftText, 'not waiting');
+    assert.equal(model.statusText, 'APPROVED (was PENDING_APPROVAL)', 'its decision, not the status it stopped at');
+    assert.equal(model.timeLeftText, 'decided');
     assert.deepEqual(model.approval, { status: 'APPROVED', approvedBy: 'jane', reason: 'ok', timeText: '2024-01-15 11:00:00 UTC' });
   });
 
