@@ -94,12 +94,23 @@ export interface CheckChart {
 
 export interface HistoryRow {
   jobRunId: string;
+  /** The run id without its job's name in front ("20261121-9143bc82"), for a narrow column. */
+  runLabel: string;
   timeText: string;
+  /** "21 Nov 01:34" (UTC; the year added when it is not the shown run's). */
+  shortTimeText: string;
   status: string;
   quality: string;
   /** One per HistoryModel.checkNames: that check's value in this run. */
   values: string[];
+  /** One per value: the check failed or warned in that run. */
+  valuesFailing: boolean[];
   decision: string;
+  /** Status and decision in one word: APPROVED / REJECTED, PENDING (waiting), else the status. */
+  outcome: string;
+  outcomeKind: 'approved' | 'rejected' | 'pending' | 'success' | 'failed' | 'other';
+  /** For a decided run, who decided and why, shortened: "by alice: Known bad batch". */
+  outcomeDetail: string | null;
   isCurrent: boolean;
 }
 
@@ -390,16 +401,66 @@ function historyModel(run: JobRun, history: readonly JobRun[]): HistoryModel {
     const value = check === undefined ? null : h.jobRunId === run.jobRunId ? readCheck(check).value : valueInRun(h, check);
     return value === null ? 'no value' : (formats[i] ?? formatNumber)(value);
   };
+  const failing = (h: JobRun, i: number): boolean => {
+    const name = checks[i]?.name;
+    const own = h.qualityChecks.find((c) => c.name === name);
+    const severity = own === undefined ? 'unknown' : checkSeverity(own.status);
+    return severity === 'fail' || severity === 'warn';
+  };
   const rows: HistoryRow[] = runs.map((h) => ({
     jobRunId: h.jobRunId,
+    runLabel: runLabel(h.jobRunId, run.jobName),
     timeText: formatUtc(h.timestampMs) ?? 'unknown',
+    shortTimeText: formatShortUtc(h.timestampMs, run.timestampMs) ?? 'unknown',
     status: h.status ?? 'missing',
     quality: h.qualityStatus ?? 'missing',
     values: checks.map((_, i) => valueText(h, i)),
+    valuesFailing: checks.map((_, i) => failing(h, i)),
     decision: h.approval ? h.approval.status : isPending(h) ? 'pending' : '—',
+    ...outcomeOf(h),
     isCurrent: h.jobRunId === run.jobRunId,
   }));
   return { runCount: runs.length, checkNames: charts.map((c) => c.checkName), charts, rows };
+}
+
+/** Longest decision reason shown in a history row; the Past decisions list has it whole. */
+const HISTORY_REASON_CHARS = 120;
+/** A run label longer than this is cut (the whole id is in its tooltip): it never wraps. */
+const RUN_LABEL_CHARS = 28;
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * A run id in a table of one job's runs: the job's name in front of it ("transform_images-")
+ * says nothing there, so it goes; an id that does not start with it is kept (cut when long).
+ */
+export function runLabel(jobRunId: string, jobName: string): string {
+  const rest = jobName !== '' && jobRunId.startsWith(jobName) ? jobRunId.slice(jobName.length) : '';
+  const label = rest.replace(/^[-_.:/#]+/, '');
+  return truncateForDisplay(label === '' || label.length === rest.length ? jobRunId : label, RUN_LABEL_CHARS);
+}
+
+/** "21 Nov 01:34" in UTC; "21 Nov 2025 01:34" when the year is not that of `referenceMs`. */
+export function formatShortUtc(ms: number | null, referenceMs: number | null): string | null {
+  if (ms === null || !Number.isFinite(ms)) return null;
+  const date = new Date(ms);
+  if (Number.isNaN(date.getTime())) return null;
+  const year = date.getUTCFullYear();
+  const sameYear = referenceMs !== null && Number.isFinite(referenceMs) && new Date(referenceMs).getUTCFullYear() === year;
+  const two = (n: number): string => String(n).padStart(2, '0');
+  return `${date.getUTCDate()} ${MONTHS[date.getUTCMonth()] ?? '?'}${sameYear ? '' : ` ${year}`} ${two(date.getUTCHours())}:${two(date.getUTCMinutes())}`;
+}
+
+function outcomeOf(run: JobRun): Pick<HistoryRow, 'outcome' | 'outcomeKind' | 'outcomeDetail'> {
+  const approval = run.approval;
+  if (approval) {
+    const kind = approval.status === 'APPROVED' ? 'approved' : approval.status === 'REJECTED' ? 'rejected' : 'other';
+    const reason = approval.reason?.trim() ?? '';
+    const by = `by ${approval.approvedBy ?? 'unknown'}`;
+    return { outcome: approval.status, outcomeKind: kind, outcomeDetail: truncateForDisplay(reason ? `${by}: ${reason}` : by, HISTORY_REASON_CHARS) };
+  }
+  if (isPending(run)) return { outcome: 'PENDING', outcomeKind: 'pending', outcomeDetail: null };
+  const status = run.status ?? 'missing';
+  return { outcome: status, outcomeKind: status === 'SUCCESS' ? 'success' : status === 'FAILED' ? 'failed' : 'other', outcomeDetail: null };
 }
 
 function decisionRow(record: AuditRecord, jobRunId: string): DecisionRow {

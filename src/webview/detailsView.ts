@@ -322,6 +322,9 @@ function history(jobName: string, model: HistoryModel | string): HTMLElement {
     section.appendChild(h('p', { className: 'empty' }, 'No runs of this job were found.'));
     return section;
   }
+  // Four kinds of column, so that it fits beside the decision form: the time short (the full
+  // one in its tooltip), the run id without the job's name, the values, and one Outcome for
+  // status and decision, with who decided and why wrapping under it.
   const table = h(
     'table',
     { id: 'history-table', className: 'grid' },
@@ -329,7 +332,14 @@ function history(jobName: string, model: HistoryModel | string): HTMLElement {
     h(
       'thead',
       {},
-      h('tr', {}, h('th', {}, 'Time'), h('th', {}, 'Run'), h('th', {}, 'Status'), h('th', {}, 'Quality'), ...model.checkNames.map((n) => h('th', { className: 'num' }, n)), h('th', {}, 'Decision')),
+      h(
+        'tr',
+        {},
+        h('th', { className: 'when' }, 'When (UTC)'),
+        h('th', {}, 'Run'),
+        ...model.checkNames.map((n) => h('th', { className: 'num check-column', attrs: { title: n } }, ...breakAfterUnderscores(n))),
+        h('th', {}, 'Outcome'),
+      ),
     ),
     h(
       'tbody',
@@ -338,18 +348,30 @@ function history(jobName: string, model: HistoryModel | string): HTMLElement {
         h(
           'tr',
           { className: r.isCurrent ? 'current' : '' },
-          h('td', {}, r.timeText),
-          h('td', {}, h('code', {}, r.jobRunId), r.isCurrent ? h('span', { className: 'this-run' }, ' (this run)') : null),
-          h('td', {}, r.status),
-          h('td', {}, r.quality),
-          ...r.values.map((v) => h('td', { className: 'num' }, v)),
-          h('td', {}, r.decision),
+          h('td', { className: 'when', attrs: { title: r.timeText } }, r.shortTimeText),
+          h('td', { className: 'run' }, h('code', { attrs: { title: r.jobRunId } }, r.runLabel), r.isCurrent ? h('span', { className: 'this-run' }, ' (this run)') : null),
+          ...r.values.map((v, i) => {
+            const failing = r.valuesFailing[i] === true;
+            return h('td', { className: `num${failing ? ' failing' : ''}`, attrs: failing ? { title: `${model.checkNames[i] ?? 'check'} failed in this run` } : {} }, v);
+          }),
+          h(
+            'td',
+            { className: 'outcome' },
+            h('span', { className: `outcome-word ${r.outcomeKind}`, attrs: r.status !== r.outcome ? { title: `status ${r.status}, quality ${r.quality}` } : { title: `quality ${r.quality}` } }, r.outcome),
+            r.outcomeDetail ? h('span', { className: 'outcome-detail' }, r.outcomeDetail) : null,
+          ),
         ),
       ),
     ),
   );
   section.appendChild(h('div', { className: 'table-scroll' }, table));
   return section;
+}
+
+/** A check name such as "row_count_delta" may wrap after its underscores in a narrow header. */
+function breakAfterUnderscores(name: string): Child[] {
+  const parts = name.split(/(?<=_)/);
+  return parts.flatMap((part, i) => [part, i < parts.length - 1 ? h('wbr') : null]);
 }
 
 function pastDecisions(rows: DecisionRow[] | string): HTMLElement {

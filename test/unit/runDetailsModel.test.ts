@@ -9,8 +9,10 @@ import {
   dropRate,
   formatBytes,
   formatSeconds,
+  formatShortUtc,
   formatUtc,
   panelTitle,
+  runLabel,
   type HistoryModel,
   type RunDetailsInput,
   type RunDetailsModel,
@@ -181,6 +183,49 @@ describe('buildRunDetails', () => {
     const h = loadedHistory(model);
     assert.equal(h.charts[0]?.points[0]?.failed, true);
     assert.equal(h.rows[1]?.decision, 'APPROVED');
+  });
+
+  it('fits a history row into few columns: a short time, the run id without its job, one outcome with who decided and why', () => {
+    const approved = earlier(0, '15.0%', {
+      job_run_id: 'transform_images-20240114-9143bc82',
+      approved_by: 'jane',
+      approval_reason: `Known vendor issue; ${'x'.repeat(200)}`,
+    });
+    const failedRun = earlier(1, '2.0%', { job_run_id: 'run-failed', status: 'FAILED' });
+    const lastYear = earlier(2, '1.0%', { timestamp: '2023-12-31T23:59:00Z' });
+    const h = loadedHistory(buildRunDetails(input(pendingRun(), { history: { state: 'loaded', value: [approved, failedRun, lastYear] } })));
+    assert.deepEqual(
+      h.rows.map((r) => [r.runLabel, r.shortTimeText, r.outcome, r.outcomeKind, r.valuesFailing]),
+      [
+        ['abc123', '15 Jan 10:30', 'PENDING', 'pending', [true]],
+        ['20240114-9143bc82', '14 Jan 10:30', 'APPROVED', 'approved', [true]],
+        ['run-failed', '13 Jan 10:30', 'FAILED', 'failed', [false]],
+        ['run-2', '31 Dec 2023 23:59', 'SUCCESS', 'success', [false]],
+      ],
+    );
+    const detail = h.rows[1]?.outcomeDetail ?? '';
+    assert.ok(detail.startsWith('by jane: Known vendor issue; xxx'), detail);
+    assert.ok(detail.length <= 120 && detail.endsWith('…'), `the reason is shortened: ${detail.length} chars`);
+    assert.equal(h.rows[0]?.outcomeDetail, null);
+    assert.equal(h.rows[1]?.timeText, '2024-01-14 10:30:00 UTC', 'the full time stays for the tooltip');
+  });
+
+  it('labels a run without its job name only when the id starts with it and something follows', () => {
+    assert.equal(runLabel('load_orders-20240115-abc', 'load_orders'), '20240115-abc');
+    assert.equal(runLabel('load_orders_2024', 'load_orders'), '2024');
+    assert.equal(runLabel('load_ordersX', 'load_orders'), 'load_ordersX', 'not a separator: another name');
+    assert.equal(runLabel('load_orders-', 'load_orders'), 'load_orders-');
+    assert.equal(runLabel('other-1', 'load_orders'), 'other-1');
+    assert.equal(runLabel('abc', ''), 'abc');
+    assert.equal(runLabel(`r-${'9'.repeat(60)}`, 'x').length, 28, 'a long id is cut (its tooltip has it whole)');
+  });
+
+  it('writes short UTC times, with the year only when it differs, and nothing for an unknown time', () => {
+    assert.equal(formatShortUtc(Date.UTC(2024, 0, 5, 3, 7), T0), '5 Jan 03:07');
+    assert.equal(formatShortUtc(Date.UTC(2023, 11, 31, 23, 59), T0), '31 Dec 2023 23:59');
+    assert.equal(formatShortUtc(Date.UTC(2024, 0, 5, 3, 7), null), '5 Jan 2024 03:07');
+    assert.equal(formatShortUtc(null, T0), null);
+    assert.equal(formatShortUtc(Number.NaN, T0), null);
   });
 
   it('adds the run itself to the history table when the history query did not return it', () => {
