@@ -16,6 +16,8 @@ export interface AuditRecord {
   auditStatus: AuditStatus;
   /** Why the processor refused or superseded it, when it did. */
   detail: string | null;
+  /** The evidence_sha256 the decision carried: what the reviewer saw (null when absent). */
+  evidenceSha256: string | null;
 }
 
 function text(value: unknown, fallback: string): string {
@@ -36,6 +38,7 @@ export function parseAuditRecord(id: string, source: unknown): AuditRecord {
     timestamp: typeof doc.timestamp === 'string' ? doc.timestamp : null,
     auditStatus: auditStatusOf(doc.audit_status),
     detail: typeof doc.audit_detail === 'string' ? doc.audit_detail : null,
+    evidenceSha256: typeof doc.evidence_sha256 === 'string' && doc.evidence_sha256 !== '' ? doc.evidence_sha256 : null,
   };
 }
 

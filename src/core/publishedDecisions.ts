@@ -9,7 +9,9 @@
 // or when the grace period passes with the run still pending.
 import type { AuditRecord, AuditStatus } from './auditRecord';
 import { truncateForDisplay } from './displayText';
-import type { SearchBody } from './pendingQuery';
+import { evidenceSha256 } from './evidence';
+import type { JobRun } from './model';
+import { isPending, type SearchBody } from './pendingQuery';
 
 /**
  * How long a published run stays hidden while nothing says what became of its decision.
@@ -45,6 +47,51 @@ export type FollowUpState =
    * index says, if it has the decision at all (null: the processor never recorded it).
    */
   | { kind: 'overdue'; auditStatus: AuditStatus | null };
+
+/**
+ * Audit statuses of a decision the processor turned down on its merits or its form (stale
+ * evidence, self-approval, a bad or stale signature), after which the reviewer may decide
+ * again. Not `superseded` (another decision won: the run is decided) and not
+ * `awaiting-quorum` (the vote was counted and still stands).
+ */
+const DECIDE_AGAIN_AFTER: ReadonlySet<AuditStatus> = new Set(['refused', 'invalid']);
+
+/** Whether a decision audited with this status may be followed by a new one on the same run. */
+export function allowsDecidingAgain(status: string): boolean {
+  return DECIDE_AGAIN_AFTER.has(status as AuditStatus);
+}
+
+/** What may follow a published decision the processor did not apply, the run read afresh. */
+export type AfterNotApplied =
+  /** The run still waits: decide again, with a new decision_id. */
+  | {
+      kind: 'decideAgain';
+      status: 'refused' | 'invalid';
+      detail: string | null;
+      /**
+       * The run's checks, metrics or artifacts are not those the decision was made on (the
+       * usual cause of a refusal): the reviewer must look at the run as it is now.
+       */
+      evidenceChanged: boolean;
+    }
+  /** Superseded, counted as a vote, not turned down at all, or the run no longer waits. */
+  | { kind: 'final' };
+
+/**
+ * Judges a decision the processor did not apply against the run as it is now (`freshRun`,
+ * read after the audit said so; null when it is gone). The evidence is compared with what
+ * the decision carried, so a stale-evidence refusal asks for a fresh review whatever the
+ * processor's wording.
+ */
+export function afterNotApplied(audit: Pick<AuditRecord, 'auditStatus' | 'detail' | 'evidenceSha256'>, freshRun: JobRun | null): AfterNotApplied {
+  if (!allowsDecidingAgain(audit.auditStatus) || freshRun === null || !isPending(freshRun)) return { kind: 'final' };
+  return {
+    kind: 'decideAgain',
+    status: audit.auditStatus as 'refused' | 'invalid',
+    detail: audit.detail,
+    evidenceChanged: audit.evidenceSha256 !== null && audit.evidenceSha256 !== evidenceSha256(freshRun),
+  };
+}
 
 /** An audit document as the repository found it: its `_id` and its parsed source. */
 export interface AuditLookup {

@@ -132,6 +132,20 @@ export type DecisionStateView =
       waiting: boolean;
       audit?: { status: string; detail: string | null };
     }
+  /**
+   * The processor turned the published decision down (refused, or invalid: stale evidence,
+   * self-approval, a bad or stale signature) and the run, read afresh, still waits: the form
+   * is open again, and deciding sends a new decision with a new decision_id. With
+   * `evidenceChanged` the run is not what the decision was made on; the page shows it anew.
+   */
+  | {
+      kind: 'notApplied';
+      decision: DecisionValue;
+      decisionId: string | null;
+      status: 'refused' | 'invalid';
+      detail: string | null;
+      evidenceChanged: boolean;
+    }
   /** The processor updated the run; `publishedDecision` is what this window sent, if it did. */
   | {
       kind: 'recorded';
@@ -154,5 +168,5 @@ export type DecisionStateView =
 
 /** States in which the form may publish (the run is pending and nothing is under way). */
 export function canDecide(state: DecisionStateView): boolean {
-  return state.kind === 'idle' || state.kind === 'failed' || state.kind === 'evidenceChanged' || state.kind === 'inProgress';
+  return state.kind === 'idle' || state.kind === 'failed' || state.kind === 'evidenceChanged' || state.kind === 'inProgress' || state.kind === 'notApplied';
 }

@@ -488,6 +488,9 @@ function renderDecisionState(state: DecisionStateView): void {
       if (state.waiting) lines.push(h('p', {}, 'Waiting for the approval processor to record it…'));
       else if (!state.audit) lines.push(h('p', {}, 'The approval processor has not recorded it after 2 minutes. It may be delayed; refresh later, or check the processor’s log.'));
       break;
+    case 'notApplied':
+      lines.push(...notAppliedLines(state));
+      break;
     case 'recorded':
       lines.push(h('p', {}, h('strong', {}, 'Recorded by the processor.'), ids(state.decisionId, state.messageId)));
       lines.push(decidedLine(state.status, state.approvedBy, state.timeText, state.reason));
@@ -529,6 +532,25 @@ function renderDecisionState(state: DecisionStateView): void {
   }
   replaceChildren(stateBox, ...lines);
   updateForm();
+}
+
+/** A published decision the processor turned down while the run still waits: why, and what now. */
+function notAppliedLines(state: Extract<DecisionStateView, { kind: 'notApplied' }>): Child[] {
+  const noun = VERB[state.decision].noun;
+  const verdict = state.status === 'invalid' ? `rejected your ${noun} as invalid` : `refused your ${noun}`;
+  return [
+    h('p', { id: 'not-applied' }, h('strong', {}, `Not applied: the approval processor ${verdict}.`), ids(state.decisionId, null)),
+    h('blockquote', { id: 'not-applied-reason', className: 'processor-reason' }, state.detail?.trim() || 'The processor gave no reason.'),
+    state.evidenceChanged
+      ? h(
+          'p',
+          { id: 'not-applied-evidence', className: 'warning' },
+          h('strong', {}, 'The run changed after you reviewed it. '),
+          'The page now shows its current checks, metrics and artifacts; review them before deciding again.',
+        )
+      : null,
+    h('p', { id: 'decide-again' }, 'The run is still waiting for a decision. Your reason is kept: approve or reject again above; it is sent as a new decision.'),
+  ];
 }
 
 function auditLine(status: string, detail: string | null): HTMLElement {

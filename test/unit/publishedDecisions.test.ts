@@ -3,8 +3,12 @@
 // it counted a vote, and back after the grace period when nothing recorded it.
 import assert from 'node:assert/strict';
 import { parseAuditRecord, type AuditRecord } from '../../src/core/auditRecord';
+import { evidenceSha256 } from '../../src/core/evidence';
+import { parseJobRun } from '../../src/core/jobRunParser';
 import {
   PUBLISHED_GRACE_MS,
+  afterNotApplied,
+  allowsDecidingAgain,
   auditsByDecisionId,
   auditsByDecisionIdsQuery,
   followUpNotice,
@@ -125,5 +129,69 @@ describe('published decisions', () => {
     assert.equal(formatClock(Date.parse('2024-01-15T09:07:59Z'), 'UTC'), '09:07');
     assert.equal(formatClock(Date.parse('2024-01-15T23:59:00Z'), 'UTC'), '23:59');
     assert.equal(formatClock(Number.NaN), 'an unknown time');
+  });
+
+  describe('deciding again after the processor turned a decision down', () => {
+    const doc = {
+      timestamp: '2024-01-15T14:00:00Z',
+      job_name: 'load_orders',
+      job_run_id: 'run-1',
+      status: 'PENDING_APPROVAL',
+      quality_status: 'RED',
+      quality_checks: [{ name: 'drop_rate', status: 'FAIL', value: '12.0%', threshold: '10.0%' }],
+      records_read: 1000,
+      records_dropped: 120,
+    };
+    const reviewed = parseJobRun('doc-1', doc);
+    const turnedDown = (status: string, evidence: string | null = evidenceSha256(reviewed), detail: string | null = 'why') =>
+      parseAuditRecord('d-1', { decision_id: 'd-1', job_run_id: 'run-1', audit_status: status, audit_detail: detail, evidence_sha256: evidence });
+
+    it('reads the evidence the decision carried from its audit', () => {
+      assert.equal(turnedDown('refused').evidenceSha256, evidenceSha256(reviewed));
+      assert.equal(parseAuditRecord('x', { audit_status: 'refused' }).evidenceSha256, null);
+      assert.equal(parseAuditRecord('x', { evidence_sha256: 42 }).evidenceSha256, null);
+    });
+
+    it('allows it after refused and invalid, not after superseded, a counted vote or a recorded decision', () => {
+      assert.deepEqual(
+        ['refused', 'invalid', 'superseded', 'awaiting-quorum', 'recorded', 'unknown'].map((status) => [status, allowsDecidingAgain(status)]),
+        [
+          ['refused', true],
+          ['invalid', true],
+          ['superseded', false],
+          ['awaiting-quorum', false],
+          ['recorded', false],
+          ['unknown', false],
+        ],
+      );
+    });
+
+    it('offers it while the run, read afresh, still waits, with the processor’s reason', () => {
+      assert.deepEqual(afterNotApplied(turnedDown('refused', undefined, 'alice triggered this run and cannot approve it.'), reviewed), {
+        kind: 'decideAgain',
+        status: 'refused',
+        detail: 'alice triggered this run and cannot approve it.',
+        evidenceChanged: false,
+      });
+      assert.deepEqual(afterNotApplied(turnedDown('invalid', undefined, 'Stale: …'), reviewed), { kind: 'decideAgain', status: 'invalid', detail: 'Stale: …', evidenceChanged: false });
+    });
+
+    it('says the evidence changed when the run now differs from what the decision was made on', () => {
+      const changed = parseJobRun('doc-2', { ...doc, records_dropped: 150 });
+      const next = afterNotApplied(turnedDown('refused', evidenceSha256(reviewed), "The run's checks, metrics or artifacts changed…"), changed);
+      assert.deepEqual(next, { kind: 'decideAgain', status: 'refused', detail: "The run's checks, metrics or artifacts changed…", evidenceChanged: true });
+      // An unsigned claim without evidence says nothing about it.
+      assert.deepEqual(afterNotApplied(turnedDown('invalid', null), changed), { kind: 'decideAgain', status: 'invalid', detail: 'why', evidenceChanged: false });
+    });
+
+    it('offers nothing when the run no longer waits, is gone, or the decision was superseded or counted', () => {
+      const decided = parseJobRun('doc-3', { ...doc, approval_status: 'REJECTED', approved_by: 'bob' });
+      const succeeded = parseJobRun('doc-4', { ...doc, status: 'SUCCESS' });
+      assert.deepEqual(afterNotApplied(turnedDown('refused'), decided), { kind: 'final' });
+      assert.deepEqual(afterNotApplied(turnedDown('refused'), succeeded), { kind: 'final' });
+      assert.deepEqual(afterNotApplied(turnedDown('refused'), null), { kind: 'final' });
+      assert.deepEqual(afterNotApplied(turnedDown('superseded'), reviewed), { kind: 'final' });
+      assert.deepEqual(afterNotApplied(turnedDown('awaiting-quorum'), reviewed), { kind: 'final' });
+    });
   });
 });

@@ -244,8 +244,8 @@ describe('buildRunDetails', () => {
 
   it('lists past decisions with their reasons, marking this run’s', () => {
     const records: AuditRecord[] = [
-      { decisionId: 'd1', jobName: 'transform_images', jobRunId: 'old-1', decision: 'APPROVED', decidedBy: 'jane', reason: 'Known vendor issue', timestamp: '2024-01-10T09:00:00Z', auditStatus: 'recorded', detail: null },
-      { decisionId: 'd2', jobName: 'transform_images', jobRunId: 'abc123', decision: 'REJECTED', decidedBy: 'bob', reason: 'No', timestamp: 'garbage', auditStatus: 'superseded', detail: 'first decision wins' },
+      { decisionId: 'd1', jobName: 'transform_images', jobRunId: 'old-1', decision: 'APPROVED', decidedBy: 'jane', reason: 'Known vendor issue', timestamp: '2024-01-10T09:00:00Z', auditStatus: 'recorded', detail: null, evidenceSha256: null },
+      { decisionId: 'd2', jobName: 'transform_images', jobRunId: 'abc123', decision: 'REJECTED', decidedBy: 'bob', reason: 'No', timestamp: 'garbage', auditStatus: 'superseded', detail: 'first decision wins', evidenceSha256: null },
     ];
     const model = buildRunDetails(input(pendingRun(), { decisions: { state: 'loaded', value: records } }));
     assert.equal(model.decisions.state, 'loaded');

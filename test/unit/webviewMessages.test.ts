@@ -47,6 +47,9 @@ describe('canDecide', () => {
     assert.equal(canDecide({ kind: 'publishing', decision: 'APPROVED' }), false);
     assert.equal(canDecide({ kind: 'confirming', decision: 'REJECTED' }), false);
     assert.equal(canDecide({ kind: 'published', decision: 'APPROVED', decisionId: null, messageId: null, waiting: true }), false);
+    assert.equal(canDecide({ kind: 'published', decision: 'APPROVED', decisionId: 'd', messageId: null, waiting: false, audit: { status: 'superseded', detail: null } }), false);
+    // Turned down by the processor while the run still waits: the form is open again.
+    assert.equal(canDecide({ kind: 'notApplied', decision: 'APPROVED', decisionId: 'd', status: 'refused', detail: 'self-approval', evidenceChanged: false }), true);
     assert.equal(canDecide({ kind: 'alreadyDecided', status: 'APPROVED', decidedBy: 'x', decidedAt: 'y', reason: '' }), false);
     assert.equal(canDecide({ kind: 'closed', status: 'SUCCESS', approval: null }), false);
   });

@@ -8,6 +8,7 @@ import { reasonValidationError } from '../../core/decisionReason';
 import type { Decision, JobRun } from '../../core/model';
 import { isPending } from '../../core/pendingQuery';
 import type { PendingRunsStore } from '../../core/pendingRunsStore';
+import { afterNotApplied, allowsDecidingAgain, type AfterNotApplied } from '../../core/publishedDecisions';
 import { DECISIONS_SIZE, HISTORY_SIZE, buildRunDetails, formatUtc, panelTitle, type Loaded, type RunDetailsModel } from '../../core/runDetailsModel';
 import { parseTimestampMs } from '../../core/timestamp';
 import {
@@ -50,6 +51,8 @@ interface RecordWatch {
   decision: Decision;
   decisionId: string | null;
   messageId: string | null;
+  /** The reason published, when this panel published it: kept for deciding again. */
+  reason: string | null;
   deadline: number;
   timer: NodeJS.Timeout | undefined;
 }
@@ -78,6 +81,11 @@ export class RunDetailsPanel implements vscode.Disposable {
   private deciding = false;
   private watch: RecordWatch | undefined;
   private checkingRecord = false;
+  /**
+   * A published decision the processor turned down (refused or invalid), while the run is
+   * read afresh to see whether it still waits and whether its evidence moved on.
+   */
+  private turnedDown: { audit: AuditRecord; reason: string | null } | undefined;
   private disposed = false;
 
   /** A new panel for the run, in `column`. */
@@ -202,14 +210,23 @@ export class RunDetailsPanel implements vscode.Disposable {
     const state = this.decisionState;
     if (isPending(run)) {
       if (state.kind === 'closed') this.setDecisionState({ kind: 'idle' });
+      const turnedDown = this.turnedDown;
+      if (state.kind === 'published' && turnedDown && turnedDown.audit.decisionId === state.decisionId) {
+        this.turnedDown = undefined;
+        const next = afterNotApplied(turnedDown.audit, run);
+        if (next.kind === 'decideAgain') this.offerDecidingAgain(state.decision, state.decisionId, next, turnedDown.reason ?? turnedDown.audit.reason);
+        return;
+      }
       const followUp = this.deps.store.publishedFollowUp(run.jobRunId);
       const published = followUp?.decision;
-      if (canDecide(this.decisionState) && (published === 'APPROVED' || published === 'REJECTED') && !this.deciding) {
+      // A decision already turned down, whose run came back to the tree, is not followed again.
+      const followed = this.decisionState.kind === 'notApplied' && followUp?.decisionId === this.decisionState.decisionId;
+      if (canDecide(this.decisionState) && !followed && (published === 'APPROVED' || published === 'REJECTED') && !this.deciding) {
         // Published from the tree or the palette of this window; the processor has not recorded it yet,
         // or did not apply it: with the decision_id the watch finds its audit and says which.
         const decisionId = followUp?.decisionId ?? null;
         this.setDecisionState({ kind: 'published', decision: published, decisionId, messageId: null, waiting: true });
-        this.startWatch(published, decisionId, null);
+        this.startWatch(published, decisionId, null, null);
       }
       return;
     }
@@ -354,7 +371,7 @@ export class RunDetailsPanel implements vscode.Disposable {
         // The controller drops the draft of the decision that went out; the other goes too.
         this.deps.controller.keepDraft([this.jobRunId], OTHER[decision], '');
         this.setDecisionState({ kind: 'published', decision, decisionId: result.message.decision_id, messageId: result.messageId, waiting: true });
-        this.startWatch(decision, result.message.decision_id, result.messageId);
+        this.startWatch(decision, result.message.decision_id, result.messageId, result.message.reason);
         return;
       case 'alreadyDecided':
         this.setDecisionState({
@@ -417,9 +434,10 @@ export class RunDetailsPanel implements vscode.Disposable {
 
   // ---- following a published decision until the processor records it -------------------
 
-  private startWatch(decision: Decision, decisionId: string | null, messageId: string | null): void {
+  private startWatch(decision: Decision, decisionId: string | null, messageId: string | null, reason: string | null): void {
     this.stopWatch();
-    this.watch = { decision, decisionId, messageId, deadline: Date.now() + RECORD_WATCH_MS, timer: undefined };
+    this.turnedDown = undefined;
+    this.watch = { decision, decisionId, messageId, reason, deadline: Date.now() + RECORD_WATCH_MS, timer: undefined };
     this.scheduleWatch();
   }
 
@@ -470,11 +488,35 @@ export class RunDetailsPanel implements vscode.Disposable {
       const final = FINAL_AUDIT_STATUSES.has(audit.auditStatus);
       if (final) this.stopWatch();
       this.setDecisionState({ ...this.decisionState, waiting: !final, audit: { status: audit.auditStatus, detail: audit.detail } });
+      if (final && allowsDecidingAgain(audit.auditStatus)) {
+        // Turned down, not superseded: read the run again (fresh evidence, still waiting?);
+        // deriveDecisionState then opens the form for a new decision if it may.
+        this.turnedDown = { audit, reason: watch.reason };
+        void this.load();
+      }
     } catch (error) {
       this.deps.log.warn(`Details of ${this.jobRunId}: checking for the recorded decision failed: ${failureOf(error).message}`);
     } finally {
       this.checkingRecord = false;
     }
+  }
+
+  /**
+   * The processor turned the decision down and the run still waits: the form opens again
+   * with the reason as it was, and the next publish gets a new decision_id (the controller
+   * forgets a decision_id once its decision is published; only a failed publish keeps it).
+   */
+  private offerDecidingAgain(decision: Decision, decisionId: string | null, next: Extract<AfterNotApplied, { kind: 'decideAgain' }>, publishedReason: string): void {
+    const { controller, log } = this.deps;
+    const reason = this.draft() || publishedReason;
+    controller.keepDraft([this.jobRunId], 'APPROVED', reason);
+    controller.keepDraft([this.jobRunId], 'REJECTED', reason);
+    log.info(
+      `Details of ${this.jobRunId}: decision ${decisionId ?? '(no id)'} was ${next.status} by the processor` +
+        `${next.evidenceChanged ? ' (the run changed since it was reviewed)' : ''}; the form is open to decide again`,
+    );
+    this.setDecisionState({ kind: 'notApplied', decision, decisionId, status: next.status, detail: next.detail, evidenceChanged: next.evidenceChanged });
+    this.post({ type: 'draft', reason });
   }
 
   private recorded(run: JobRun): void {
