@@ -60,7 +60,7 @@ describe('the run details page', function () {
     await wb.screenshot('details-artifacts');
   });
 
-  it('charts the runs up to this one, oldest first, with this run last', async function () {
+  it('charts the runs up to this one, oldest first, with this run last, and lists them in a table that fits', async function () {
     const wb = opened();
     const page = await openFromTree(wb, runId());
     const bars = page.locator('#history svg.history-chart').first().locator('rect.bar');
@@ -69,6 +69,12 @@ describe('the run details page', function () {
     assert.match(labels[labels.length - 1] ?? '', /^This run · /, 'this run is the last bar');
     const times = labels.map((label) => label.split(' · ')[1] ?? '');
     assert.deepEqual([...times].sort(), times, `bars in time order: ${times.join(', ')}`);
+    // The table fits beside the decision form: no column is off-screen behind a scroll bar.
+    const table = page.locator('#history .table-scroll');
+    const widths = await table.evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth }));
+    assert.ok(widths.scroll <= widths.client + 1, `the history table needs scrolling sideways: ${widths.scroll} px wide in ${widths.client} px`);
+    const headers = (await page.locator('#history-table thead th').allTextContents()).map((t) => t.trim());
+    assert.equal(headers[headers.length - 1], 'Outcome', `the last column: ${headers.join(' | ')}`);
     await page.locator('#history').scrollIntoViewIfNeeded();
     await wb.screenshot('details-history');
   });
