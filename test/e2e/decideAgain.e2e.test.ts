@@ -21,6 +21,7 @@ describe('deciding again on the details page after the processor refused a decis
   let runner: typeof ProcessorRunnerModule | undefined;
   let handler: ReturnType<typeof createLambdaHandler> | undefined;
   let pool: RunPool;
+  const savedEnvironment = new Map<string, string | undefined>();
 
   before(async function () {
     workbench = await Workbench.start({
@@ -34,7 +35,13 @@ describe('deciding again on the details page after the processor refused a decis
     pool = await RunPool.of(probe, seed.pendingRunIds, seed.messyRunIds);
     await probe.purgeQueues('processor');
     runner = await import('../../scripts/lib/processorRunner.mjs');
-    handler = createLambdaHandler({ config: runner.processorEnvironment(workbench.stackEnv, {}), log: () => undefined });
+    // As the processor runner does: its AWS SDK clients take credentials and region from the environment.
+    const environment = runner.processorEnvironment(workbench.stackEnv, {});
+    for (const [key, value] of Object.entries(environment)) {
+      savedEnvironment.set(key, process.env[key]);
+      process.env[key] = value;
+    }
+    handler = createLambdaHandler({ config: environment, log: () => undefined });
     await workbench.openActivityBarContainer();
   });
 
@@ -45,6 +52,10 @@ describe('deciding again on the details page after the processor refused a decis
 
   after(async function () {
     await handler?.close();
+    for (const [key, value] of savedEnvironment) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
     probe?.close();
     await workbench?.close();
   });
@@ -62,7 +73,8 @@ describe('deciding again on the details page after the processor refused a decis
   /** Runs the processor on what the queue holds now, as the Lambda function would. */
   async function processQueue(): Promise<void> {
     assert.ok(runner && handler, 'the processor is not loaded');
-    await runner.runProcessorLoop({ env: opened().stackEnv, handler, once: true, waitTimeSeconds: 2 });
+    const stats = await runner.runProcessorLoop({ env: opened().stackEnv, handler, once: true, waitTimeSeconds: 2 });
+    assert.equal(stats.failed, 0, `the processor failed on ${stats.failed} of ${stats.received} messages`);
   }
 
   /** The processor's audit documents of a run, by decision_id. */
