@@ -51,7 +51,7 @@ export const PENDING_SOURCE_FIELDS: readonly string[] = [
   'load_duration_seconds',
 ];
 
-/** What a job's history shows: when, the outcome, and the values to compare today's with. */
+/** What a job's history shows: when, the outcome (who decided and why), and the values to compare today's with. */
 export const HISTORY_SOURCE_FIELDS: readonly string[] = [
   'timestamp',
   'job_name',
@@ -60,6 +60,9 @@ export const HISTORY_SOURCE_FIELDS: readonly string[] = [
   'quality_status',
   'quality_checks',
   'approval_status',
+  'approved_by',
+  'approval_reason',
+  'approval_timestamp',
   'records_read',
   'records_written',
   'records_dropped',

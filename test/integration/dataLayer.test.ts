@@ -95,6 +95,13 @@ describe('data layer against the local stack', function () {
       const before = await repository.jobHistory(stored.run.jobName, 20, { upToMs: upTo });
       assert.ok(before.some((r) => r.jobRunId === stored.run.jobRunId), 'the history up to a run includes the run');
       assert.ok(before.every((r) => r.timestampMs !== null && r.timestampMs <= upTo), 'and no later run');
+      // The seed decides some history runs (approved_by, approval_reason set): history shows who and why.
+      const decided = [];
+      for (const jobName of manifest.jobNames) {
+        decided.push(...(await repository.jobHistory(jobName, 50)).filter((r) => r.approval !== null));
+      }
+      assert.ok(decided.length > 0, 'some history runs were decided');
+      assert.ok(decided.every((r) => r.approval?.approvedBy && r.approval.reason && r.approval.timestamp), 'each with who, why and when');
       for (const messyId of manifest.messyRunIds) {
         const messy = await repository.getRun(messyId);
         assert.equal(messy?.run.jobRunId, messyId);
