@@ -4,7 +4,7 @@
 // extension, starts code-server and prints the URL to open. Ctrl-C stops it all.
 //   npm run demo -- --pending 40        how many pending runs to seed (the stack's default else)
 //   npm run demo -- --keep-stack        leave OpenSearch and moto running afterwards
-//   npm run demo -- --screenshot        also save test-results/demo/{tree,details,status-bar}.png
+//   npm run demo -- --screenshot        also save test-results/demo/{tree,details,history,status-bar}.png
 //   npm run demo -- --screenshot --screenshot-dir media/screenshots --once   the README's pictures
 //   npm run demo -- --screenshot --once take the screenshot, then stop everything and exit
 //   npm run demo -- --no-seed           keep the runs the stack already holds
@@ -63,8 +63,9 @@ async function waitForSteadyRows(page, rows) {
 
 /**
  * Opens the demo in headless Chromium and keeps pictures of what a user sees, in `dir`:
- * tree.png (the Pending Approvals tree), details.png (a run's details page beside the tree)
- * and status-bar.png (the status-bar item with its tooltip).
+ * tree.png (the Pending Approvals tree), details.png (a run's details page beside the tree),
+ * history.png (the same page at its job's recent runs) and status-bar.png (the status-bar item
+ * with its tooltip).
  */
 async function takeScreenshots(url, launchChromium, dir) {
   fs.mkdirSync(dir, { recursive: true });
@@ -98,6 +99,9 @@ async function takeScreenshots(url, launchChromium, dir) {
     await details.locator('#history').waitFor({ state: 'visible', timeout: 30_000 });
     await page.waitForTimeout(500);
     await page.screenshot({ path: saved('details.png') });
+    await details.locator('#history').evaluate((section) => section.scrollIntoView({ block: 'start' }));
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: saved('history.png') });
 
     const status = page.locator('.part.statusbar .statusbar-item')
       .filter({ has: page.locator('a.statusbar-item-label[aria-label*="pending approval"]') }).first();
