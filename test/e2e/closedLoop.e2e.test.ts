@@ -9,7 +9,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { buildDecisionMessage, publishParameters } from '../../src/core/decisionMessage';
 import { evidenceSha256 } from '../../src/core/evidence';
 import { parseJobRun } from '../../src/core/jobRunParser';
-import { RunPool, StackProbe, answerDialog, expectPending, openFromTree, tidy } from './reviewFixture';
+import { answerDialog, expectPending, openFromTree, RunPool, StackProbe, started, stillPendingIn, tidy } from './reviewFixture';
 import { Workbench, eventually, screenshotOnFailure } from './workbench';
 
 import type * as ProcessorRunnerModule from '../../scripts/lib/processorRunner.mjs' with { 'resolution-mode': 'import' };
@@ -61,19 +61,9 @@ describe('the closed loop: workbench → SNS → processor → OpenSearch → wo
     await workbench?.close();
   });
 
-  function opened(): Workbench {
-    assert.ok(workbench, 'the workbench did not start');
-    return workbench;
-  }
-
-  function stack(): StackProbe {
-    assert.ok(probe, 'the stack probe did not start');
-    return probe;
-  }
-
-  function stillPending(): string[] {
-    return (opened().seed?.pendingRunIds ?? []).filter((id) => !gone.has(id));
-  }
+  const opened = (): Workbench => started(workbench, 'the workbench');
+  const stack = (): StackProbe => started(probe, 'the stack probe');
+  const stillPending = (): string[] => stillPendingIn(opened(), gone);
 
   /** Expands the Recent Decisions view (collapsed by default) unless it is open. */
   async function openDecisionsView(): Promise<void> {

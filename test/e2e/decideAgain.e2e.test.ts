@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import { evidenceSha256 } from '../../src/core/evidence';
 import { parseJobRun } from '../../src/core/jobRunParser';
 import { createLambdaHandler } from '../../src/processor/lambdaHandler';
-import { RunPool, StackProbe, answerDialog, openFromTree, tidy } from './reviewFixture';
+import { answerDialog, openFromTree, RunPool, StackProbe, started, tidy } from './reviewFixture';
 import { Workbench, eventually, screenshotOnFailure } from './workbench';
 
 import type * as ProcessorRunnerModule from '../../scripts/lib/processorRunner.mjs' with { 'resolution-mode': 'import' };
@@ -60,15 +60,8 @@ describe('deciding again on the details page after the processor refused a decis
     await workbench?.close();
   });
 
-  function opened(): Workbench {
-    assert.ok(workbench, 'the workbench did not start');
-    return workbench;
-  }
-
-  function stack(): StackProbe {
-    assert.ok(probe, 'the stack probe did not start');
-    return probe;
-  }
+  const opened = (): Workbench => started(workbench, 'the workbench');
+  const stack = (): StackProbe => started(probe, 'the stack probe');
 
   /** Runs the processor on what the queue holds now, as the Lambda function would. */
   async function processQueue(): Promise<void> {

@@ -2,7 +2,7 @@
 // their actions on one line, the history chart ending at the run shown, a reason form that
 // stays quiet until typed in, and the panel coming back with its run after a window reload.
 import * as assert from 'node:assert/strict';
-import { openFromTree, waitForDetails } from './reviewFixture';
+import { openFromTree, started, waitForDetails } from './reviewFixture';
 import { Workbench, eventually, screenshotOnFailure } from './workbench';
 
 describe('the run details page', function () {
@@ -26,10 +26,7 @@ describe('the run details page', function () {
     await workbench?.close();
   });
 
-  function opened(): Workbench {
-    assert.ok(workbench, 'the workbench did not start');
-    return workbench;
-  }
+  const opened = (): Workbench => started(workbench, 'the workbench');
 
   function runId(): string {
     const id = opened().seed?.pendingRunIds[0];

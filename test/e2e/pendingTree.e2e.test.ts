@@ -4,7 +4,7 @@
 // with a Review button that opens it.
 import * as assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { StackProbe, statusBarCount, waitForDetails } from './reviewFixture';
+import { StackProbe, started, statusBarCount, waitForDetails } from './reviewFixture';
 import { Workbench, eventually, screenshotOnFailure } from './workbench';
 
 const REFRESH_SECONDS = 3;
@@ -41,10 +41,7 @@ describe('pending runs in the workbench', function () {
     return wb.page.locator('.notifications-toasts .notification-toast').filter({ hasText: NEW_RUN_NOTICE });
   }
 
-  function opened(): Workbench {
-    assert.ok(workbench, 'the workbench did not start');
-    return workbench;
-  }
+  const opened = (): Workbench => started(workbench, 'the workbench');
 
   function seededPending(): string[] {
     const seed = opened().seed;

@@ -7,7 +7,7 @@
 import * as assert from 'node:assert/strict';
 import type { Delivered } from '../support/queues';
 import {
-  RunPool, StackProbe, animationsDone, answerDialog, checkFirstPick, expectPending, modalDialog, openFromTree, quickInput, runCommandExpectingInput, runRow, tidy, treeRunIds,
+  animationsDone, answerDialog, checkFirstPick, expectPending, modalDialog, openFromTree, quickInput, runCommandExpectingInput, RunPool, runRow, StackProbe, started, stillPendingIn, tidy, treeRunIds,
 } from './reviewFixture';
 import { Workbench, eventually, screenshotOnFailure } from './workbench';
 
@@ -68,19 +68,9 @@ describe('reviewer workbench: deciding runs', function () {
     await workbench?.close();
   });
 
-  function opened(): Workbench {
-    assert.ok(workbench, 'the workbench did not start');
-    return workbench;
-  }
-
-  function stack(): StackProbe {
-    assert.ok(probe, 'the stack probe did not start');
-    return probe;
-  }
-
-  function stillPending(): string[] {
-    return (opened().seed?.pendingRunIds ?? []).filter((id) => !gone.has(id));
-  }
+  const opened = (): Workbench => started(workbench, 'the workbench');
+  const stack = (): StackProbe => started(probe, 'the stack probe');
+  const stillPending = (): string[] => stillPendingIn(opened(), gone);
 
   async function refresh(): Promise<void> {
     await opened().runCommand('DWH Approvals: Refresh');

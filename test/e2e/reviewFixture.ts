@@ -210,6 +210,19 @@ export class RunPool {
   }
 }
 
+// ---- a suite's shared parts -------------------------------------------------------------
+
+/** What a suite's `before` started, or a failed assertion naming what did not start. */
+export function started<T>(value: T | undefined, what: string): T {
+  assert.ok(value, `${what} did not start`);
+  return value;
+}
+
+/** The seeded pending runs that have not left the list (`gone`: published or decided elsewhere). */
+export function stillPendingIn(wb: Workbench, gone: ReadonlySet<string>): string[] {
+  return (wb.seed?.pendingRunIds ?? []).filter((id) => !gone.has(id));
+}
+
 // ---- the workbench, as a reviewer uses it ------------------------------------------------
 
 /** A row of the Pending Approvals tree by the run id it shows. */
