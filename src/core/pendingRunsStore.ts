@@ -317,18 +317,17 @@ export class PendingRunsStore {
     if (!this.loaded) this.setStatus({ kind: 'loading' });
     try {
       const summary = JSON.stringify(await source.summary());
-      if (!force && this.loaded && summary === this.lastSummary) {
+      if (force || !this.loaded || summary !== this.lastSummary) {
+        const runs = await source.listPending();
+        if (source !== this.source) return; // the profile changed meanwhile
+        this.lastSummary = summary;
+        this.consecutiveFailures = 0;
+        this.replaceRuns(runs);
+      } else {
         this.consecutiveFailures = 0;
         if (this.currentStatus.kind !== 'ready') this.setStatus({ kind: 'ready' });
-        // A refused decision changes no run, so the summary stays the same: ask the audits.
-        if (this.published.size > 0) await this.followUp();
-        return;
       }
-      const runs = await source.listPending();
-      if (source !== this.source) return; // the profile changed meanwhile
-      this.lastSummary = summary;
-      this.consecutiveFailures = 0;
-      this.replaceRuns(runs);
+      // A refused decision changes no run (nor the summary): the audits say what became of it.
       if (this.published.size > 0) await this.followUp();
     } catch (error) {
       if (source !== this.source) return;
