@@ -18,6 +18,7 @@ import { PendingTreeProvider, type PendingNode } from '../../src/extension/pendi
 import { PublishedFollowUpNotifier } from '../../src/extension/publishedFollowUp';
 import { OpenSearchDecisionStore } from '../../src/processor/openSearchDecisionStore';
 import { activated, readStackEnv, waitFor, withUserSettings } from './support';
+import { pendingDoc } from '../unit/fixtures';
 
 const JOB = 'host_followup_job';
 
@@ -60,20 +61,12 @@ describe('published decisions the processor did not apply', function () {
     await client.index({
       index: indices().events,
       refresh: true,
-      body: {
+      body: pendingDoc({
         timestamp: new Date(Date.now() - 60_000).toISOString(),
-        event_type: 'job_completed',
         job_name: JOB,
         job_run_id: runId,
-        status: 'PENDING_APPROVAL',
-        failure_type: 'QUALITY',
-        quality_status: 'RED',
-        quality_checks: [{ name: 'drop_rate', status: 'FAIL', value: '12.0%', threshold: '10.0%' }],
-        records_read: 100_000,
-        records_written: 88_000,
-        records_dropped: 12_000,
         ...(triggeredBy ? { triggered_by: triggeredBy } : {}),
-      },
+      }),
     });
     return runId;
   }
