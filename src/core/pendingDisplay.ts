@@ -4,7 +4,7 @@
 // part with what it last drew (ShownTexts) and redraws only the rows that changed.
 
 import { formatCheck, primaryFailingCheck } from './checkFormat';
-import { expiryOf, formatDuration, urgencyOf } from './expiry';
+import { expiryOf, formatTimeLeft, urgencyOf } from './expiry';
 import type { JobRun, Urgency } from './model';
 
 /** The row's icon: by urgency first, then by quality status. */
@@ -17,13 +17,6 @@ export interface RunShown {
   icon: RunIcon;
   /** The part of the row that moves with the clock: age, time left and icon (urgency). */
   clock: string;
-}
-
-/** "3h 12m left", "overdue 14m", or "expiry unknown". */
-export function timeLeftText(expiry: number | null, now: number): string {
-  if (expiry == null) return 'expiry unknown';
-  const left = expiry - now;
-  return left < 0 ? `overdue ${formatDuration(-left)}` : `${formatDuration(left)} left`;
 }
 
 const MINUTE = 60_000;
@@ -57,7 +50,7 @@ export function isUrgentOrWorse(urgency: Urgency): boolean {
 /** The clock-dependent part of a run's row, from its expiry (see runShown). */
 export function clockTextOf(timestampMs: number | null, expiry: number | null, qualityStatus: string | null, now: number): string {
   const urgency = urgencyOf(expiry, now);
-  return `${shortAgeText(timestampMs, now)}|${timeLeftText(expiry, now)}|${runIconOf(qualityStatus, urgency)}`;
+  return `${shortAgeText(timestampMs, now)}|${formatTimeLeft(expiry, now)}|${runIconOf(qualityStatus, urgency)}`;
 }
 
 /** Everything the row of `run` shows at `now`, except its tooltip (built on hover). */
@@ -66,7 +59,7 @@ export function runShown(run: JobRun, now: number, ttlHours: number, flat: boole
   const urgency = urgencyOf(expiry, now);
   const check = primaryFailingCheck(run);
   const age = shortAgeText(run.timestampMs, now);
-  const timeLeft = timeLeftText(expiry, now);
+  const timeLeft = formatTimeLeft(expiry, now);
   const icon = runIconOf(run.qualityStatus, urgency);
   return {
     description: [flat ? run.jobName : undefined, check ? formatCheck(check) : run.qualityStatus ?? 'no checks', age, timeLeft].filter(Boolean).join(' · '),

@@ -1,20 +1,18 @@
 // The Pending Approvals tree: runs grouped by job (or flat), each with its failing check,
-// time left, an icon by quality and urgency, and contextValue flags for menus. Errors are
+// age and time left, an icon by quality and urgency, and contextValue flags for menus. Errors are
 // tree items that say what is wrong and offer the command that fixes it.
 // Built for 10,000 runs: a row's Markdown tooltip is built only when it is hovered
 // (resolveTreeItem), and the clock redraws only the rows and groups whose text it moved.
 import * as vscode from 'vscode';
 import { formatCheck } from '../core/checkFormat';
-import { expiryOf } from '../core/expiry';
+import { expiryOf, formatTimeLeft } from '../core/expiry';
 import type { JobRun } from '../core/model';
-import { ShownTexts, jobDescription, runClockText, runShown, timeLeftText, type RunIcon } from '../core/pendingDisplay';
+import { ShownTexts, jobDescription, runClockText, runShown, type RunIcon } from '../core/pendingDisplay';
 import type { PendingRunsStore } from '../core/pendingRunsStore';
 import type { ClassifiedFailure } from '../core/failureClassification';
 import { fixFor } from './failureMessages';
 import { appendPublishedNotice, decoratePublishedRun } from './publishedFollowUp';
 import { readConnectionSettings, readViewSettings, type SortBy } from './settings';
-
-export { timeLeftText };
 
 export type PendingNode =
   | { kind: 'job'; jobName: string; runs: JobRun[] }
@@ -179,7 +177,7 @@ function runTooltip(run: JobRun, expiry: number | null, now: number): vscode.Mar
   tooltip.isTrusted = false;
   tooltip.supportHtml = false;
   tooltip.appendMarkdown(`**${escapeMarkdown(run.jobName)}** \`${escapeCode(run.jobRunId)}\`\n\n`);
-  tooltip.appendMarkdown(`$(${run.qualityStatus === 'RED' ? 'error' : 'warning'}) Quality ${escapeMarkdown(run.qualityStatus ?? 'unknown')} · ${escapeMarkdown(timeLeftText(expiry, now))}\n\n`);
+  tooltip.appendMarkdown(`$(${run.qualityStatus === 'RED' ? 'error' : 'warning'}) Quality ${escapeMarkdown(run.qualityStatus ?? 'unknown')} · ${escapeMarkdown(formatTimeLeft(expiry, now))}\n\n`);
   for (const check of run.qualityChecks.slice(0, 8)) {
     tooltip.appendMarkdown(`- ${escapeMarkdown(formatCheck(check))} (${escapeMarkdown(check.status ?? 'no status')})\n`);
   }

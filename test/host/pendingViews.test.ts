@@ -156,7 +156,7 @@ describe('pending tree provider', function () {
       assert.deepEqual(rows.map((r) => label(r.item)), ALL.map((r) => r.jobRunId), 'one row per run, in expiry order');
       assert.ok(rows.every((r) => r.item.collapsibleState === vscode.TreeItemCollapsibleState.None));
       assert.equal(runItem(p, 'orders-normal').description, 'load_orders · drop_rate 12.0% > 10.0% · 2h ago · 2d 22h left');
-      assert.equal(runItem(p, 'orders-overdue').description, 'load_orders · drop_rate 12.0% > 10.0% · 2h ago · overdue 1h');
+      assert.equal(runItem(p, 'orders-overdue').description, 'load_orders · drop_rate 12.0% > 10.0% · 2h ago · overdue by 1h');
       assert.equal(runItem(p, 'images-urgent').description, 'transform_images · row_count_delta 12.7 > 10 · 2h ago · 10m left');
       assert.equal(runItem(p, 'messy-html').description, `${HTML_JOB_NAME} · RED · 2h ago · 2d 22h left`);
     });
@@ -290,7 +290,7 @@ describe('pending tree provider', function () {
       await withUserSettings({ groupBy: 'none', sortBy: 'expiry' }, async () => {
         const { p, clock, events } = await clockedTree();
         const drawn = drawAll(p);
-        // One minute on: "9m left" → "8m left", "39m left" → "38m left", "overdue 1h" → "overdue 1h 1m";
+        // One minute on: "9m left" → "8m left", "39m left" → "38m left", "overdue by 1h" → "overdue by 1h 1m";
         // the two runs with 2d 21h left still read so.
         clock.now = NOW + 10_000 + MINUTE;
         const changed = p.tick();

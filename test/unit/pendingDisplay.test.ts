@@ -10,7 +10,6 @@ import {
   runIconOf,
   runShown,
   shortAgeText,
-  timeLeftText,
 } from '../../src/core/pendingDisplay';
 import { expiryOf } from '../../src/core/expiry';
 import { pendingRun, seededRandom } from './fixtures';
@@ -31,12 +30,6 @@ function expiringIn(id: string, leftMs: number, fields: Record<string, unknown> 
 }
 
 describe('pendingDisplay: what a row and a group show', () => {
-  it('says the time left, overdue time, or that the expiry is unknown', () => {
-    assert.equal(timeLeftText(NOW + 3 * HOUR + 12 * MINUTE, NOW), '3h 12m left');
-    assert.equal(timeLeftText(NOW - 14 * MINUTE, NOW), 'overdue 14m');
-    assert.equal(timeLeftText(null, NOW), 'expiry unknown');
-  });
-
   it('says the age in its largest unit, so a row moves at most once a minute in the first hour, then hourly', () => {
     assert.equal(shortAgeText(NOW - 30 * SECOND, NOW), 'just now');
     assert.equal(shortAgeText(NOW + MINUTE, NOW), 'just now');

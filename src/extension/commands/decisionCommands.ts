@@ -4,13 +4,12 @@
 import * as vscode from 'vscode';
 import { formatCheck, primaryFailingCheck } from '../../core/checkFormat';
 import { reasonValidationError } from '../../core/decisionMessage';
-import { expiryOf } from '../../core/expiry';
+import { expiryOf, formatTimeLeft } from '../../core/expiry';
 import type { Decision, JobRun } from '../../core/model';
 import type { PendingRunsStore } from '../../core/pendingRunsStore';
 import type { BackendConnection } from '../backendConnection';
 import { describe, type DecisionController, type DecisionResult } from '../decisionController';
 import type { PendingNode } from '../pendingTree';
-import { timeLeftText } from '../pendingTree';
 import type { PendingView } from '../pendingView';
 import { readViewSettings } from '../settings';
 import { showFailure } from '../failureMessages';
@@ -80,7 +79,7 @@ async function pickRuns(store: PendingRunsStore, decision: Decision): Promise<Jo
     return {
       label: run.jobRunId,
       description: run.jobName,
-      detail: [check ? formatCheck(check) : `quality ${run.qualityStatus ?? 'unknown'}`, timeLeftText(expiryOf(run, ttl), now)].join(' · '),
+      detail: [check ? formatCheck(check) : `quality ${run.qualityStatus ?? 'unknown'}`, formatTimeLeft(expiryOf(run, ttl), now)].join(' · '),
       run,
     };
   });
