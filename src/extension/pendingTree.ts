@@ -11,6 +11,7 @@ import { ShownTexts, jobDescription, runClockText, runShown, type RunIcon } from
 import type { PendingRunsStore } from '../core/pendingRunsStore';
 import type { ClassifiedFailure } from '../core/failureClassification';
 import { fixFor } from './failureMessages';
+import { escapeMarkdown } from './markdown';
 import { appendPublishedNotice, decoratePublishedRun } from './publishedFollowUp';
 import { readConnectionSettings, readViewSettings, type SortBy } from './settings';
 
@@ -185,10 +186,6 @@ function runTooltip(run: JobRun, expiry: number | null, now: number): vscode.Mar
   if (run.timestamp) tooltip.appendMarkdown(`\nRan ${escapeMarkdown(run.timestamp)}`);
   if (run.problems.length) tooltip.appendMarkdown(`\n\n$(info) ${escapeMarkdown(run.problems.join('; '))}`);
   return tooltip;
-}
-
-export function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~$&]/g, '\\$&');
 }
 
 function escapeCode(text: string): string {

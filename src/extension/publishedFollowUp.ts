@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import type { PendingRunsStore, PublishedFollowUp } from '../core/pendingRunsStore';
 import { followUpNotice } from '../core/publishedDecisions';
 import type { Log } from './logChannel';
+import { escapeMarkdown } from './markdown';
 
 /**
  * What a run row shows about the decision published for it, if it came back: the notice
@@ -27,10 +28,6 @@ export function appendPublishedNotice(tooltip: vscode.MarkdownString, followUp: 
   const notice = followUp ? followUpNotice(followUp, followUp.state) : null;
   if (!notice) return;
   tooltip.appendMarkdown(`\n\n---\n\n$(${notice.warning ? 'warning' : 'people'}) ${escapeMarkdown(notice.long)}`);
-}
-
-function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~$&]/g, '\\$&');
 }
 
 /** Says once per decision and state that a published run is back in the list, and why. */

@@ -9,7 +9,7 @@ import { DwhError } from '../core/failureClassification';
 import type { BackendConnection } from './backendConnection';
 import type { Log } from './logChannel';
 import { timed } from './logChannel';
-import { escapeMarkdown } from './pendingTree';
+import { escapeMarkdown } from './markdown';
 
 type DecisionNode = { kind: 'decision'; record: AuditRecord } | { kind: 'message'; text: string; icon: string };
 
