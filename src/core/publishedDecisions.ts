@@ -102,6 +102,11 @@ export interface AuditLookup {
 /** The statuses after which the processor will never apply the decision. */
 const NOT_APPLIED: ReadonlySet<AuditStatus> = new Set(['refused', 'superseded', 'invalid']);
 
+/** Whether the processor, having audited a decision with this status, will not apply it. */
+export function isNotApplied(status: string): status is 'refused' | 'superseded' | 'invalid' {
+  return NOT_APPLIED.has(status as AuditStatus);
+}
+
 /** Whether no further audit of the decision can change what the store shows for it. */
 export function isFinal(state: FollowUpState): boolean {
   return state.kind === 'not-applied';
@@ -118,8 +123,8 @@ export function isShown(state: FollowUpState): boolean {
  */
 export function followUpState(published: PublishedDecision, audit: AuditRecord | undefined, nowMs: number, graceMs = PUBLISHED_GRACE_MS): FollowUpState {
   if (audit) {
-    if (NOT_APPLIED.has(audit.auditStatus)) {
-      return { kind: 'not-applied', status: audit.auditStatus as 'refused' | 'superseded' | 'invalid', detail: audit.detail };
+    if (isNotApplied(audit.auditStatus)) {
+      return { kind: 'not-applied', status: audit.auditStatus, detail: audit.detail };
     }
     if (audit.auditStatus === 'awaiting-quorum') {
       const progress = quorumProgress(audit.detail);

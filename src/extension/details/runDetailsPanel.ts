@@ -8,7 +8,7 @@ import { reasonValidationError } from '../../core/decisionReason';
 import type { Decision, JobRun } from '../../core/model';
 import { isPending } from '../../core/pendingQuery';
 import type { PendingRunsStore } from '../../core/pendingRunsStore';
-import { afterNotApplied, allowsDecidingAgain, type AfterNotApplied } from '../../core/publishedDecisions';
+import { afterNotApplied, allowsDecidingAgain, auditsByDecisionId, isNotApplied, type AfterNotApplied } from '../../core/publishedDecisions';
 import { DECISIONS_SIZE, HISTORY_SIZE, buildRunDetails, formatUtc, panelTitle, type Loaded, type RunDetailsModel } from '../../core/runDetailsModel';
 import { parseTimestampMs } from '../../core/timestamp';
 import {
@@ -56,9 +56,6 @@ interface RecordWatch {
   deadline: number;
   timer: NodeJS.Timeout | undefined;
 }
-
-/** Audit statuses after which the processor will not apply the decision. */
-const FINAL_AUDIT_STATUSES: ReadonlySet<string> = new Set(['superseded', 'refused', 'invalid']);
 
 const VERB: Record<Decision, string> = { APPROVED: 'Approve', REJECTED: 'Reject' };
 const OTHER: Record<Decision, Decision> = { APPROVED: 'REJECTED', REJECTED: 'APPROVED' };
@@ -483,9 +480,10 @@ export class RunDetailsPanel implements vscode.Disposable {
       // be waiting for a quorum; its audit record says which.
       const watch = this.watch;
       if (!watch?.decisionId || !stored) return;
-      const audit = (await repository.recentDecisions(DECISIONS_SIZE, stored.run.jobName)).find((record) => record.decisionId === watch.decisionId);
+      // By decision_id, as the pending store follows decisions (an unverifiable message is audited under its claim).
+      const audit = auditsByDecisionId(await repository.auditsFor([watch.decisionId]), [watch.decisionId]).get(watch.decisionId);
       if (!audit || audit.auditStatus === 'recorded' || this.watch !== watch || this.decisionState.kind !== 'published') return;
-      const final = FINAL_AUDIT_STATUSES.has(audit.auditStatus);
+      const final = isNotApplied(audit.auditStatus);
       if (final) this.stopWatch();
       this.setDecisionState({ ...this.decisionState, waiting: !final, audit: { status: audit.auditStatus, detail: audit.detail } });
       if (final && allowsDecidingAgain(audit.auditStatus)) {
