@@ -491,7 +491,8 @@ describe('DecisionProcessor', () => {
   });
 
   describe('a quorum of 2', () => {
-    const policy = parseApprovalPolicy({ jobs: { transform_images: { quorum: 2 } } });
+    // Reviewer's trust policy makes its session names people (personalRoles): alice and bob are two.
+    const policy = parseApprovalPolicy({ jobs: { transform_images: { quorum: 2, personalRoles: ['arn:aws:iam::123456789012:role/Reviewer'] } } });
 
     it('is not reached by the same approver twice', async () => {
       const first = await processor(store, policy).process(body(sign(source)));
