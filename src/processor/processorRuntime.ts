@@ -43,11 +43,22 @@ export async function createProcessorRuntime(config: ProcessorConfig): Promise<P
     }
   };
 
+  // The policy parameter may not exist: then the default policy applies, as in the extension.
+  // Any other failure (access denied, throttling) stops the cold start: never a guessed policy.
+  const optionalParameter = async (name: string): Promise<string> => {
+    try {
+      return await parameter(name, false);
+    } catch (error) {
+      if (error instanceof DwhError && error.failure.kind === 'parameter-missing') return '';
+      throw error;
+    }
+  };
+
   try {
     const [secret, rawEndpoint, policyText] = await Promise.all([
       parameter(config.signingSecretParameter, true),
       config.opensearchEndpoint ?? parameter(config.opensearchEndpointParameter, false),
-      config.policyJson ?? (config.policyParameter ? parameter(config.policyParameter, false) : Promise.resolve('')),
+      config.policyJson ?? optionalParameter(config.policyParameter),
     ]);
     const policy = parseApprovalPolicy(policyText);
     const endpoint = normalizeOpenSearchEndpoint(rawEndpoint);
