@@ -148,7 +148,8 @@ describe('data layer against the local stack', function () {
       const delivered = tap[0]!;
       assert.deepEqual(delivered.attributes.decision, { Type: 'String', Value: 'APPROVED' });
       assert.equal(delivered.message.reason, 'integration APPROVED');
-      assert.equal(delivered.message.decided_by, 'moto');
+      // The profile dwh-local is the stack's IAM user dwh-reviewer1: moto's STS answers with its ARN.
+      assert.equal(delivered.message.decided_by, 'dwh-reviewer1');
       assert.equal(delivered.message.signature_version, 'v1');
       // Verify independently: the secret read straight from SSM, the canonical form rebuilt here.
       const ssm = new SSMClient(awsClientConfig());

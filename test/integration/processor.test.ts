@@ -332,7 +332,8 @@ describe('approval processor against the local stack', function () {
   });
 
   describe('with a quorum of 2 for the job', () => {
-    const policy = JSON.stringify({ default: { quorum: 1, forbidSelfApproval: true }, jobs: { [JOB]: { quorum: 2 } } });
+    // DataReviewer's sessions are people here (personalRoles): alice and bob are two; see approverRules.test.ts for a plain role.
+    const policy = JSON.stringify({ default: { quorum: 1, forbidSelfApproval: true }, jobs: { [JOB]: { quorum: 2, personalRoles: ['arn:aws:iam::123456789012:role/DataReviewer'] } } });
 
     it('does not approve when the same approver approves twice', async () => {
       const handler = handlerFor({ POLICY: policy });
