@@ -6,6 +6,7 @@ import type { ConnectionSettings } from '../core/connectionSettings';
 import { normalizeOpenSearchEndpoint } from '../core/connectionSettings';
 import type { AwsContext } from './awsContext';
 import { toDwhError } from './awsErrors';
+import { DwhError } from '../core/failureClassification';
 
 export class SsmParameters {
   private readonly client: SSMClient;
@@ -30,6 +31,19 @@ export class SsmParameters {
   /** The decision signing secret (SecureString). Never log or persist the result. */
   signingSecret(): Promise<string> {
     return this.parameter(this.settings.signingSecretParameter, true);
+  }
+
+  /**
+   * The approval policy's JSON text (core/approvalPolicy.ts), or '' when the parameter does
+   * not exist: then the default policy applies, as in the processor. Other failures throw.
+   */
+  async approvalPolicyText(): Promise<string> {
+    try {
+      return await this.parameter(this.settings.policyParameter, false);
+    } catch (error) {
+      if (error instanceof DwhError && error.failure.kind === 'parameter-missing') return '';
+      throw error;
+    }
   }
 
   /** Forget cached values, e.g. after a failure that may have been a rotated parameter. */

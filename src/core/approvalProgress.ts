@@ -8,6 +8,7 @@
 // never counted or compared.
 
 import { globMatches, patternsFor, policyForJob, type ApprovalPolicy, type JobPolicy } from './approvalPolicy';
+import type { AuditRecord } from './auditRecord';
 import { decidedByFromArn } from './callerIdentity';
 import { principalOf, triggeredBySamePerson, type Principal } from './principal';
 
@@ -193,6 +194,61 @@ function youCannot(verdict: Extract<Eligibility, { allowed: false }>, verb: 'app
     case 'unknown-identity':
       return `Your identity cannot ${verb}: ${verdict.detail}`;
   }
+}
+
+/** An audit record as the extension parsed it, as the tally reads it. */
+export function voteRecordOfAuditRecord(record: AuditRecord): VoteRecord {
+  return {
+    decisionId: record.decisionId,
+    jobRunId: record.jobRunId,
+    decision: record.decision,
+    auditStatus: record.auditStatus,
+    evidenceSha256: record.evidenceSha256,
+    identityArn: record.identityArn ?? null,
+    reason: record.reason,
+    timestamp: record.timestamp,
+    receivedAt: record.receivedAt ?? null,
+  };
+}
+
+/** Most approvals a run's progress reads; far above any quorum (MAX_QUORUM people). */
+export const MAX_VOTES_READ = 1000;
+
+/**
+ * The audit documents that may count as approvals (awaiting-quorum or recorded approvals),
+ * of one run, or with no run id of every run, oldest first. Only the processor writes those
+ * statuses, and only for messages it verified, so junk naming a run cannot crowd them out.
+ */
+export function approvalVotesQuery(jobRunId?: string): { size: number; query: unknown; sort: unknown[] } {
+  const filter: unknown[] = [{ term: { decision: 'APPROVED' } }, { terms: { audit_status: jobRunId === undefined ? ['awaiting-quorum'] : ['awaiting-quorum', 'recorded'] } }];
+  if (jobRunId !== undefined) filter.push({ term: { job_run_id: jobRunId } });
+  return { size: jobRunId === undefined ? 10_000 : MAX_VOTES_READ, query: { bool: { filter } }, sort: [{ timestamp: 'asc' }] };
+}
+
+/**
+ * "Waiting for me": the runs the identity may approve under the policy and has not approved
+ * yet (an awaiting-quorum approval of theirs, any ARN of the same person, among `openVotes`).
+ * For the tree's filter; the details page shows the whole progress.
+ */
+export function waitingForIdentity(
+  policy: ApprovalPolicy,
+  identityArn: string,
+  openVotes: readonly VoteRecord[],
+): (run: { jobName: string; jobRunId: string; triggeredBy: string | null }) => boolean {
+  const votedRunsByPolicy = new Map<JobPolicy, Set<string>>();
+  const votedRuns = (jobPolicy: JobPolicy): Set<string> => {
+    let runs = votedRunsByPolicy.get(jobPolicy);
+    if (!runs) {
+      const me = principalOf(identityArn, jobPolicy)?.personKey;
+      runs = new Set(openVotes.filter((vote) => me !== undefined && typeof vote.jobRunId === 'string' && principalOf(vote.identityArn, jobPolicy)?.personKey === me).map((vote) => String(vote.jobRunId)));
+      votedRunsByPolicy.set(jobPolicy, runs);
+    }
+    return runs;
+  };
+  return (run) => {
+    const jobPolicy = policyForJob(policy, run.jobName);
+    return eligibility(jobPolicy, run, identityArn, 'APPROVED').allowed && !votedRuns(jobPolicy).has(run.jobRunId);
+  };
 }
 
 /** An audit that is a live approval of this run for the evidence it has now. */

@@ -5,6 +5,7 @@ import type { JobRun } from '../core/model';
 import type { PendingRunsStore } from '../core/pendingRunsStore';
 import { PendingTreeProvider, type PendingNode } from './pendingTree';
 import { readViewSettings, updateUserSetting } from './settings';
+import { WAITING_FOR_ME_TEXTS } from './waitingForMe';
 
 export type ViewState = 'loading' | 'notConfigured' | 'empty' | 'ready' | 'error';
 
@@ -45,9 +46,11 @@ export class PendingView implements vscode.Disposable {
     this.provider.refresh();
     const count = this.store.count;
     const loaded = this.store.hasLoaded;
-    this.treeView.badge = loaded && count > 0 ? { value: count, tooltip: `${count} ${count === 1 ? 'run' : 'runs'} pending approval` } : undefined;
+    // The badge counts every pending run, also while the tree shows only those waiting for me.
+    this.treeView.badge = loaded && count > 0 ? { value: count, tooltip: `${count} ${count === 1 ? 'run' : 'runs'} pending approval${this.provider.waitingForMe ? ' (all, not only those waiting for you)' : ''}` } : undefined;
     const filter = this.provider.filter;
-    this.treeView.description = filter ? `filter: ${filter}` : undefined;
+    const parts = [this.provider.waitingForMe ? WAITING_FOR_ME_TEXTS.description : null, filter ? `filter: ${filter}` : null].filter((part): part is string => part !== null);
+    this.treeView.description = parts.length > 0 ? parts.join(' · ') : undefined;
     void vscode.commands.executeCommand('setContext', 'dwhApprovals.state', this.state());
   }
 
@@ -60,7 +63,7 @@ export class PendingView implements vscode.Disposable {
     const status = this.store.status;
     if (status.kind === 'failed') return status.failure.kind === 'no-credentials' && !this.isConfigured() ? 'notConfigured' : 'error';
     if (!this.store.hasLoaded) return 'loading';
-    return this.store.count === 0 && !this.provider.filter ? 'empty' : 'ready';
+    return this.store.count === 0 && !this.provider.filter && !this.provider.waitingForMe ? 'empty' : 'ready';
   }
 
   dispose(): void {
