@@ -155,7 +155,11 @@ describe('deciding again on the details page after the processor refused a decis
     await stack().updateRun(runId, { records_dropped: dropped });
     await processQueue();
 
-    const text = await eventually(() => stateText(page), (t) => t.includes('Not applied'), { timeoutMs: 30_000, message: 'the page to say the approval was refused' });
+    // The refusal shows first; the form opens once the run has been read afresh (another request or three).
+    const text = await eventually(() => stateText(page), (t) => t.includes('Not applied') && t.includes('The run changed after you reviewed it.'), {
+      timeoutMs: 30_000,
+      message: 'the page to say the approval was refused and the run changed',
+    });
     assert.match(text, /changed after it was reviewed/, 'the processor’s reason');
     assert.match(text, /The run changed after you reviewed it\./);
     const after = await eventually(async () => ((await page.locator('#metric-records_dropped').textContent()) ?? '').trim(), (t) => t !== before, {
