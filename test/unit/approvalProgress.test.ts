@@ -2,7 +2,8 @@
 // processor's judgement and the details page's progress use, with hostile inputs.
 import assert from 'node:assert/strict';
 import { parseApprovalPolicy, policyForJob, type ApprovalPolicy } from '../../src/core/approvalPolicy';
-import { decisionProgress, eligibility, tallyApprovals, type RunContext, type VoteRecord } from '../../src/core/approvalProgress';
+import { approvalVotesQuery, decisionProgress, eligibility, tallyApprovals, voteRecordOfAuditRecord, waitingForIdentity, type RunContext, type VoteRecord } from '../../src/core/approvalProgress';
+import { parseAuditRecord } from '../../src/core/auditRecord';
 import { principalOf, triggeredBySamePerson } from '../../src/core/principal';
 
 const ACCOUNT = '123456789012';
@@ -242,5 +243,50 @@ describe('decisionProgress (what the details page shows)', () => {
     const shown = decisionProgress({ policy, run: RUN, records, identityArn: IAM_BOB });
     const judged = tallyApprovals(policyForJob(policy, RUN.jobName), RUN, records);
     assert.deepEqual(shown.approvedBy, judged.approvals.map((a) => a.decidedBy));
+  });
+});
+
+describe('waiting for me (the tree filter)', () => {
+  const policy = parseApprovalPolicy({
+    default: { quorum: 1 },
+    jobs: { 'score_*': { quorum: 2, approvers: [`arn:aws:iam::${ACCOUNT}:user/dwh-reviewer*`] } },
+  });
+  const run = (jobName: string, jobRunId: string, triggeredBy: string | null = null) => ({ jobName, jobRunId, triggeredBy });
+
+  it('keeps the runs I may approve and have not approved, by person whatever the ARN', () => {
+    const reviewer = `arn:aws:iam::${ACCOUNT}:user/dwh-reviewer1`;
+    const votes = [vote(`arn:aws:iam::${ACCOUNT}:user/path/dwh-reviewer1`, { jobRunId: 'score-1' }), vote(`arn:aws:iam::${ACCOUNT}:user/dwh-reviewer2`, { jobRunId: 'score-2' })];
+    const mine = waitingForIdentity(policy, reviewer, votes);
+    assert.equal(mine(run('score_fraud', 'score-1')), false, 'approved already');
+    assert.equal(mine(run('score_fraud', 'score-2')), true, 'someone else approved: still waiting for me');
+    assert.equal(mine(run('load_orders', 'load-1')), true);
+    assert.equal(mine(run('load_orders', 'load-2', 'dwh-reviewer1')), false, 'I triggered it');
+  });
+
+  it('drops what I may not approve', () => {
+    const observer = waitingForIdentity(policy, `arn:aws:iam::${ACCOUNT}:user/dwh-observer`, []);
+    assert.equal(observer(run('score_fraud', 'score-1')), false);
+    assert.equal(observer(run('load_orders', 'load-1')), true);
+    assert.equal(waitingForIdentity(policy, 'not an arn', [])(run('load_orders', 'load-1')), false);
+  });
+});
+
+describe('reading approvals from the audit index', () => {
+  it('asks for live approvals of one run, or every open vote', () => {
+    assert.deepEqual(approvalVotesQuery('run-1'), {
+      size: 1000,
+      query: { bool: { filter: [{ term: { decision: 'APPROVED' } }, { terms: { audit_status: ['awaiting-quorum', 'recorded'] } }, { term: { job_run_id: 'run-1' } }] } },
+      sort: [{ timestamp: 'asc' }],
+    });
+    assert.deepEqual((approvalVotesQuery().query as { bool: { filter: unknown[] } }).bool.filter, [{ term: { decision: 'APPROVED' } }, { terms: { audit_status: ['awaiting-quorum'] } }]);
+  });
+
+  it('reads an audit document into the vote the tally counts, identity from identity_arn only', () => {
+    const record = voteRecordOfAuditRecord(
+      parseAuditRecord('d-1', { decision_id: 'd-1', job_run_id: 'run-1', decision: 'APPROVED', audit_status: 'awaiting-quorum', evidence_sha256: 'e', identity_arn: IAM_ALICE, decided_by: 'bob', received_at: '2024-01-15T11:00:00Z' }),
+    );
+    assert.equal(record.identityArn, IAM_ALICE);
+    assert.equal(record.receivedAt, '2024-01-15T11:00:00Z');
+    assert.equal(voteRecordOfAuditRecord(parseAuditRecord('d-2', { decided_by: 'alice' })).identityArn, null, 'decided_by never stands in for the identity');
   });
 });
