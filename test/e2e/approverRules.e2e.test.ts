@@ -10,7 +10,6 @@ import { randomUUID } from 'node:crypto';
 import {
   StackProbe,
   detailsPage,
-  openFromTree,
   quickInput,
   runCommandExpectingInput,
   runRow,
@@ -18,6 +17,7 @@ import {
   statusBarCount,
   tidy,
   treeRunIds,
+  waitForDetails,
 } from './reviewFixture';
 import { PENDING_VIEW, Workbench, eventually, screenshotOnFailure } from './workbench';
 
@@ -94,6 +94,26 @@ describe('approver rules: who may decide, and a quorum of two reviewers', functi
     await runRow(wb, runId).waitFor({ state: 'visible', timeout: 60_000 });
   }
 
+  /**
+   * Opens the run's details from the tree. Right after a profile switch the tree is redrawn
+   * from the new connection, and a click on the row as it is replaced can be lost: click
+   * again until the page shows the run.
+   */
+  async function openRun(): Promise<ReturnType<typeof detailsPage>> {
+    const wb = opened();
+    const page = detailsPage(wb);
+    await eventually(
+      async () => {
+        const shown = (await page.locator('#run-id').textContent({ timeout: 3_000 }).catch(() => null))?.trim() ?? null;
+        if (shown !== runId) await runRow(wb, runId).click({ timeout: 5_000 });
+        return shown;
+      },
+      (shown) => shown === runId,
+      { timeoutMs: 60_000, intervalMs: 1_000, message: `the details page of ${runId}` },
+    );
+    return waitForDetails(wb, runId);
+  }
+
   async function text(page: ReturnType<typeof detailsPage>, selector: string): Promise<string> {
     return ((await page.locator(selector).textContent({ timeout: 2_000 })) ?? '').replace(/\s+/g, ' ').trim();
   }
@@ -101,7 +121,7 @@ describe('approver rules: who may decide, and a quorum of two reviewers', functi
   it('tells a non-approver before a reason is typed, and disables the form; the tree can show only the runs waiting for them', async function () {
     const wb = opened();
     await useProfile('dwh-local-observer');
-    const page = await openFromTree(wb, runId);
+    const page = await openRun();
     await eventually(() => text(page, '#decided-by'), (t) => t === 'dwh-observer', { message: 'the page to know the observer' });
     await eventually(() => text(page, '#approval-progress'), (t) => t === '0 of 2 approvals; you are not an approver of jobs matching "score_*"', {
       timeoutMs: 30_000,
@@ -136,7 +156,7 @@ describe('approver rules: who may decide, and a quorum of two reviewers', functi
     const stack = started(probe, 'the stack probe');
 
     await useProfile('dwh-local');
-    let page = await openFromTree(wb, runId);
+    let page = await openRun();
     await eventually(() => text(page, '#decided-by'), (t) => t === 'dwh-reviewer1', { message: 'the page to know the first reviewer' });
     await eventually(() => text(page, '#approval-progress'), (t) => t === '0 of 2 approvals; 2 more needed', { timeoutMs: 30_000, message: 'the progress before any approval' });
     assert.ok(await page.locator('#policy-blocked').isHidden(), 'nothing blocks a reviewer');
@@ -153,7 +173,7 @@ describe('approver rules: who may decide, and a quorum of two reviewers', functi
 
     await wb.runCommand('View: Close All Editors');
     await useProfile('dwh-local-reviewer2');
-    page = await openFromTree(wb, runId);
+    page = await openRun();
     await eventually(() => text(page, '#decided-by'), (t) => t === 'dwh-reviewer2', { message: 'the page to know the second reviewer' });
     await eventually(() => text(page, '#approval-progress'), (t) => t === '1 of 2 approvals (dwh-reviewer1)', { timeoutMs: 30_000, message: 'the progress the second reviewer sees' });
     await page.locator('#decision-panel').scrollIntoViewIfNeeded();
