@@ -9,7 +9,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { ApprovalsBackend } from '../../src/adapters/approvalsBackend';
 import { AwsContext } from '../../src/adapters/awsContext';
+import { DEFAULT_APPROVAL_POLICY } from '../../src/core/approvalPolicy';
+import { DEFAULT_CONNECTION_SETTINGS } from '../../src/core/connectionSettings';
 import { CallerIdentityReader } from '../../src/adapters/callerIdentity';
 import { buildDecisionMessage, type DecisionMessage } from '../../src/core/decisionMessage';
 import { evidenceSha256 } from '../../src/core/evidence';
@@ -259,5 +263,44 @@ describe('approver rules and a quorum of distinct people, with identities from S
     const doc = await audit(self.decision_id);
     assert.equal(doc.audit_status, 'refused');
     assert.match(String(doc.audit_detail), /^dwh-reviewer2 triggered this run/);
+  });
+
+  describe('where the policy comes from', () => {
+    it('gives the extension and the processor the stack’s policy from SSM, and the default when the parameter is missing', async () => {
+      const backend = (policyParameter: string) =>
+        new ApprovalsBackend({ ...DEFAULT_CONNECTION_SETTINGS, profile: 'dwh-local', region: env.region, awsEndpointUrl: env.awsEndpointUrl, policyParameter }, () => 72);
+      const stackPolicy = backend(DEFAULT_CONNECTION_SETTINGS.policyParameter);
+      const missing = backend('/dwh/approvals/no-such-policy');
+      try {
+        assert.equal((await stackPolicy.approvalPolicy()).jobs['score_*']?.quorum, 2);
+        assert.deepEqual(await missing.approvalPolicy(), DEFAULT_APPROVAL_POLICY);
+      } finally {
+        await Promise.all([stackPolicy.dispose(), missing.dispose()]);
+      }
+      // The processor without the policy: one approval of a score_* run decides it.
+      const decide = processor({ POLICY_PARAMETER: '/dwh/approvals/no-such-policy' });
+      const run = await createRun(SCORE_JOB);
+      await decide(sign(run, arns.observer));
+      assert.equal((await runSource(String(run.job_run_id))).approval_status, 'APPROVED');
+    });
+
+    it('does not start the processor with a malformed policy: the message stays for a retry', async () => {
+      const name = `/dwh/approvals/it-malformed-${randomUUID().slice(0, 8)}`;
+      const ssm = new SSMClient({ region: env.region, endpoint: env.awsEndpointUrl, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+      try {
+        await ssm.send(new PutParameterCommand({ Name: name, Type: 'String', Value: JSON.stringify({ jobs: { 'score_*': { quorom: 2 } } }) }));
+      } finally {
+        ssm.destroy();
+      }
+      const handler = createLambdaHandler({ config: { ...runner.processorEnvironment(env, {}), POLICY_PARAMETER: name }, log: () => undefined });
+      handlers.push(handler);
+      const run = await createRun(SCORE_JOB);
+      const message = sign(run, arns.reviewer1);
+      const response = await handler({
+        Records: [{ messageId: 'm-1', receiptHandle: 'in-process', body: JSON.stringify(message), attributes: { ApproximateReceiveCount: '1' }, messageAttributes: {}, eventSource: 'aws:sqs', eventSourceARN: `arn:aws:sqs:${env.region}:${ACCOUNT}:job-approvals-processor`, awsRegion: env.region }],
+      });
+      assert.deepEqual(response, { batchItemFailures: [{ itemIdentifier: 'm-1' }] });
+      assert.equal((await os('GET', `/job-approvals/_doc/${message.decision_id}`)).status, 404, 'nothing was judged under a policy other than the one configured');
+    });
   });
 });
