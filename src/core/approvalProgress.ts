@@ -184,6 +184,28 @@ export function decisionProgress(input: { policy: ApprovalPolicy; run: RunContex
   };
 }
 
+/**
+ * The runs of a selection the identity may take `decision` on under the policy, and for the
+ * others why not (in the words the details page uses). For the tree and the palette, before a
+ * reason is asked for. An approval already given is not known here: the processor counts it once.
+ */
+export function splitByEligibility<R extends { jobName: string; triggeredBy: string | null }>(
+  policy: ApprovalPolicy,
+  runs: readonly R[],
+  identityArn: string,
+  decision: DecisionKind,
+): { allowed: R[]; refused: Array<{ run: R; reason: string }> } {
+  const allowed: R[] = [];
+  const refused: Array<{ run: R; reason: string }> = [];
+  for (const run of runs) {
+    const jobPolicy = policyForJob(policy, run.jobName);
+    const verdict = eligibility(jobPolicy, run, identityArn, decision);
+    if (verdict.allowed) allowed.push(run);
+    else refused.push({ run, reason: youCannot(verdict, decision === 'APPROVED' ? 'approve' : 'reject', jobPolicy) });
+  }
+  return { allowed, refused };
+}
+
 function youCannot(verdict: Extract<Eligibility, { allowed: false }>, verb: 'approve' | 'reject', policy: JobPolicy): string {
   switch (verdict.why) {
     case 'self-approval':

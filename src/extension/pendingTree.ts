@@ -14,7 +14,7 @@ import { fixFor } from './failureMessages';
 import { escapeMarkdown } from './markdown';
 import { appendPublishedNotice, decoratePublishedRun } from './publishedFollowUp';
 import { readConnectionSettings, readViewSettings, type SortBy } from './settings';
-import { WAITING_FOR_ME_TEXTS } from './waitingForMe';
+import { APPROVER_RULE_TEXTS } from './approverRuleTexts';
 
 export type PendingNode =
   | { kind: 'job'; jobName: string; runs: JobRun[] }
@@ -97,7 +97,7 @@ export class PendingTreeProvider implements vscode.TreeDataProvider<PendingNode>
     if (!this.store.hasLoaded) return status.kind === 'idle' ? [] : [{ kind: 'message', text: 'Loading pending runs…', icon: 'loading~spin' }];
     const runs = this.visibleRuns();
     if (runs.length === 0 && this.waitingFor && this.store.runs.length > 0) {
-      return [{ kind: 'message', text: WAITING_FOR_ME_TEXTS.none(this.store.runs.length), icon: 'pass', command: { command: 'dwhApprovals.filterWaitingForMe', title: 'Show all pending runs' } }];
+      return [{ kind: 'message', text: APPROVER_RULE_TEXTS.noneWaitingForMe(this.store.runs.length), icon: 'pass', command: { command: 'dwhApprovals.filterWaitingForMe', title: 'Show all pending runs' } }];
     }
     if (runs.length === 0) {
       return this.filterText

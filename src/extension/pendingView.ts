@@ -5,7 +5,7 @@ import type { JobRun } from '../core/model';
 import type { PendingRunsStore } from '../core/pendingRunsStore';
 import { PendingTreeProvider, type PendingNode } from './pendingTree';
 import { readViewSettings, updateUserSetting } from './settings';
-import { WAITING_FOR_ME_TEXTS } from './waitingForMe';
+import { APPROVER_RULE_TEXTS } from './approverRuleTexts';
 
 export type ViewState = 'loading' | 'notConfigured' | 'empty' | 'ready' | 'error';
 
@@ -47,9 +47,9 @@ export class PendingView implements vscode.Disposable {
     const count = this.store.count;
     const loaded = this.store.hasLoaded;
     // The badge counts every pending run, also while the tree shows only those waiting for me.
-    this.treeView.badge = loaded && count > 0 ? { value: count, tooltip: `${count} ${count === 1 ? 'run' : 'runs'} pending approval${this.provider.waitingForMe ? ' (all, not only those waiting for you)' : ''}` } : undefined;
+    this.treeView.badge = loaded && count > 0 ? { value: count, tooltip: `${count} ${count === 1 ? 'run' : 'runs'} pending approval${this.provider.waitingForMe ? APPROVER_RULE_TEXTS.badgeCountsAll : ''}` } : undefined;
     const filter = this.provider.filter;
-    const parts = [this.provider.waitingForMe ? WAITING_FOR_ME_TEXTS.description : null, filter ? `filter: ${filter}` : null].filter((part): part is string => part !== null);
+    const parts = [this.provider.waitingForMe ? APPROVER_RULE_TEXTS.waitingForMeDescription : null, filter ? `filter: ${filter}` : null].filter((part): part is string => part !== null);
     this.treeView.description = parts.length > 0 ? parts.join(' · ') : undefined;
     void vscode.commands.executeCommand('setContext', 'dwhApprovals.state', this.state());
   }

@@ -5,17 +5,11 @@
 import * as vscode from 'vscode';
 import { voteRecordOfAuditRecord, waitingForIdentity } from '../core/approvalProgress';
 import type { PendingRunsStore } from '../core/pendingRunsStore';
+import { APPROVER_RULE_TEXTS } from './approverRuleTexts';
 import type { BackendConnection } from './backendConnection';
 import { failureOf } from './failureMessages';
 import type { Log } from './logChannel';
 import type { PendingView } from './pendingView';
-
-/** Every text this filter shows, in one place. */
-export const WAITING_FOR_ME_TEXTS = {
-  description: 'waiting for you',
-  none: (allPending: number): string => `No run is waiting for you (${allPending} pending in all): show all`,
-  failed: (message: string): string => `Cannot tell which runs are waiting for you, so the tree shows all pending runs: ${message}`,
-} as const;
 
 export const WAITING_FOR_ME_CONTEXT = 'dwhApprovals.waitingForMe';
 
@@ -70,7 +64,7 @@ export class WaitingForMeFilter implements vscode.Disposable {
       const failure = failureOf(error);
       this.log.warn(`Waiting for me: ${failure.detail || failure.message}`);
       this.turnOff();
-      void vscode.window.showWarningMessage(WAITING_FOR_ME_TEXTS.failed(failure.message));
+      void vscode.window.showWarningMessage(APPROVER_RULE_TEXTS.waitingForMeFailed(failure.message));
     }
   }
 

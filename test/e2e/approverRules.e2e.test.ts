@@ -149,6 +149,20 @@ describe('approver rules: who may decide, and a quorum of two reviewers', functi
     await wb.screenshot('approver-rules-waiting-for-me');
     await wb.runCommand('DWH Approvals: Show Only Runs Waiting for Me');
     await eventually(() => treeRunIds(wb), (ids) => ids.includes(runId), { message: 'every pending run again' });
+
+    // From the palette too, the observer is told before a reason is asked for.
+    const q = quickInput(wb);
+    await runCommandExpectingInput(wb, 'DWH Approvals: Approve Run…', 'Approve pending runs');
+    await q.input.fill(runId.slice(-8));
+    await eventually(() => q.rows.count(), (n) => n === 1, { message: 'one pick for the score_fraud run' });
+    await q.input.press('Enter');
+    const toast = wb.page.locator('.notifications-toasts .notification-toast').filter({ hasText: runId });
+    await toast.first().waitFor({ state: 'visible', timeout: 30_000 });
+    assert.equal(
+      (await toast.first().locator('.notification-list-item-message').textContent())?.trim(),
+      `${JOB} run ${runId}: You are not an approver of jobs matching "score_*".`,
+    );
+    assert.ok(await q.widget.isHidden(), 'no reason is asked for');
   });
 
   it('reaches a quorum of 2 with two reviewers, the page showing the progress after the first approval', async function () {

@@ -2,7 +2,7 @@
 // processor's judgement and the details page's progress use, with hostile inputs.
 import assert from 'node:assert/strict';
 import { parseApprovalPolicy, policyForJob, type ApprovalPolicy } from '../../src/core/approvalPolicy';
-import { approvalVotesQuery, decisionProgress, eligibility, tallyApprovals, voteRecordOfAuditRecord, waitingForIdentity, type RunContext, type VoteRecord } from '../../src/core/approvalProgress';
+import { approvalVotesQuery, decisionProgress, splitByEligibility, eligibility, tallyApprovals, voteRecordOfAuditRecord, waitingForIdentity, type RunContext, type VoteRecord } from '../../src/core/approvalProgress';
 import { parseAuditRecord } from '../../src/core/auditRecord';
 import { principalOf, triggeredBySamePerson } from '../../src/core/principal';
 
@@ -288,5 +288,25 @@ describe('reading approvals from the audit index', () => {
     assert.equal(record.identityArn, IAM_ALICE);
     assert.equal(record.receivedAt, '2024-01-15T11:00:00Z');
     assert.equal(voteRecordOfAuditRecord(parseAuditRecord('d-2', { decided_by: 'alice' })).identityArn, null, 'decided_by never stands in for the identity');
+  });
+});
+
+describe('splitByEligibility (the tree and the palette, before a reason is asked for)', () => {
+  const policy = parseApprovalPolicy({ jobs: { 'score_*': { approvers: [`arn:aws:iam::${ACCOUNT}:user/dwh-reviewer*`] } } });
+  const runs = [
+    { jobName: 'score_fraud', jobRunId: 's-1', triggeredBy: null },
+    { jobName: 'load_orders', jobRunId: 'l-1', triggeredBy: 'dwh-observer' },
+    { jobName: 'load_orders', jobRunId: 'l-2', triggeredBy: null },
+  ];
+
+  it('keeps what the identity may decide and says why not for the rest', () => {
+    const { allowed, refused } = splitByEligibility(policy, runs, `arn:aws:iam::${ACCOUNT}:user/dwh-observer`, 'APPROVED');
+    assert.deepEqual(allowed.map((run) => run.jobRunId), ['l-2']);
+    assert.deepEqual(refused.map((r) => [r.run.jobRunId, r.reason]), [
+      ['s-1', 'You are not an approver of jobs matching "score_*".'],
+      ['l-1', 'You triggered this run and cannot approve it.'],
+    ]);
+    const rejecting = splitByEligibility(policy, runs, `arn:aws:iam::${ACCOUNT}:user/dwh-observer`, 'REJECTED');
+    assert.deepEqual(rejecting.allowed.map((run) => run.jobRunId), ['l-1', 'l-2'], 'the trigger may reject');
   });
 });
