@@ -613,6 +613,8 @@ function updateForm(): void {
   const busy = decisionState.kind === 'publishing' || decisionState.kind === 'confirming';
   byId('decision-form').hidden = !pending && !busy;
   reason.disabled = !open;
+  // Progress and policy concern a run that still waits; a decided run shows its decision instead.
+  progressLine.hidden = !pending;
   policyBlock.hidden = !pending || allows.reason === null;
   policyBlock.textContent = allows.reason ?? '';
   const error = reasonValidationError(reason.value);
