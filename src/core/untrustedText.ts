@@ -5,10 +5,11 @@
 // templates below, which trust their literal parts (ours) and treat every value as hostile.
 //
 // What each surface does with text, as the workbench renders it:
-// - message (notifications, modal dialogs, progress titles, input-box prompts and
+// - message (notifications, modal dialogs, progress titles, input-box titles and
 //   placeholders): a notification or an input-box prompt turns `[label](command:…)`,
 //   `(https://…)` and `(file:…)` into a live link, and drops newlines; a dialog's detail keeps
-//   them. Values lose their line breaks and every `](` of the message is broken.
+//   them. Values lose their line breaks and every `](` of the message is broken. An input
+//   box's prompt also renders `$(icon)`: inputPrompt escapes it too.
 // - markdown (tooltips, hovers): everything is markup. Values have every ASCII punctuation
 //   character backslash-escaped (links, images, HTML, entities, code spans, emphasis,
 //   autolinks, `$(icon)`), and the MarkdownString is built untrusted, without HTML or icons.
@@ -97,6 +98,8 @@ function stringOf(value: unknown): string {
   }
 }
 
+const ICON = /\$\(/g;
+
 type Template = (literals: TemplateStringsArray, ...values: unknown[]) => string;
 
 function template(escapeValue: (value: unknown) => string, whole: (text: string) => string = (text) => text): Template {
@@ -126,6 +129,12 @@ export function messageText(value: unknown): string {
  */
 export const message: Template = template(messageText, (text) => breakLinks(truncateForDisplay(text, MAX_MESSAGE_CHARS)));
 
+/**
+ * An input box's prompt: a message whose text parts the quick input also renders `$(icon)`
+ * in, so a value's icon syntax is escaped as in iconLabel.
+ */
+export const inputPrompt: Template = template((value) => messageText(value).replace(ICON, '\\$('), (text) => breakLinks(truncateForDisplay(text, MAX_MESSAGE_CHARS)));
+
 /** A value inside a label that does not render `$(icon)` (tree items, panel titles). */
 export function labelText(value: unknown): string {
   return visibleText(value, MAX_LABEL_VALUE_CHARS);
@@ -133,8 +142,6 @@ export function labelText(value: unknown): string {
 
 /** A tree item's label or description, a panel title, a terminal name. */
 export const label: Template = template(labelText);
-
-const ICON = /\$\(/g;
 
 /** A value inside a label that renders `$(icon)` (quick picks, the status bar). */
 export function iconLabelText(value: unknown): string {

@@ -104,7 +104,7 @@ export class RecentDecisionsView implements vscode.TreeDataProvider<DecisionNode
     const tooltip = untrustedMarkdown(markdown`**${record.jobName}** · ${record.jobRunId}\n\n`);
     tooltip.appendMarkdown(markdown`${record.decision} by ${record.decidedBy} (${record.auditStatus})\n\n`);
     tooltip.appendMarkdown(markdown`> ${record.reason || '(no reason)'}`);
-    if (record.detail) tooltip.appendMarkdown(markdown`\n\n${record.detail}`);
+    if (record.detail) tooltip.appendMarkdown(markdown`\n\nProcessor: ${record.detail}`);
     item.tooltip = tooltip;
     item.contextValue = 'decision';
     item.command = { command: 'dwhApprovals.showDetails', title: 'Show Run Details', arguments: [record.jobRunId] };

@@ -12,6 +12,7 @@ import {
   MAX_MESSAGE_CHARS,
   UNTRUSTED_MARKDOWN,
   iconLabel,
+  inputPrompt,
   label,
   logLine,
   markdown,
@@ -39,6 +40,13 @@ describe('untrusted text on each kind of surface, against the hostile corpus', (
         assert.equal(unsafeCharacter(text), undefined);
         assert.ok(text.length <= MAX_MESSAGE_CHARS, `${text.length} characters`);
         assert.ok(text.startsWith('A run of '));
+      });
+
+      it('input-box prompt: no link and no icon from the value', () => {
+        const text = inputPrompt`Why? Recorded as ${hostile}.`;
+        assert.deepEqual(workbenchLinks(text), []);
+        assert.deepEqual(renderedIcons(text), []);
+        assert.equal(unsafeCharacter(text), undefined);
       });
 
       it('markdown: every punctuation character escaped, one line, nothing invisible, bounded', () => {

@@ -11,7 +11,7 @@ import type { BackendConnection } from '../backendConnection';
 import { describe, type DecisionController, type DecisionResult } from '../decisionController';
 import type { PendingNode } from '../pendingTree';
 import type { PendingView } from '../pendingView';
-import { iconLabel, message } from '../../core/untrustedText';
+import { iconLabel, inputPrompt, message } from '../../core/untrustedText';
 import { readViewSettings } from '../settings';
 import { showFailure } from '../failureMessages';
 
@@ -139,7 +139,7 @@ async function decideRuns(runs: JobRun[], decision: Decision, connection: Backen
   const subject = runs.length === 1 ? message`${runs[0]?.jobName} run ${runs[0]?.jobRunId}` : `${runs.length} runs`;
   const reason = await vscode.window.showInputBox({
     title: message`${verb.title} ${subject}`,
-    prompt: message`Why? Recorded with your decision as ${identityText}.`,
+    prompt: inputPrompt`Why? Recorded with your decision as ${identityText}.`,
     placeHolder: decision === 'APPROVED' ? 'e.g. Drop rate elevated by a known bad batch; acceptable' : 'e.g. Null rate from a broken upstream export; rerun after the fix',
     value: controller.draftReason(runIds, decision) ?? '',
     ignoreFocusOut: true,
