@@ -176,13 +176,13 @@ const RUN_ICONS: Record<RunIcon, vscode.ThemeIcon> = {
 function runTooltip(run: JobRun, expiry: number | null, now: number): vscode.MarkdownString {
   // Untrusted, no HTML, no icons; every value escaped by the markdown tag.
   const tooltip = untrustedMarkdown(markdown`**${run.jobName}** · ${run.jobRunId}\n\n`);
-  tooltip.appendMarkdown(markdown`${run.qualityStatus === 'RED' ? '⛔' : '⚠'} Quality ${run.qualityStatus ?? 'unknown'} · ${formatTimeLeft(expiry, now)}\n\n`);
+  tooltip.appendMarkdown(markdown`Quality ${run.qualityStatus ?? 'unknown'} · ${formatTimeLeft(expiry, now)}\n\n`);
   for (const check of run.qualityChecks.slice(0, 8)) {
     tooltip.appendMarkdown(markdown`- ${formatCheck(check)} (${check.status ?? 'no status'})\n`);
   }
   if (run.qualityChecks.length > 8) tooltip.appendMarkdown(`- …and ${run.qualityChecks.length - 8} more\n`);
   if (run.timestamp) tooltip.appendMarkdown(markdown`\nRan ${run.timestamp}`);
-  if (run.problems.length) tooltip.appendMarkdown(markdown`\n\nℹ ${run.problems.join('; ')}`);
+  if (run.problems.length) tooltip.appendMarkdown(markdown`\n\nProblems: ${run.problems.join('; ')}`);
   return tooltip;
 }
 

@@ -27,7 +27,7 @@ export function decoratePublishedRun(item: vscode.TreeItem, followUp: PublishedF
 export function appendPublishedNotice(tooltip: vscode.MarkdownString, followUp: PublishedFollowUp | undefined): void {
   const notice = followUp ? followUpNotice(followUp, followUp.state) : null;
   if (!notice) return;
-  tooltip.appendMarkdown(markdown`\n\n---\n\n${notice.warning ? '⚠' : '👥'} ${notice.long}`);
+  tooltip.appendMarkdown(markdown`\n\n---\n\n${notice.warning ? '⚠ ' : ''}${notice.long}`);
 }
 
 /** Says once per decision and state that a published run is back in the list, and why. */

@@ -206,7 +206,7 @@ describe('hostile job data on every surface', function () {
       assert.equal(item.label, labelText(runId));
       const tooltip = item.tooltip;
       assert.ok(tooltip instanceof vscode.MarkdownString);
-      assertUntrustedTooltip(tooltip, ['**', '⛔', '- ', 'Ran ', 'ℹ ', '']);
+      assertUntrustedTooltip(tooltip, ['**', 'Quality ', '- ', 'Ran ', 'Problems: ', '']);
       // The processor's verdict on it, appended to the row and its tooltip.
       const followUp: PublishedFollowUp = {
         jobRunId: runNode.run.jobRunId,
@@ -217,7 +217,7 @@ describe('hostile job data on every surface', function () {
       };
       decoratePublishedRun(item, followUp);
       assertSafe([{ surface: 'refused run description', text: String(item.description) }]);
-      assertUntrustedTooltip(item.tooltip as vscode.MarkdownString, ['**', '⛔', '- ', 'Ran ', 'ℹ ', '', '---', '⚠ ']);
+      assertUntrustedTooltip(item.tooltip as vscode.MarkdownString, ['**', 'Quality ', '- ', 'Ran ', 'Problems: ', '', '---', '⚠ ']);
     });
   });
 
