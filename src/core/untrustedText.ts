@@ -16,7 +16,8 @@
 // - label (tree items, panel titles, terminal names, tree descriptions): shown as text on one
 //   line; `$(icon)` is not rendered there. iconLabel (quick-pick items, status-bar text and
 //   messages) renders `$(icon)`, so values get it escaped as `\$(icon)`, which the workbench
-//   shows literally.
+//   shows literally. (A QuickPickItem has no option to turn icon rendering off: escaping is
+//   the only way there.)
 // - log line: one line per entry; a newline in a value would forge the next entry.
 //
 // On every surface: C0 and C1 controls, DEL, bidi overrides and isolates, zero-width and

@@ -20,6 +20,7 @@ import {
   visibleText,
 } from '../../src/core/untrustedText';
 import { HOSTILE_LINK_TARGETS, HOSTILE_STRINGS } from '../support/hostileCorpus';
+import { seededRandom } from './fixtures';
 import { renderedIcons, unescapedMarkdown, unsafeCharacter, workbenchLinks } from '../support/surfaceChecks';
 
 describe('untrusted text on each kind of surface, against the hostile corpus', () => {
@@ -138,5 +139,35 @@ describe('what each surface shows of ordinary and hostile text', () => {
 
   it('shows a value that is not text as its text', () => {
     assert.equal(label`${42} ${null} ${new Error('boom\nsecond')}`, `42 null boom${LINE_BREAK_MARK}second`);
+  });
+});
+
+describe('untrusted text, fuzzed', () => {
+  // Characters that mean something to some surface, and ordinary ones, in random strings.
+  const POOL = [
+    'a', 'Z', '0', ' ', '\t', '\n', '\r', '\u0085', '\u2028', '\u0000', '\u001b', '\u007f', '\u009b', '\u202e', '\u2066', '\u200b', '\ufeff', '\u00ad',
+    '\ud83d', '\ude80', '🚀', 'é', '[', ']', '(', ')', '!', '`', '$', '\\', '<', '>', '&', '#', '*', '_', '~', '|', ':', '/', '.', '@',
+    'command:', 'https://', 'file:', 'www.', '$(', 'check', '](', '&#x202E;',
+  ];
+  const random = seededRandom(20261130);
+  const sample = (): string => Array.from({ length: Math.floor(random() * 60) }, () => POOL[Math.floor(random() * POOL.length)]).join('');
+
+  it('holds every surface’s guarantees for 2,000 random strings (seed 20261130)', () => {
+    for (let i = 0; i < 2000; i += 1) {
+      const text = sample();
+      const shown = JSON.stringify(text);
+      const inMessage = message`Run ${text} is waiting (${text}).`;
+      assert.deepEqual(workbenchLinks(inMessage), [], shown);
+      assert.equal(unsafeCharacter(inMessage), undefined, shown);
+      const prompt = inputPrompt`Recorded as ${text}.`;
+      assert.deepEqual(workbenchLinks(prompt), [], shown);
+      assert.deepEqual(renderedIcons(prompt), [], shown);
+      assert.deepEqual(renderedIcons(iconLabel`${text}`), [], shown);
+      assert.equal(unsafeCharacter(label`${text}`), undefined, shown);
+      const escaped = markdown`${text}`;
+      assert.deepEqual(unescapedMarkdown(escaped), [], shown);
+      assert.equal(unsafeCharacter(escaped), undefined, shown);
+      assert.equal(unsafeCharacter(logLine(text)), undefined, shown);
+    }
   });
 });
