@@ -49,7 +49,7 @@ import {
   type DecisionMessage,
   type SigningSecret,
 } from './decisionMessage';
-import { truncateForDisplay } from './displayText';
+import { truncateForDisplay } from './untrustedText';
 import { evidenceSha256 } from './evidence';
 import { parseJobRun } from './jobRunParser';
 import type { CheckValue, Decision, JobRun } from './model';

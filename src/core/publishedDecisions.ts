@@ -8,7 +8,7 @@
 // looked up, and the run comes back, saying why, as soon as the audit says it was not applied,
 // or when the grace period passes with the run still pending.
 import type { AuditRecord, AuditStatus } from './auditRecord';
-import { truncateForDisplay } from './displayText';
+import { truncateForDisplay } from './untrustedText';
 import { evidenceSha256 } from './evidence';
 import type { JobRun } from './model';
 import { isPending, type SearchBody } from './pendingQuery';

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { JobRun } from '../core/model';
 import type { PendingRunsStore } from '../core/pendingRunsStore';
+import { label, message } from '../core/untrustedText';
 import { PendingTreeProvider, type PendingNode } from './pendingTree';
 import { readViewSettings, updateUserSetting } from './settings';
 
@@ -47,7 +48,7 @@ export class PendingView implements vscode.Disposable {
     const loaded = this.store.hasLoaded;
     this.treeView.badge = loaded && count > 0 ? { value: count, tooltip: `${count} ${count === 1 ? 'run' : 'runs'} pending approval` } : undefined;
     const filter = this.provider.filter;
-    this.treeView.description = filter ? `filter: ${filter}` : undefined;
+    this.treeView.description = filter ? label`filter: ${filter}` : undefined;
     void vscode.commands.executeCommand('setContext', 'dwhApprovals.state', this.state());
   }
 
@@ -73,7 +74,7 @@ export class PendingView implements vscode.Disposable {
     if (!first) return;
     const text =
       added.length === 1
-        ? `A run of ${first.jobName} is waiting for approval (${first.jobRunId}).`
+        ? message`A run of ${first.jobName} is waiting for approval (${first.jobRunId}).`
         : `${added.length} new runs are waiting for approval.`;
     const review = 'Review';
     const approve = 'Approve…';

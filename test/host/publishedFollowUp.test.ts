@@ -146,7 +146,7 @@ describe('published decisions the processor did not apply', function () {
       const item = await waitFor(() => rowOf(parts.tree, runId), (found) => found !== undefined, `${runId} back in the tree`);
       assert.match(String(item?.description), /^⚠ your approval was refused by the processor: .*triggered this run/);
       assert.match(tooltipText(item), /refused by the approval processor/);
-      assert.match(tooltipText(item), /\$\(warning\) Your approval \\\(published at \d\d:\d\d\\\)/, 'escaped Markdown, not HTML entities');
+      assert.match(tooltipText(item), /⚠ Your approval \\\(published at \d\d\\:\d\d\\\)/, 'escaped Markdown, not HTML entities');
       assert.match(tooltipText(item), /cannot approve it/);
       assert.equal(item?.iconPath instanceof vscode.ThemeIcon && item.iconPath.id, 'warning');
       assert.match(item?.contextValue ?? '', /\bpending\b/, 'approve and reject are offered again');
@@ -178,7 +178,7 @@ describe('published decisions the processor did not apply', function () {
       const item = await waitFor(() => rowOf(parts.tree, runId), (found) => found !== undefined, `${runId} back in the tree`);
       assert.match(String(item?.description), /^awaiting quorum 1\/2 · /);
       assert.doesNotMatch(String(item?.description), /refused/);
-      assert.match(tooltipText(item), /was counted; the run is awaiting quorum 1\/2/);
+      assert.match(tooltipText(item), /was counted\\; the run is awaiting quorum 1\\\/2/);
       assert.notEqual(item?.iconPath instanceof vscode.ThemeIcon && item.iconPath.id, 'warning');
       await waitFor(() => parts.told.length, (n) => n >= 1, 'the notification');
       assert.equal(parts.told[0]?.warning, false, 'information, not a warning');

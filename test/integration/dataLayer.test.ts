@@ -14,10 +14,12 @@ import { ApprovalsBackend } from '../../src/adapters/approvalsBackend';
 import { DEFAULT_CONNECTION_SETTINGS, type ConnectionSettings } from '../../src/core/connectionSettings';
 import { canonicalJson } from '../../src/core/canonicalJson';
 import { publishDecision } from '../../src/core/decisionWorkflow';
+import { evidenceSha256 } from '../../src/core/evidence';
 import { expiryOf } from '../../src/core/expiry';
 import { DwhError, type FailureKind } from '../../src/core/failureClassification';
 import { localStack, type SeedManifest, type StackEnv } from '../support/localStack';
 import { purge, receiveAll, sqsClient } from '../support/queues';
+import { nestedEventDoc } from '../unit/fixtures';
 
 const TTL_HOURS = 72;
 
@@ -107,6 +109,28 @@ describe('data layer against the local stack', function () {
         assert.equal(messy?.run.jobRunId, messyId);
       }
       assert.equal(await repository.getRun('no-such-run'), null);
+    });
+  });
+
+  describe('a run in the nested event format', () => {
+    it('has the same evidence from the pending list (tree, palette, bulk) as read whole (details page), and a decision from the list is published', async () => {
+      await seed({ pending: 3, history: 2, decided: 1, messy: 1 });
+      const b = backend();
+      const repository = await b.repository();
+      const doc = nestedEventDoc({ job_run_id: `nested-${Date.now()}`, timestamp: new Date(Date.now() - 60_000).toISOString() });
+      await repository.client.index({ index: 'job-events', body: doc, refresh: true });
+      const listed = (await b.pendingSource().listPending()).find((run) => run.jobRunId === doc.job_run_id);
+      const whole = (await repository.getRun(String(doc.job_run_id)))?.run;
+      assert.ok(listed && whole, 'the run is listed and can be read');
+      // Read at all, from both: empty evidence would hash alike.
+      assert.equal(listed.qualityChecks.length, 2);
+      assert.equal(listed.metrics.recordsDropped, 12000);
+      assert.equal(evidenceSha256(listed), evidenceSha256(whole));
+      const [history] = await repository.jobHistory(whole.jobName, 1, { upToMs: whole.timestampMs ?? undefined });
+      assert.equal(history?.jobRunId, doc.job_run_id);
+      assert.deepEqual(history?.qualityChecks, whole.qualityChecks);
+      const outcome = await publishDecision(b.decisionPorts(), { shownRun: listed, decision: 'APPROVED', reason: 'nested format, decided from the list' });
+      assert.equal(outcome.kind, 'published', JSON.stringify(outcome.kind));
     });
   });
 
