@@ -525,3 +525,89 @@ describe('infra template as a stack in the local moto', function () {
     assert.deepEqual(denied(await processorPolicies(), poller), []);
   });
 });
+
+describe('infra template as a stack in the local moto: an existing topic, OpenSearch Serverless, a VPC, parameters kept', function () {
+  this.timeout(120_000);
+  const EXISTING_TOPIC = `arn:aws:sns:us-east-1:${ACCOUNT}:dwh-prod-job-approvals`;
+  const COLLECTION_ARN = `arn:aws:aoss:us-east-1:${ACCOUNT}:collection/k3x9q2w8e7r6`;
+  const SUBNETS = ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'];
+  let env: StackEnv;
+  let cfn: CloudFormationClient;
+  let iam: IAMClient;
+  let lambda: LambdaClient;
+  let stackName: string;
+  let outputs: Record<string, string>;
+  let built: Set<string>;
+
+  const document = async (arn: string): Promise<PolicyDocument> => {
+    const policy = (await iam.send(new GetPolicyCommand({ PolicyArn: arn }))).Policy;
+    const version = await iam.send(new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: policy?.DefaultVersionId }));
+    return JSON.parse(decodeURIComponent(version.PolicyVersion?.Document ?? '{}')) as PolicyDocument;
+  };
+
+  before(async () => {
+    env = (await localStack()).env;
+    const aws = { region: env.region, endpoint: env.awsEndpointUrl, credentials: env.credentials ?? { accessKeyId: 'testing', secretAccessKey: 'testing' } };
+    cfn = new CloudFormationClient(aws);
+    iam = new IAMClient(aws);
+    lambda = new LambdaClient(aws);
+    const template = JSON.parse(fs.readFileSync(TEMPLATE_FILE, 'utf8')) as Template;
+    const fn = template.Resources.ProcessorFunction;
+    assert.ok(fn);
+    // The code is not what this stack is about (the stack above runs the packaged bundle).
+    fn.Properties.Code = { ZipFile: 'exports.handler = async () => undefined;' };
+    stackName = `dwh-infra-it-${randomUUID().slice(0, 8)}`;
+    const parameters: Record<string, string> = {
+      OpenSearchService: 'aoss',
+      OpenSearchDomainArn: COLLECTION_ARN,
+      ExistingJobApprovalsTopicArn: EXISTING_TOPIC,
+      ManageSsmParameters: 'false',
+      SubnetIds: SUBNETS.join(','),
+      SecurityGroupIds: 'sg-0123456789abcdef0',
+      OutcomesTopicName: `${stackName}-outcomes`,
+    };
+    await cfn.send(
+      new CreateStackCommand({
+        StackName: stackName,
+        TemplateBody: JSON.stringify(template),
+        Capabilities: ['CAPABILITY_NAMED_IAM'],
+        Parameters: Object.entries(parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
+      }),
+    );
+    await waitUntilStackCreateComplete({ client: cfn, maxWaitTime: 120, minDelay: 1, maxDelay: 2 }, { StackName: stackName });
+    const stack = (await cfn.send(new DescribeStacksCommand({ StackName: stackName }))).Stacks?.[0];
+    outputs = Object.fromEntries((stack?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']));
+    built = new Set(((await cfn.send(new DescribeStackResourcesCommand({ StackName: stackName }))).StackResources ?? []).map((r) => r.LogicalResourceId ?? ''));
+  });
+
+  after(async () => {
+    await cfn?.send(new DeleteStackCommand({ StackName: stackName })).catch(() => undefined);
+    for (const client of [cfn, iam, lambda]) client?.destroy();
+  });
+
+  it('subscribes to the existing topic instead of creating one, and leaves the SSM parameters alone', () => {
+    assert.equal(outputs.JobApprovalsTopicArn, EXISTING_TOPIC);
+    for (const id of ['JobApprovalsTopic', 'EndpointParameter', 'JobApprovalsTopicArnParameter', 'OutcomesTopicArnParameter', 'PolicyParameter']) {
+      assert.equal(built.has(id), false, `${id} is not created`);
+    }
+    assert.ok(built.has('OutcomesTopic') && built.has('ProcessorFunction'));
+  });
+
+  it('reviewers publish to the existing topic; both policies reach the collection, not an OpenSearch Service domain', async () => {
+    const reviewer = [await document(outputs.ReviewerPolicyArn ?? '')];
+    assert.ok(isAllowed(reviewer, { action: 'sns:Publish', resource: EXISTING_TOPIC }));
+    assert.ok(isAllowed(reviewer, { action: 'aoss:APIAccessAll', resource: COLLECTION_ARN }));
+    assert.equal(isAllowed(reviewer, { action: 'es:ESHttpPost', resource: `${COLLECTION_ARN}/job-events/_search` }), false);
+    const roleName = (outputs.ProcessorRoleArn ?? '').split('/').pop();
+    const attached = (await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName }))).AttachedPolicies ?? [];
+    const processor = await Promise.all(attached.filter((p) => !(p.PolicyArn ?? '').includes(':aws:policy/')).map((p) => document(p.PolicyArn ?? '')));
+    assert.ok(isAllowed(processor, { action: 'aoss:APIAccessAll', resource: COLLECTION_ARN }));
+  });
+
+  it('runs the function in the given subnets', async () => {
+    // The role's ManagedPolicyArns (AWSLambdaVPCAccessExecutionRole) moto ignores: the unit test reads it.
+    const config = (await lambda.send(new GetFunctionCommand({ FunctionName: outputs.ProcessorFunctionName }))).Configuration;
+    assert.deepEqual(config?.VpcConfig?.SubnetIds, SUBNETS);
+    assert.deepEqual(config?.VpcConfig?.SecurityGroupIds, ['sg-0123456789abcdef0']);
+  });
+});

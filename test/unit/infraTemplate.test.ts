@@ -133,6 +133,15 @@ describe('infra template (read, for what moto does not build)', () => {
       assert.equal(fn.Handler, 'processor.handler');
     });
 
+    it('joins the VPC only when subnets are given, with the managed policy that lets Lambda attach it there (moto ignores ManagedPolicyArns)', () => {
+      assert.deepEqual(fn.VpcConfig, {
+        'Fn::If': ['InVpc', { SubnetIds: { Ref: 'SubnetIds' }, SecurityGroupIds: { Ref: 'SecurityGroupIds' } }, { Ref: 'AWS::NoValue' }],
+      });
+      assert.deepEqual(resource('ProcessorRole').Properties.ManagedPolicyArns, {
+        'Fn::If': ['InVpc', [{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole' }], { Ref: 'AWS::NoValue' }],
+      });
+    });
+
     it('a decision stays invisible to other consumers for six invocations of the function', () => {
       const queue = resource('ProcessorQueue').Properties;
       assert.ok((queue.VisibilityTimeout as number) >= 6 * (fn.Timeout as number), 'AWS recommends 6x the function timeout for SQS sources');
