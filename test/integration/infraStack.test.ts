@@ -385,7 +385,7 @@ describe('infra template as a stack in the local moto', function () {
     assert.equal(variables.SECRET_ROTATION_GRACE_MINUTES, '60');
   });
 
-  it('event source: the processor queue, batches with ReportBatchItemFailures', async () => {
+  it('event source: the processor queue, batches with ReportBatchItemFailures, as many at once as reserved', async () => {
     const mappings = (await lambda.send(new ListEventSourceMappingsCommand({ FunctionName: outputs.ProcessorFunctionName }))).EventSourceMappings ?? [];
     assert.equal(mappings.length, 1);
     const mapping = mappings[0];
@@ -393,6 +393,7 @@ describe('infra template as a stack in the local moto', function () {
     assert.deepEqual(mapping?.FunctionResponseTypes, ['ReportBatchItemFailures']);
     assert.equal(mapping?.BatchSize, 10);
     assert.equal(mapping?.State, 'Enabled');
+    assert.equal(mapping?.ScalingConfig?.MaximumConcurrency, 3, 'the poller invokes no more than the reserved concurrency');
   });
 
   it('roles and policies: Lambda alone assumes the processor role; no policy grants every action or any resource it could name', async () => {
