@@ -93,6 +93,8 @@ async function checksTier() {
     ['tsc --noEmit', process.execPath, [path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', '.']],
     ['eslint', 'npm', ['run', '--silent', 'lint']],
     ['bundle', process.execPath, ['esbuild.js']],
+    // The CloudFormation template (infra/): cfn-lint and checkov, pinned, in their cached venv.
+    ['infra:check', process.execPath, [path.join(repoRoot, 'scripts', 'infra-check.mjs')]],
   ];
   let passed = 0;
   const failedNames = [];

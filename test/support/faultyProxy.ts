@@ -8,6 +8,8 @@ export interface ProxiedRequest {
   method: string;
   path: string;
   body: string;
+  /** The request's headers as received (lower-case names). */
+  headers: http.IncomingHttpHeaders;
 }
 
 export interface FaultyProxy {
@@ -28,7 +30,7 @@ export async function startFaultyProxy(target: string): Promise<FaultyProxy> {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      const request = { method: req.method ?? 'GET', path: req.url ?? '/', body: body.toString('utf8') };
+      const request = { method: req.method ?? 'GET', path: req.url ?? '/', body: body.toString('utf8'), headers: req.headers };
       if (rule?.(request)) {
         proxy.dropped += 1;
         req.socket.destroy();

@@ -11,7 +11,9 @@ export const OPENSEARCH_ARTIFACT = `org.opensearch.distribution.integ-test-zip:o
 export const MAVEN_DEPENDENCY_PLUGIN = 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1';
 /** The node's cluster name: how `up` recognises a node of ours already listening on the port. */
 export const CLUSTER_NAME = 'dwh-approvals-local';
-export const MOTO_REQUIREMENT = 'moto[server]>=5,<6';
+// Pinned: the [server] extra also carries what CloudFormation needs (cfn-lint and the parsers),
+// and test/integration/infraStack.test.ts relies on which resource types 5.2's CloudFormation builds.
+export const MOTO_REQUIREMENT = 'moto[server]==5.2.5';
 
 export const REGION = 'us-east-1';
 export const ACCOUNT_ID = '123456789012';

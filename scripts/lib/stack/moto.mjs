@@ -1,7 +1,7 @@
 // moto in server mode (SNS, SQS, SSM, STS on one endpoint) and the AWS resources the project
 // expects there: the job_approvals topic, its SQS subscribers and the SSM parameters.
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   CreateTopicCommand,
@@ -32,11 +32,19 @@ export function motoVenvDir(cacheDir) {
   return join(cacheDir, 'moto-venv');
 }
 
-/** python3 -m venv + pip install moto[server] 5.x into the cache, once. */
+/** Does the venv hold the moto version MOTO_REQUIREMENT pins (not merely some moto)? */
+function hasPinnedMoto(venv) {
+  const version = /==([\w.]+)$/.exec(MOTO_REQUIREMENT)?.[1];
+  const lib = join(venv, 'lib');
+  if (!version || !existsSync(lib)) return false;
+  return readdirSync(lib).some((python) => existsSync(join(lib, python, 'site-packages', `moto-${version}.dist-info`)));
+}
+
+/** python3 -m venv + pip install the pinned moto[server] into the cache, once (again when the pin changes). */
 export async function ensureMotoVenv(cacheDir, log) {
   const venv = motoVenvDir(cacheDir);
   const server = join(venv, 'bin', 'moto_server');
-  if (existsSync(server)) return server;
+  if (existsSync(server) && hasPinnedMoto(venv)) return server;
   const py = findPython();
   log(`creating ${venv} and installing ${MOTO_REQUIREMENT} (once)...`);
   if (!existsSync(join(venv, 'bin', 'python'))) await run(py, ['-m', 'venv', venv]);
