@@ -17,6 +17,7 @@ import { DecisionController } from '../../src/extension/decisionController';
 import { PendingTreeProvider, type PendingNode } from '../../src/extension/pendingTree';
 import { PublishedFollowUpNotifier } from '../../src/extension/publishedFollowUp';
 import { OpenSearchDecisionStore } from '../../src/processor/openSearchDecisionStore';
+import { StsIdentityVerifier } from '../../src/adapters/stsIdentityVerifier';
 import { activated, readStackEnv, waitFor, withUserSettings } from './support';
 import { pendingDoc } from '../unit/fixtures';
 
@@ -103,11 +104,20 @@ describe('published decisions the processor did not apply', function () {
   /** The real processor code, run on the published message as Lambda would run it. */
   async function processWith(parts: Awaited<ReturnType<typeof extensionParts>>, policy: string, body: string): Promise<DecisionOutcome> {
     const store = new OpenSearchDecisionStore(client, env().opensearchUrl, indices());
+    const sts = new StsIdentityVerifier({ region: env().region, endpointUrl: env().awsEndpointUrl });
     const processor = new DecisionProcessor(
-      store.processorPorts(),
-      { secret: await parts.connection.backend.parameters.signingSecret(), policy: parseApprovalPolicy(policy) },
+      { ...store.processorPorts(), verifyIdentityProof: (proof) => sts.verify(proof) },
+      {
+        secrets: { current: await parts.connection.backend.parameters.signingSecret(), previous: null, previousAcceptedUntilMs: null },
+        policy: parseApprovalPolicy(policy),
+        allowedProofUrls: [sts.endpoint],
+      },
     );
-    return processor.process(body);
+    try {
+      return await processor.process(body);
+    } finally {
+      sts.destroy();
+    }
   }
 
   function rows(tree: PendingTreeProvider): Array<{ node: PendingNode; item: vscode.TreeItem }> {

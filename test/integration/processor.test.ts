@@ -11,7 +11,8 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SqsBatchResponse } from '../../src/processor/lambdaHandler';
 import { createLambdaHandler, type LogLine } from '../../src/processor/lambdaHandler';
-import { buildDecisionMessage, publishParameters, type DecisionMessage } from '../../src/core/decisionMessage';
+import { publishParameters, type DecisionMessage } from '../../src/core/decisionMessage';
+import { createReviewer, decisionBy, type Reviewer } from '../support/reviewers';
 import { evidenceSha256 } from '../../src/core/evidence';
 import { parseJobRun } from '../../src/core/jobRunParser';
 import { localStack, type SeedManifest, type StackEnv } from '../support/localStack';
@@ -22,9 +23,11 @@ import type * as ProcessorRunnerModule from '../../scripts/lib/processorRunner.m
 
 type RunnerModule = typeof ProcessorRunnerModule;
 
-const ALICE = 'arn:aws:sts::123456789012:assumed-role/DataReviewer/alice';
-const BOB = 'arn:aws:sts::123456789012:assumed-role/DataReviewer/bob';
-const CAROL = 'arn:aws:iam::123456789012:user/carol';
+// Three reviewers, each an IAM user with access keys of their own in moto, whose STS answers
+// GetCallerIdentity per access key: decisions carry v2 identity proofs signed with their keys.
+let ALICE = '';
+let BOB = '';
+let CAROL = '';
 /** A job no shared policy names, so that a runner started by someone else treats it as the default. */
 const JOB = 'processor_it_orders';
 
@@ -105,22 +108,32 @@ describe('approval processor against the local stack', function () {
     return source;
   };
 
+  const reviewers = new Map<string, Reviewer>();
+  /** A v2 decision signed with the keys of `signedBy` (default: the identity it names). */
   const sign = (
     run: Record<string, unknown>,
-    options: { identityArn?: string; decision?: 'APPROVED' | 'REJECTED'; reason?: string; at?: number } = {},
-  ): DecisionMessage =>
-    buildDecisionMessage(
+    options: { identityArn?: string; signedBy?: string; decision?: 'APPROVED' | 'REJECTED'; reason?: string; at?: number; decisionId?: string; proofSignedAt?: Date; secret?: string } = {},
+  ): Promise<DecisionMessage> => {
+    const claimArn = options.identityArn ?? ALICE;
+    const signer = reviewers.get(options.signedBy ?? claimArn);
+    assert.ok(signer, `a reviewer with the keys of ${options.signedBy ?? claimArn}`);
+    return decisionBy(
+      signer,
+      env,
       {
         jobName: String(run.job_name),
         jobRunId: String(run.job_run_id),
         decision: options.decision ?? 'APPROVED',
         reason: options.reason ?? 'Drop rate elevated by a known bad upstream batch; acceptable.',
-        identityArn: options.identityArn ?? ALICE,
+        claimArn,
         evidenceSha256: evidenceSha256(parseJobRun(String(run.job_run_id), run)),
         timestamp: options.at ?? Date.now(),
+        ...(options.decisionId ? { decisionId: options.decisionId } : {}),
       },
-      secret,
+      options.secret ?? secret,
+      options.proofSignedAt ? { proofSignedAt: options.proofSignedAt } : {},
     );
+  };
 
   const sqsEvent = (...bodies: string[]) => ({
     Records: bodies.map((body) => ({
@@ -178,6 +191,11 @@ describe('approval processor against the local stack', function () {
     assert.ok(read, 'the stack holds a signing secret');
     secret = read;
     runner = await import('../../scripts/lib/processorRunner.mjs');
+    for (const name of ['alice', 'bob', 'carol']) {
+      const reviewer = await createReviewer(env, name);
+      reviewers.set(reviewer.arn, reviewer);
+    }
+    [ALICE, BOB, CAROL] = [...reviewers.keys()] as [string, string, string];
   });
 
   after(async () => {
@@ -190,7 +208,7 @@ describe('approval processor against the local stack', function () {
 
   it('records an approval: the run carries it and the audit document says recorded', async () => {
     const run = await createRun();
-    const message = sign(run);
+    const message = await sign(run);
     noFailures(await handlerFor()(sqsEvent(JSON.stringify(message))));
 
     const { _source: updated } = await runDoc(String(run.job_run_id));
@@ -219,7 +237,7 @@ describe('approval processor against the local stack', function () {
 
   it('treats a replayed message as a no-op: one audit document, the run unchanged', async () => {
     const run = await createRun();
-    const message = sign(run, { decision: 'REJECTED', reason: 'Drop rate too high; rerun after the upstream fix.' });
+    const message = await sign(run, { decision: 'REJECTED', reason: 'Drop rate too high; rerun after the upstream fix.' });
     const handler = handlerFor();
     noFailures(await handler(sqsEvent(JSON.stringify(message))));
     const before = await runDoc(String(run.job_run_id));
@@ -236,7 +254,7 @@ describe('approval processor against the local stack', function () {
   it('audits a tampered reason as invalid and leaves the run alone', async () => {
     const run = await createRun();
     const before = await runDoc(String(run.job_run_id));
-    const tampered = JSON.stringify({ ...sign(run), reason: 'Approved by the CFO, no review needed.' });
+    const tampered = JSON.stringify({ ...(await sign(run)), reason: 'Approved by the CFO, no review needed.' });
     noFailures(await handlerFor()(sqsEvent(tampered)));
     const after = await runDoc(String(run.job_run_id));
     assert.equal(after._seq_no, before._seq_no);
@@ -244,13 +262,13 @@ describe('approval processor against the local stack', function () {
     const doc = await audit(`invalid-${createHash('sha256').update(tampered).digest('hex')}`);
     assert.ok(doc, 'the invalid message is audited under invalid-<sha256 of the body>');
     assert.equal(doc.audit_status, 'invalid');
-    assert.match(String(doc.audit_detail), /signature does not verify/);
+    assert.match(String(doc.audit_detail), /identity_proof is bound to another decision/);
     assert.equal(doc.reason, 'Approved by the CFO, no review needed.');
   });
 
   it('audits a stale decision as invalid and leaves the run alone', async () => {
     const run = await createRun();
-    const message = sign(run, { at: Date.now() - 20 * 60_000 });
+    const message = await sign(run, { at: Date.now() - 20 * 60_000 });
     noFailures(await handlerFor()(sqsEvent(JSON.stringify(message))));
     assert.equal((await runDoc(String(run.job_run_id)))._source.approval_status, null);
     const doc = await audit(message.decision_id);
@@ -260,13 +278,13 @@ describe('approval processor against the local stack', function () {
 
   it('accepts a stale decision when FRESHNESS_MINUTES allows it', async () => {
     const run = await createRun();
-    const message = sign(run, { at: Date.now() - 20 * 60_000 });
+    const message = await sign(run, { at: Date.now() - 20 * 60_000 });
     noFailures(await handlerFor({ FRESHNESS_MINUTES: '30' })(sqsEvent(JSON.stringify(message))));
     assert.equal((await audit(message.decision_id))?.audit_status, 'recorded');
   });
 
   it('audits garbage, a decision for an unknown run and one with missing fields as invalid', async () => {
-    const unknown = sign({ job_name: JOB, job_run_id: `no-such-run-${randomUUID()}`, status: 'PENDING_APPROVAL' });
+    const unknown = await sign({ job_name: JOB, job_run_id: `no-such-run-${randomUUID()}`, status: 'PENDING_APPROVAL' });
     const missing = JSON.stringify({ event_type: 'approval_decision', job_name: JOB, job_run_id: 'x', decision: 'APPROVED' });
     noFailures(await handlerFor()(sqsEvent('not json at all', JSON.stringify(unknown), missing)));
     const garbage = await audit(`invalid-${createHash('sha256').update('not json at all').digest('hex')}`);
@@ -285,8 +303,8 @@ describe('approval processor against the local stack', function () {
     const second = handlerFor();
     for (let round = 0; round < 20; round += 1) {
       const run = await createRun();
-      const approve = sign(run, { identityArn: ALICE });
-      const reject = sign(run, { identityArn: BOB, decision: 'REJECTED', reason: 'Not acceptable.' });
+      const approve = await sign(run, { identityArn: ALICE });
+      const reject = await sign(run, { identityArn: BOB, decision: 'REJECTED', reason: 'Not acceptable.' });
       // Even rounds: two Lambda instances at once; odd rounds: both in one batch.
       const responses =
         round % 2 === 0
@@ -307,7 +325,7 @@ describe('approval processor against the local stack', function () {
 
   it('refuses an approval from the identity that triggered the run', async () => {
     const run = await createRun({ triggered_by: 'arn:aws:sts::123456789012:assumed-role/PipelineRunner/alice' });
-    const message = sign(run, { identityArn: ALICE });
+    const message = await sign(run, { identityArn: ALICE });
     noFailures(await handlerFor()(sqsEvent(JSON.stringify(message))));
     assert.equal((await runDoc(String(run.job_run_id)))._source.approval_status, null);
     const doc = await audit(message.decision_id);
@@ -317,7 +335,7 @@ describe('approval processor against the local stack', function () {
 
   it('refuses a decision when the run’s evidence changed after it was reviewed', async () => {
     const run = await createRun();
-    const message = sign(run);
+    const message = await sign(run);
     const checks = [
       { name: 'drop_rate', status: 'FAIL', value: '19.5%', threshold: '10.0%' },
       { name: 'row_count', status: 'PASS', value: 88000, threshold: 50000 },
@@ -337,8 +355,8 @@ describe('approval processor against the local stack', function () {
     it('does not approve when the same approver approves twice', async () => {
       const handler = handlerFor({ POLICY: policy });
       const run = await createRun();
-      const one = sign(run, { identityArn: ALICE });
-      const again = sign(run, { identityArn: ALICE, reason: 'Still fine, approving again.' });
+      const one = await sign(run, { identityArn: ALICE });
+      const again = await sign(run, { identityArn: ALICE, reason: 'Still fine, approving again.' });
       noFailures(await handler(sqsEvent(JSON.stringify(one))));
       noFailures(await handler(sqsEvent(JSON.stringify(again))));
       assert.equal((await runDoc(String(run.job_run_id)))._source.approval_status, null);
@@ -351,8 +369,8 @@ describe('approval processor against the local stack', function () {
     it('approves with two distinct approvers and lists both', async () => {
       const handler = handlerFor({ POLICY: policy });
       const run = await createRun();
-      const alice = sign(run, { identityArn: ALICE });
-      const bob = sign(run, { identityArn: BOB, reason: 'Agreed: known upstream issue.' });
+      const alice = await sign(run, { identityArn: ALICE });
+      const bob = await sign(run, { identityArn: BOB, reason: 'Agreed: known upstream issue.' });
       noFailures(await handler(sqsEvent(JSON.stringify(alice))));
       assert.equal((await runDoc(String(run.job_run_id)))._source.approval_status, null);
       noFailures(await handler(sqsEvent(JSON.stringify(bob))));
@@ -369,8 +387,8 @@ describe('approval processor against the local stack', function () {
       const second = handlerFor({ POLICY: policy });
       for (let round = 0; round < 10; round += 1) {
         const run = await createRun();
-        const a = sign(run, { identityArn: ALICE });
-        const b = sign(run, { identityArn: BOB });
+        const a = await sign(run, { identityArn: ALICE });
+        const b = await sign(run, { identityArn: BOB });
         (await Promise.all([first(sqsEvent(JSON.stringify(a))), second(sqsEvent(JSON.stringify(b)))])).forEach(noFailures);
         const { _source: decided } = await runDoc(String(run.job_run_id));
         assert.equal(decided.approval_status, 'APPROVED', `round ${round}`);
@@ -383,8 +401,8 @@ describe('approval processor against the local stack', function () {
     it('is decided at once by a rejection', async () => {
       const handler = handlerFor({ POLICY: policy });
       const run = await createRun();
-      noFailures(await handler(sqsEvent(JSON.stringify(sign(run, { identityArn: ALICE })))));
-      noFailures(await handler(sqsEvent(JSON.stringify(sign(run, { identityArn: CAROL, decision: 'REJECTED', reason: 'No.' })))));
+      noFailures(await handler(sqsEvent(JSON.stringify(await sign(run, { identityArn: ALICE })))));
+      noFailures(await handler(sqsEvent(JSON.stringify(await sign(run, { identityArn: CAROL, decision: 'REJECTED', reason: 'No.' })))));
       const { _source: decided } = await runDoc(String(run.job_run_id));
       assert.equal(decided.approval_status, 'REJECTED');
       assert.equal(decided.approved_by, 'carol');
@@ -394,13 +412,13 @@ describe('approval processor against the local stack', function () {
   it('accepts an SNS event and an SQS body holding the SNS envelope', async () => {
     const handler = handlerFor();
     const viaSns = await createRun();
-    const snsMessage = sign(viaSns);
+    const snsMessage = await sign(viaSns);
     assert.equal(await handler(snsEvent(snsMessage)), undefined, 'an SNS invocation returns nothing when it succeeds');
     assert.equal((await audit(snsMessage.decision_id))?.audit_status, 'recorded');
     assert.equal((await runDoc(String(viaSns.job_run_id)))._source.approval_status, 'APPROVED');
 
     const viaEnvelope = await createRun();
-    const enveloped = sign(viaEnvelope, { decision: 'REJECTED', reason: 'Rejected through the envelope.' });
+    const enveloped = await sign(viaEnvelope, { decision: 'REJECTED', reason: 'Rejected through the envelope.' });
     noFailures(await handler(sqsEvent(snsEnvelope(enveloped))));
     assert.equal((await audit(enveloped.decision_id))?.audit_status, 'recorded');
     assert.equal((await runDoc(String(viaEnvelope.job_run_id)))._source.approval_status, 'REJECTED');
@@ -427,14 +445,14 @@ describe('approval processor against the local stack', function () {
       const port = await closedPort();
       const handler = handlerFor({ OPENSEARCH_ENDPOINT: `http://127.0.0.1:${port}`, OPENSEARCH_TIMEOUT_MS: '2000' });
       const run = await createRun();
-      const good = JSON.stringify(sign(run));
+      const good = JSON.stringify(await sign(run));
       const event = sqsEvent(good, 'garbage that would be audited as invalid');
       const response = await handler(event);
       assert.deepEqual(
         response?.batchItemFailures.map((f) => f.itemIdentifier).sort(),
         event.Records.map((r) => r.messageId).sort(),
       );
-      await assert.rejects(handler(snsEvent(sign(run))), /could not be processed/);
+      await assert.rejects(handler(snsEvent(await sign(run))), /could not be processed/);
       assert.equal((await runDoc(String(run.job_run_id)))._source.approval_status, null);
       // Delivered again once OpenSearch is back, the same messages are processed normally.
       noFailures(await handlerFor()(sqsEvent(good)));
@@ -445,7 +463,7 @@ describe('approval processor against the local stack', function () {
       const handler = handlerFor({ OPENSEARCH_ENDPOINT: proxy.url, OPENSEARCH_TIMEOUT_MS: '5000' });
       const [ok1, poisoned, ok2] = [await createRun(), await createRun(), await createRun()];
       proxy.dropWhen((request) => request.body.includes(String(poisoned.job_run_id)) || request.path.includes(String(poisoned.job_run_id)));
-      const event = sqsEvent(JSON.stringify(sign(ok1)), JSON.stringify(sign(poisoned)), JSON.stringify(sign(ok2)));
+      const event = sqsEvent(JSON.stringify(await sign(ok1)), JSON.stringify(await sign(poisoned)), JSON.stringify(await sign(ok2)));
       const response = await handler(event);
       assert.deepEqual(response?.batchItemFailures, [{ itemIdentifier: event.Records[1]?.messageId }]);
       assert.ok(proxy.dropped > 0);
@@ -457,7 +475,7 @@ describe('approval processor against the local stack', function () {
     it('finishes on redelivery a decision whose audit was written but whose run update failed', async () => {
       const handler = handlerFor({ OPENSEARCH_ENDPOINT: proxy.url, OPENSEARCH_TIMEOUT_MS: '5000' });
       const run = await createRun();
-      const message = sign(run);
+      const message = await sign(run);
       proxy.dropWhen((request) => request.path.startsWith(`/job-events/_update/${encodeURIComponent(String(run.job_run_id))}`));
       const event = sqsEvent(JSON.stringify(message));
       assert.deepEqual(await handler(event), { batchItemFailures: [{ itemIdentifier: event.Records[0]?.messageId }] });
@@ -501,7 +519,7 @@ describe('approval processor against the local stack', function () {
       const runId = manifest.pendingRunIds.find((id) => !manifest.messyRunIds.includes(id));
       assert.ok(runId, 'the seed has a pending run');
       const { _source: run } = await runDoc(await documentIdOf(runId));
-      const message = sign(run, { identityArn: CAROL, reason: 'Reviewed end to end through SNS and SQS.' });
+      const message = await sign(run, { identityArn: CAROL, reason: 'Reviewed end to end through SNS and SQS.' });
       const publish = () => sns.send(new PublishCommand({ TopicArn: env.topicArn, ...publishParameters(message, env.topicArn) }));
       await publish();
       const doc = await waitFor(() => audit(message.decision_id), 30_000);
