@@ -11,13 +11,14 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SqsBatchResponse } from '../../src/processor/lambdaHandler';
 import { createLambdaHandler, type LogLine } from '../../src/processor/lambdaHandler';
-import { publishParameters, type DecisionMessage } from '../../src/core/decisionMessage';
+import { GetParameterHistoryCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { buildDecisionMessageV1, messageSha256, publishParameters, type DecisionMessage } from '../../src/core/decisionMessage';
 import { createReviewer, decisionBy, type Reviewer } from '../support/reviewers';
 import { evidenceSha256 } from '../../src/core/evidence';
 import { parseJobRun } from '../../src/core/jobRunParser';
 import { localStack, type SeedManifest, type StackEnv } from '../support/localStack';
 import { startFaultyProxy, type FaultyProxy } from '../support/faultyProxy';
-import { purge } from '../support/queues';
+import { purge, receiveAll, sqsClient } from '../support/queues';
 
 import type * as ProcessorRunnerModule from '../../scripts/lib/processorRunner.mjs' with { 'resolution-mode': 'import' };
 
@@ -135,12 +136,13 @@ describe('approval processor against the local stack', function () {
     );
   };
 
-  const sqsEvent = (...bodies: string[]) => ({
-    Records: bodies.map((body) => ({
+  /** An SQS event of these bodies, sent now unless a body says when ({body, sentAtMs}). */
+  const sqsEvent = (...bodies: Array<string | { body: string; sentAtMs: number }>) => ({
+    Records: bodies.map((given) => ({
       messageId: randomUUID(),
       receiptHandle: 'not-used-in-process',
-      body,
-      attributes: { ApproximateReceiveCount: '1' },
+      body: typeof given === 'string' ? given : given.body,
+      attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(typeof given === 'string' ? Date.now() : given.sentAtMs) },
       messageAttributes: {},
       eventSource: 'aws:sqs',
       eventSourceARN: `arn:aws:sqs:${env.region}:123456789012:job-approvals-processor`,
@@ -424,6 +426,181 @@ describe('approval processor against the local stack', function () {
     assert.equal((await runDoc(String(viaEnvelope.job_run_id)))._source.approval_status, 'REJECTED');
     const line = logs.find((l) => l.decision_id === enveloped.decision_id);
     assert.equal(line?.shape, 'sqs-sns-envelope');
+  });
+
+  describe('who decided, proven (signature v2), and a decision_id consumed once', () => {
+    it('refuses a decision naming bob whose proof alice signed, and a v1 message, without touching the run', async () => {
+      const run = await createRun();
+      const spoofed = await sign(run, { identityArn: BOB, signedBy: ALICE });
+      const v1 = buildDecisionMessageV1(
+        {
+          jobName: JOB,
+          jobRunId: String(run.job_run_id),
+          decision: 'APPROVED',
+          reason: 'Old extension.',
+          identityArn: BOB,
+          evidenceSha256: evidenceSha256(parseJobRun(String(run.job_run_id), run)),
+        },
+        secret,
+      );
+      noFailures(await handlerFor()(sqsEvent(JSON.stringify(spoofed), JSON.stringify(v1))));
+      assert.equal((await runDoc(String(run.job_run_id)))._source.approval_status, null);
+      assert.equal(await audit(spoofed.decision_id), null, 'the spoofed decision_id is not consumed');
+      const spoofAudit = await audit(`invalid-${createHash('sha256').update(JSON.stringify(spoofed)).digest('hex')}`);
+      assert.equal(spoofAudit?.audit_status, 'invalid');
+      assert.equal(spoofAudit?.audit_code, 'identity-mismatch');
+      assert.match(String(spoofAudit?.audit_detail), new RegExp(`signed by "${ALICE}", but the decision names "${BOB}"`));
+      const v1Audit = await audit(`invalid-${createHash('sha256').update(JSON.stringify(v1)).digest('hex')}`);
+      assert.equal(v1Audit?.audit_code, 'signature-v1-refused');
+      // The same v1 message is accepted by a processor configured for it.
+      noFailures(await handlerFor({ ACCEPT_SIGNATURE_V1: 'true' })(sqsEvent(JSON.stringify(v1))));
+      assert.equal((await runDoc(String(run.job_run_id)))._source.approved_by, 'bob');
+    });
+
+    it('audits a proof too old for STS with the decide-again verdict, before sending it', async () => {
+      const run = await createRun();
+      const signedAt = Date.now() - 16 * 60_000;
+      const old = await sign(run, { at: signedAt, proofSignedAt: new Date(signedAt) });
+      // Sent on time (a backed-up queue drained late): fresh, but the proof is past STS's 15 minutes.
+      noFailures(await handlerFor()(sqsEvent({ body: JSON.stringify(old), sentAtMs: signedAt + 1000 })));
+      const doc = await audit(`invalid-${createHash('sha256').update(JSON.stringify(old)).digest('hex')}`);
+      assert.equal(doc?.audit_code, 'identity-proof-expired');
+      assert.match(String(doc?.audit_detail), /^Identity proof expired: decide again\. It was signed 16 minutes before/);
+      assert.equal(doc?.decision_id, old.decision_id, 'the extension finds it by the decision_id it claims');
+      assert.equal((await runDoc(String(run.job_run_id)))._source.approval_status, null);
+    });
+
+    it('audits another message under a consumed decision_id as invalid under its own key; the first audit is untouched', async () => {
+      const [first, second] = [await createRun(), await createRun()];
+      const original = await sign(first, { identityArn: ALICE });
+      noFailures(await handlerFor()(sqsEvent(JSON.stringify(original))));
+      const before = await audit(original.decision_id);
+      assert.equal(before?.audit_status, 'recorded');
+      assert.equal(before?.message_sha256, messageSha256(original));
+      const reuse = await sign(second, { identityArn: BOB, decisionId: original.decision_id });
+      noFailures(await handlerFor()(sqsEvent(JSON.stringify(reuse))));
+      assert.deepEqual(await audit(original.decision_id), before, 'the first audit is untouched');
+      const conflict = await audit(`conflict-${messageSha256(reuse)}`);
+      assert.equal(conflict?.audit_status, 'invalid');
+      assert.equal(conflict?.audit_code, 'decision-id-conflict');
+      assert.equal(conflict?.job_run_id, second.job_run_id);
+      assert.equal((await runDoc(String(second.job_run_id)))._source.approval_status, null);
+    });
+
+    it('changes nothing when a recorded decision is delivered again after the run got a newer pending document', async () => {
+      const run = await createRun();
+      const message = await sign(run);
+      noFailures(await handlerFor()(sqsEvent(JSON.stringify(message))));
+      const recordedAudit = await audit(message.decision_id);
+      // The pipeline re-emits the run: a newer PENDING_APPROVAL document, same checks.
+      const newerId = `${String(run.job_run_id)}-rerun`;
+      const newer = { ...run, timestamp: new Date().toISOString() };
+      assert.equal((await os('PUT', `/job-events/_doc/${encodeURIComponent(newerId)}?refresh=true`, newer)).status, 201);
+      noFailures(await handlerFor()(sqsEvent(JSON.stringify(message))));
+      const { _source: after } = await runDoc(newerId);
+      assert.equal(after.approval_status, null, 'the newer document is not approved by the replay');
+      assert.deepEqual(await audit(message.decision_id), recordedAudit);
+    });
+
+    it('counts only verified votes: a flood of junk audits naming the run does not hide the real ones', async () => {
+      const policy = JSON.stringify({ jobs: { [JOB]: { quorum: 2 } } });
+      const run = await createRun();
+      const runId = String(run.job_run_id);
+      const junk = Array.from({ length: 1100 }, (_, i) => ({
+        timestamp: new Date(Date.now() - 3_600_000 + i).toISOString(),
+        event_type: 'approval_decision',
+        job_run_id: runId,
+        decision: 'APPROVED',
+        decided_by: `junk-${i}`,
+        identity_arn: `arn:aws:iam::123456789012:user/junk-${i}`,
+        audit_status: 'invalid',
+        audit_code: 'signature',
+        received_at: new Date().toISOString(),
+      }));
+      const bulk = junk.map((doc, i) => `${JSON.stringify({ index: { _id: `junk-${runId}-${i}` } })}\n${JSON.stringify(doc)}\n`).join('');
+      const res = await fetch(`${env.opensearchUrl}/job-approvals/_bulk?refresh=true`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: bulk });
+      assert.equal(((await res.json()) as { errors: boolean }).errors, false);
+      const handler = handlerFor({ POLICY: policy });
+      noFailures(await handler(sqsEvent(JSON.stringify(await sign(run, { identityArn: ALICE })))));
+      noFailures(await handler(sqsEvent(JSON.stringify(await sign(run, { identityArn: BOB, reason: 'Agreed.' })))));
+      assert.equal((await runDoc(runId))._source.approval_status, 'APPROVED');
+    });
+  });
+
+  describe('signing-secret rotation', () => {
+    let ssm: SSMClient;
+    let rotatedAtMs = 0;
+
+    before(async () => {
+      ssm = new SSMClient({ region: env.region, endpoint: env.awsEndpointUrl, credentials: env.credentials ?? { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+      await ssm.send(new PutParameterCommand({ Name: env.ssm.signingSecretParameter, Type: 'SecureString', Value: `rotated-${randomUUID()}`, Overwrite: true }));
+      const history = await ssm.send(new GetParameterHistoryCommand({ Name: env.ssm.signingSecretParameter, WithDecryption: true }));
+      const newest = (history.Parameters ?? []).reduce((a, b) => ((b.Version ?? 0) > (a.Version ?? 0) ? b : a));
+      rotatedAtMs = newest.LastModifiedDate?.getTime() ?? Number.NaN;
+      assert.ok(Number.isFinite(rotatedAtMs), 'SSM says when the new version was written');
+    });
+
+    after(async () => {
+      // Back to the secret every other test (and the extension) signs with: it is current again.
+      await ssm.send(new PutParameterCommand({ Name: env.ssm.signingSecretParameter, Type: 'SecureString', Value: secret, Overwrite: true }));
+      ssm.destroy();
+    });
+
+    it('accepts a decision signed with the previous secret within the grace, and refuses it after', async () => {
+      const within = await createRun();
+      const signedWithOld = await sign(within);
+      noFailures(await handlerFor({ SECRET_ROTATION_GRACE_MINUTES: '60' })(sqsEvent(JSON.stringify(signedWithOld))));
+      assert.equal((await audit(signedWithOld.decision_id))?.audit_status, 'recorded');
+
+      const graceMinutes = 0.02; // 1.2 s
+      await waitFor(async () => (Date.now() > rotatedAtMs + graceMinutes * 60_000 ? true : null), 30_000);
+      const after = await createRun();
+      const late = await sign(after);
+      noFailures(await handlerFor({ SECRET_ROTATION_GRACE_MINUTES: String(graceMinutes) })(sqsEvent(JSON.stringify(late))));
+      const doc = await audit(`invalid-${createHash('sha256').update(JSON.stringify(late)).digest('hex')}`);
+      assert.equal(doc?.audit_code, 'signature');
+      assert.equal((await runDoc(String(after.job_run_id)))._source.approval_status, null);
+    });
+  });
+
+  describe('effective outcomes', () => {
+    let sqs: SQSClient;
+    before(async () => {
+      sqs = sqsClient(env);
+      await purge(sqs, String(env.queueUrls.outcomesTap));
+    });
+    after(() => sqs.destroy());
+
+    it('publishes one approval_outcome per outcome (quorum met, rejected), none for a vote, a refusal or a replay', async () => {
+      const policy = JSON.stringify({ jobs: { [JOB]: { quorum: 2 } } });
+      const handler = handlerFor({ POLICY: policy });
+      const [quorumRun, rejectedRun, refusedRun] = [await createRun(), await createRun(), await createRun({ triggered_by: ALICE })];
+      const vote = await sign(quorumRun, { identityArn: ALICE });
+      const deciding = await sign(quorumRun, { identityArn: BOB, reason: 'Agreed.' });
+      noFailures(await handler(sqsEvent(JSON.stringify(vote))));
+      noFailures(await handler(sqsEvent(JSON.stringify(deciding))));
+      noFailures(await handler(sqsEvent(JSON.stringify(deciding))));
+      noFailures(await handler(sqsEvent(JSON.stringify(await sign(rejectedRun, { identityArn: CAROL, decision: 'REJECTED', reason: 'No.' })))));
+      noFailures(await handler(sqsEvent(JSON.stringify(await sign(refusedRun, { identityArn: ALICE })))));
+
+      const ours = new Set([quorumRun.job_run_id, rejectedRun.job_run_id, refusedRun.job_run_id]);
+      const outcomes = (await receiveAll(sqs, String(env.queueUrls.outcomesTap))).filter((d) => ours.has(d.message.job_run_id));
+      assert.deepEqual(
+        outcomes.map((d) => [d.message.event_type, d.message.job_run_id, d.message.decision, d.attributes.decision?.Value]).sort(),
+        [
+          ['approval_outcome', quorumRun.job_run_id, 'APPROVED', 'APPROVED'],
+          ['approval_outcome', rejectedRun.job_run_id, 'REJECTED', 'REJECTED'],
+        ].sort(),
+      );
+      const approved = outcomes.find((d) => d.message.decision === 'APPROVED')?.message;
+      assert.equal(approved?.approved_by, 'alice, bob');
+      assert.deepEqual(approved?.decision_ids, [vote.decision_id, deciding.decision_id]);
+      assert.equal(approved?.outcome_id, deciding.decision_id);
+      assert.ok((await audit(deciding.decision_id))?.outcome_published_at, 'the audit says the outcome went out');
+      // Downstream (the orchestrator's queue, decision=APPROVED) got the approval from the outcomes topic.
+      const downstream = (await receiveAll(sqs, env.queueUrls.downstream)).filter((d) => ours.has(d.message.job_run_id));
+      assert.deepEqual(downstream.map((d) => [d.message.event_type, d.message.job_run_id]), [['approval_outcome', quorumRun.job_run_id]]);
+    });
   });
 
   describe('when OpenSearch fails', () => {
