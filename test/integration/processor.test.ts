@@ -553,7 +553,7 @@ describe('approval processor against the local stack', function () {
       assert.equal((await audit(signedWithOld.decision_id))?.audit_status, 'recorded');
 
       const graceMinutes = 0.02; // 1.2 s
-      await waitFor(async () => (Date.now() > rotatedAtMs + graceMinutes * 60_000 ? true : null), 30_000);
+      await waitFor(() => Promise.resolve(Date.now() > rotatedAtMs + graceMinutes * 60_000 ? true : null), 30_000);
       const after = await createRun();
       const late = await sign(after);
       noFailures(await handlerFor({ SECRET_ROTATION_GRACE_MINUTES: String(graceMinutes) })(sqsEvent(JSON.stringify(late))));
