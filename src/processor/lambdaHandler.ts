@@ -2,10 +2,12 @@
 // `processor.handler`), subscribed to job_approvals directly (SNS event) or through an SQS
 // queue (SQS event with ReportBatchItemFailures). Configuration: see processorConfig.ts.
 //
-// Per record: invalid decisions are audited and acknowledged; a record that failed for a
-// passing reason (OpenSearch or SSM unreachable, too many version conflicts) is reported in
+// Per record: invalid decisions are audited and acknowledged, and so are permanent failures
+// (OpenSearch refusing a document for good); a record that failed for a passing reason
+// (OpenSearch, SSM or STS unreachable, throttling, too many version conflicts) is reported in
 // batchItemFailures (SQS), so that only it is delivered again; for SNS the invocation
-// fails, and Lambda's retries of asynchronous invocations deliver it again.
+// fails, and Lambda's retries of asynchronous invocations deliver it again. Records of a
+// batch are processed PROCESSOR_CONCURRENCY at once, so their STS round trips overlap.
 import type { DecisionOutcome, DecisionProcessor } from '../core/decisionProcessor';
 import { readDecisionEvent, type DecisionRecord } from './eventRecords';
 import { readProcessorConfig, type Environment, type ProcessorConfig } from './processorConfig';
