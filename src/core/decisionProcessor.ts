@@ -538,7 +538,7 @@ export class DecisionProcessor {
     for (let attempt = 0; attempt < this.maxAttempts; attempt += 1) {
       const snapshot = await this.ports.getRunWithVersion(message.job_run_id);
       if (audit !== null && replay && audit.runDocumentId !== null && snapshot?.documentId !== audit.runDocumentId) {
-        const settled = await this.settleOnJudgedDocument(message, audit, snapshot?.documentId ?? null, receivedAt);
+        const settled = await this.settleOnJudgedDocument(message, audit, snapshot?.documentId ?? null);
         outcomePublished = settled.outcomePublished;
         return done(settled.status, settled.detail);
       }
@@ -625,7 +625,6 @@ export class DecisionProcessor {
     message: DecisionMessage,
     audit: AuditState,
     newestDocumentId: string | null,
-    _receivedAt: string,
   ): Promise<{ status: AuditOutcomeStatus; detail: string | null; outcomePublished: boolean }> {
     const judgedId = audit.runDocumentId ?? '';
     const judged = await this.ports.getRunDocument(judgedId);
