@@ -7,8 +7,11 @@
 // Delivery: published after the run update, and marked in the decisive decision's audit
 // (`outcome_published_at`). A redelivery that finds the run updated but the audit unmarked
 // publishes again, with the same `outcome_id`: consumers deduplicate on it (on a FIFO topic
-// it is the MessageDeduplicationId, so SNS drops the repeat itself).
+// it is the MessageDeduplicationId, so SNS drops the repeat itself). The id is derived from
+// the run document and the outcome, not from a decision: a run document is decided once
+// (first decision wins), and two deliveries that both finish a quorum name the same outcome.
 
+import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonicalJson';
 import type { Decision } from './model';
 
@@ -16,7 +19,7 @@ export const OUTCOME_EVENT_TYPE = 'approval_outcome';
 
 export interface ApprovalOutcome {
   event_type: 'approval_outcome';
-  /** The decisive decision's decision_id: the same for every publication of this outcome. */
+  /** outcomeIdOf(run_document_id, decision): the same for every publication of this outcome. */
   outcome_id: string;
   job_name: string;
   job_run_id: string;
@@ -30,6 +33,11 @@ export interface ApprovalOutcome {
   run_document_id: string;
   /** When the processor recorded it (ISO 8601 UTC). */
   recorded_at: string;
+}
+
+/** The id of the outcome a run document carries: hex SHA-256 of the document id and the decision. */
+export function outcomeIdOf(runDocumentId: string, decision: Decision): string {
+  return createHash('sha256').update(`${runDocumentId}\n${decision}`, 'utf8').digest('hex');
 }
 
 /** SNS Publish parameters besides TopicArn: attribute `decision`; FIFO ids from the run and outcome. */

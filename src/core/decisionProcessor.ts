@@ -63,7 +63,7 @@
 
 import { createHash } from 'node:crypto';
 import { describeTally, policyForJob, approverKey, isSelfApproval, tallyQuorum, type ApprovalPolicy, type JobPolicy, type Vote } from './approvalPolicy';
-import { OUTCOME_EVENT_TYPE, type ApprovalOutcome } from './approvalOutcome';
+import { OUTCOME_EVENT_TYPE, outcomeIdOf, type ApprovalOutcome } from './approvalOutcome';
 import { retryDelays } from './backoff';
 import { decidedByFromArn } from './callerIdentity';
 import {
@@ -653,7 +653,7 @@ export class DecisionProcessor {
     if (!this.ports.publishOutcome) return false;
     await this.ports.publishOutcome({
       event_type: OUTCOME_EVENT_TYPE,
-      outcome_id: decisionId,
+      outcome_id: outcomeIdOf(documentId, fields.approval_status),
       job_name: jobName,
       job_run_id: jobRunId,
       decision: fields.approval_status,

@@ -12,6 +12,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SqsBatchResponse } from '../../src/processor/lambdaHandler';
 import { createLambdaHandler, type LogLine } from '../../src/processor/lambdaHandler';
 import { GetParameterHistoryCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { outcomeIdOf } from '../../src/core/approvalOutcome';
 import { buildDecisionMessageV1, messageSha256, publishParameters, type DecisionMessage } from '../../src/core/decisionMessage';
 import { createReviewer, decisionBy, type Reviewer } from '../support/reviewers';
 import { evidenceSha256 } from '../../src/core/evidence';
@@ -595,7 +596,8 @@ describe('approval processor against the local stack', function () {
       const approved = outcomes.find((d) => d.message.decision === 'APPROVED')?.message;
       assert.equal(approved?.approved_by, 'alice, bob');
       assert.deepEqual(approved?.decision_ids, [vote.decision_id, deciding.decision_id]);
-      assert.equal(approved?.outcome_id, deciding.decision_id);
+      assert.equal(approved?.outcome_id, outcomeIdOf(String(approved?.run_document_id), 'APPROVED'));
+      assert.equal(approved?.run_document_id, quorumRun.job_run_id, 'the run document that carries it');
       assert.ok((await audit(deciding.decision_id))?.outcome_published_at, 'the audit says the outcome went out');
       // Downstream (the orchestrator's queue, decision=APPROVED) got the approval from the outcomes topic.
       const downstream = (await receiveAll(sqs, env.queueUrls.downstream)).filter((d) => ours.has(d.message.job_run_id));

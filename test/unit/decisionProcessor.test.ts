@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { parseApprovalPolicy, type ApprovalPolicy } from '../../src/core/approvalPolicy';
 import { buildDecisionMessageV1, canonicalForm, decisionSha256, draftDecision, messageSha256, signDecision, type DecisionMessage } from '../../src/core/decisionMessage';
-import type { ApprovalOutcome } from '../../src/core/approvalOutcome';
+import { outcomeIdOf, type ApprovalOutcome } from '../../src/core/approvalOutcome';
 import { readStsAnswer, type IdentityProof, type StsAnswer } from '../../src/core/identityProof';
 import { FAKE_STS_URL, fakeProof, fakeStsAnswer, signV2 } from './fakeIdentity';
 import {
@@ -601,6 +601,8 @@ describe('DecisionProcessor', () => {
       const redelivered = await processor(store, policy).process(body(b));
       assert.equal(redelivered.runUpdated, false, 'the run already lists the decision');
       assert.equal(redelivered.status, 'recorded');
+      assert.ok(store.outcomes.length >= 1);
+      assert.deepEqual([...new Set(store.outcomes.map((o) => o.outcome_id))], [outcomeIdOf('doc-1', 'APPROVED')], 'whichever delivery publishes it, one outcome id');
     });
 
     it('leaves a vote alone when it is replayed without reaching the quorum', async () => {
@@ -759,7 +761,7 @@ describe('DecisionProcessor', () => {
       const approval = sign(source);
       await processor(store).process(body(approval));
       await processor(store).process(body(approval));
-      assert.deepEqual(store.outcomes.map((o) => [o.event_type, o.outcome_id, o.decision, o.job_run_id, o.approved_by]), [['approval_outcome', approval.decision_id, 'APPROVED', 'run-1', 'alice']]);
+      assert.deepEqual(store.outcomes.map((o) => [o.event_type, o.outcome_id, o.decision, o.job_run_id, o.approved_by]), [['approval_outcome', outcomeIdOf('doc-1', 'APPROVED'), 'APPROVED', 'run-1', 'alice']]);
       assert.ok(store.audits.get(approval.decision_id)?.outcome_published_at);
 
       const q = runSource('run-q');
@@ -771,7 +773,8 @@ describe('DecisionProcessor', () => {
       await processor(store, quorum2).process(body(deciding));
       assert.equal(store.outcomes.length, 2);
       assert.equal(store.outcomes[1]?.approved_by, 'alice, bob');
-      assert.equal(store.outcomes[1]?.outcome_id, deciding.decision_id);
+      assert.deepEqual(store.outcomes[1]?.decision_ids, [store.outcomes[1]?.decision_ids[0], deciding.decision_id]);
+      assert.equal(store.outcomes[1]?.outcome_id, outcomeIdOf('doc-q', 'APPROVED'));
 
       const r = runSource('run-r', { triggered_by: ALICE });
       store.addRun('doc-r', r);
