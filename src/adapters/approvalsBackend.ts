@@ -6,6 +6,7 @@ import type { DecisionPorts } from '../core/decisionWorkflow';
 import type { PendingSource } from '../core/pendingRunsStore';
 import { AwsContext } from './awsContext';
 import { CallerIdentityReader } from './callerIdentity';
+import { IdentityProver } from './identityProver';
 import { OpenSearchRunRepository } from './openSearchRunRepository';
 import { SnsDecisionPublisher } from './snsDecisionPublisher';
 import { SsmParameters } from './ssmParameters';
@@ -16,6 +17,7 @@ export class ApprovalsBackend {
   readonly parameters: SsmParameters;
   readonly callerIdentity: CallerIdentityReader;
   readonly publisher: SnsDecisionPublisher;
+  readonly prover: IdentityProver;
   private repositoryPromise: Promise<OpenSearchRunRepository> | undefined;
 
   constructor(
@@ -26,6 +28,7 @@ export class ApprovalsBackend {
     this.parameters = new SsmParameters(this.aws, settings);
     this.callerIdentity = new CallerIdentityReader(this.aws);
     this.publisher = new SnsDecisionPublisher(this.aws);
+    this.prover = new IdentityProver(this.aws);
   }
 
   /** The OpenSearch repository, once its endpoint (SSM or setting) and region are known. */
@@ -53,6 +56,7 @@ export class ApprovalsBackend {
       freshRun: async (jobRunId) => (await (await this.repository()).getRun(jobRunId))?.run ?? null,
       identity: () => this.callerIdentity.identity(),
       signingSecret: () => this.parameters.signingSecret(),
+      proveIdentity: (decisionSha256) => this.prover.prove(decisionSha256),
       topicArn: () => this.parameters.topicArn(),
       publish: (topicArn, message) => this.publisher.publish(topicArn, message),
       now: () => new Date(),

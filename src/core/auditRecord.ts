@@ -18,6 +18,11 @@ export interface AuditRecord {
   detail: string | null;
   /** The evidence_sha256 the decision carried: what the reviewer saw (null when absent). */
   evidenceSha256: string | null;
+  /**
+   * Why the processor did not take the message on its merits (`audit_code`: e.g.
+   * identity-proof-expired, signature, decision-id-conflict); null or absent otherwise.
+   */
+  code?: string | null;
 }
 
 function text(value: unknown, fallback: string): string {
@@ -39,6 +44,7 @@ export function parseAuditRecord(id: string, source: unknown): AuditRecord {
     auditStatus: auditStatusOf(doc.audit_status),
     detail: typeof doc.audit_detail === 'string' ? doc.audit_detail : null,
     evidenceSha256: typeof doc.evidence_sha256 === 'string' && doc.evidence_sha256 !== '' ? doc.evidence_sha256 : null,
+    code: typeof doc.audit_code === 'string' && doc.audit_code !== '' ? doc.audit_code : null,
   };
 }
 

@@ -6,7 +6,8 @@
 // list within one refresh interval of the processor recording it.
 import * as assert from 'node:assert/strict';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { buildDecisionMessage, publishParameters } from '../../src/core/decisionMessage';
+import { publishParameters } from '../../src/core/decisionMessage';
+import { createReviewer, decisionBy } from '../support/reviewers';
 import { evidenceSha256 } from '../../src/core/evidence';
 import { parseJobRun } from '../../src/core/jobRunParser';
 import { answerDialog, expectPending, openFromTree, RunPool, StackProbe, started, stillPendingIn, tidy } from './reviewFixture';
@@ -143,15 +144,16 @@ describe('the closed loop: workbench → SNS → processor → OpenSearch → wo
     const [stored] = docs;
     assert.ok(stored && docs.length === 1, `one document of ${runId}`);
     const run = parseJobRun(stored.id, stored.source);
-    const message = buildDecisionMessage({
+    const env = stack().env;
+    // Signed v2 with the other reviewer's own keys (an IAM user of the local stack).
+    const other = await createReviewer(env, 'other.reviewer');
+    const message = await decisionBy(other, env, {
       jobName: run.jobName,
       jobRunId: runId,
       decision: 'APPROVED',
       reason: 'Approved by the on-call reviewer from their own window',
-      identityArn: 'arn:aws:sts::123456789012:assumed-role/DataReviewer/other.reviewer',
       evidenceSha256: evidenceSha256(run),
     }, await stack().signingSecret());
-    const env = stack().env;
     const sns = new SNSClient({ region: env.region, endpoint: env.awsEndpointUrl, credentials: env.credentials ?? { accessKeyId: 'testing', secretAccessKey: 'testing' } });
     try {
       await sns.send(new PublishCommand({ TopicArn: env.topicArn, ...publishParameters(message, env.topicArn) }));

@@ -105,7 +105,7 @@ export class StackProbe {
     assert.equal(m.decision, expected.decision);
     assert.equal(m.reason, expected.reason.trim(), 'the reason is published trimmed');
     if (expected.decidedBy !== undefined) assert.equal(m.decided_by, expected.decidedBy);
-    assert.equal(m.signature_version, 'v1');
+    assert.equal(m.signature_version, 'v2');
     assert.match(String(m.timestamp), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/, 'timestamp is ISO 8601 UTC with Z');
     assert.ok(Math.abs(Date.parse(String(m.timestamp)) - Date.now()) < 5 * 60_000, `timestamp ${String(m.timestamp)} is now`);
     assert.match(String(m.decision_id), /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'decision_id is a UUID v4');

@@ -16,7 +16,8 @@ interface StackEnv {
   region: string;
   topicArn: string;
   topicName: string;
-  queueUrls: { downstream: string; tap: string; processor: string };
+  outcomesTopicArn?: string;
+  queueUrls: { downstream: string; tap: string; processor: string; outcomesTap?: string };
   ssm: { endpointParameter: string; topicArnParameter: string; signingSecretParameter: string };
   indices: { events: string; approvals: string };
 }
@@ -218,16 +219,33 @@ describe('local stack', function () {
       assert.equal(downstream.length, 0, 'the downstream filter policy drops REJECTED');
     });
 
-    it('delivers APPROVED to both tap and downstream', async () => {
+    it('delivers APPROVED to tap, and not to downstream: a decision is a vote, not an outcome', async () => {
       const marker = randomUUID();
       await publish('APPROVED', marker);
       const tap = await receiveMarked(env.queueUrls.tap, marker, 5);
       assert.equal(tap.length, 1, 'tap receives the APPROVED decision');
-      const downstream = await receiveMarked(env.queueUrls.downstream, marker, 5);
-      assert.equal(downstream.length, 1, 'downstream receives the APPROVED decision');
+      const downstream = await receiveMarked(env.queueUrls.downstream, marker, 3);
+      assert.equal(downstream.length, 0, 'downstream subscribes to the outcomes topic, not to job_approvals');
+    });
+
+    it('delivers an APPROVED outcome on the outcomes topic to downstream, a REJECTED one only to the outcomes tap', async () => {
+      assert.ok(env.outcomesTopicArn && env.queueUrls.outcomesTap, 'the stack has an outcomes topic and its tap queue');
+      const [approved, rejected] = [randomUUID(), randomUUID()];
+      for (const [decision, marker] of [['APPROVED', approved], ['REJECTED', rejected]] as const) {
+        await sns.send(
+          new PublishCommand({
+            TopicArn: env.outcomesTopicArn,
+            Message: JSON.stringify({ event_type: 'approval_outcome', decision, marker }),
+            MessageAttributes: { decision: { DataType: 'String', StringValue: decision } },
+          }),
+        );
+      }
+      const downstream = await receiveMarked(env.queueUrls.downstream, approved, 5);
+      assert.equal(downstream.length, 1, 'downstream receives the APPROVED outcome');
+      assert.equal(downstream[0]?.TopicArn, env.outcomesTopicArn);
       assert.equal(downstream[0]?.MessageAttributes?.decision?.Value, 'APPROVED');
-      const payload = JSON.parse(downstream[0]?.Message ?? '{}') as { decision?: string };
-      assert.equal(payload.decision, 'APPROVED');
+      assert.equal((await receiveMarked(env.queueUrls.outcomesTap, rejected, 5)).length, 1, 'the outcomes tap receives the REJECTED outcome');
+      assert.equal((await receiveMarked(env.queueUrls.downstream, rejected, 3)).length, 0, 'the downstream filter policy drops REJECTED');
     });
   });
 });

@@ -1,5 +1,6 @@
-// moto in server mode (SNS, SQS, SSM, STS on one endpoint) and the AWS resources the project
-// expects there: the job_approvals topic, its SQS subscribers and the SSM parameters.
+// moto in server mode (SNS, SQS, SSM, STS, IAM on one endpoint) and the AWS resources the
+// project expects there: the job_approvals topic, the processor's outcomes topic, their SQS
+// subscribers and the SSM parameters.
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,10 +10,11 @@ import {
   SNSClient,
   SetSubscriptionAttributesCommand,
   SubscribeCommand,
+  UnsubscribeCommand,
 } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { CREDENTIALS, MOTO_REQUIREMENT, QUEUES, REGION, SSM_PARAMETERS, TOPIC_NAME } from './config.mjs';
+import { CREDENTIALS, MOTO_REQUIREMENT, OUTCOMES_TOPIC_NAME, QUEUES, REGION, SSM_PARAMETERS, TOPIC_NAME } from './config.mjs';
 import {
   StackError,
   findPidsByCmdline,
@@ -102,7 +104,7 @@ export function awsClients(endpoint) {
   return { sns: new SNSClient(common), sqs: new SQSClient(common), ssm: new SSMClient(common) };
 }
 
-function queuePolicy(queueArn, topicArn) {
+function queuePolicy(queueArn, topicArns) {
   return JSON.stringify({
     Version: '2012-10-17',
     Statement: [
@@ -112,7 +114,7 @@ function queuePolicy(queueArn, topicArn) {
         Principal: { Service: 'sns.amazonaws.com' },
         Action: 'sqs:SendMessage',
         Resource: queueArn,
-        Condition: { ArnEquals: { 'aws:SourceArn': topicArn } },
+        Condition: { ArnEquals: { 'aws:SourceArn': topicArns } },
       },
     ],
   });
@@ -155,7 +157,9 @@ export async function ensureAwsResources(cfg) {
   const { sns, sqs, ssm } = awsClients(cfg.awsEndpointUrl);
   try {
     const { TopicArn: topicArn } = await sns.send(new CreateTopicCommand({ Name: TOPIC_NAME }));
-    const existing = await listSubscriptions(sns, topicArn);
+    const { TopicArn: outcomesTopicArn } = await sns.send(new CreateTopicCommand({ Name: OUTCOMES_TOPIC_NAME }));
+    const topics = { approvals: topicArn, outcomes: outcomesTopicArn };
+    const existing = { approvals: await listSubscriptions(sns, topicArn), outcomes: await listSubscriptions(sns, outcomesTopicArn) };
     const queueUrls = {};
     const queueArns = {};
     for (const [key, spec] of Object.entries(QUEUES)) {
@@ -163,14 +167,22 @@ export async function ensureAwsResources(cfg) {
       const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
       const queueArn = attrs.Attributes?.QueueArn;
       if (!queueArn) throw new StackError(`moto returned no QueueArn for ${spec.name}`);
+      const subscribedTopic = topics[spec.topic];
       // moto does not enforce it; set anyway so the setup reads like production's.
-      await sqs.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: { Policy: queuePolicy(queueArn, topicArn) } }));
-      let sub = existing.find((s) => s.Protocol === 'sqs' && s.Endpoint === queueArn);
+      await sqs.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: { Policy: queuePolicy(queueArn, [subscribedTopic]) } }));
+      // A queue subscribed to the other topic (downstream used to read job_approvals) is moved.
+      for (const [topic, subs] of Object.entries(existing)) {
+        if (topic === spec.topic) continue;
+        for (const stale of subs.filter((s) => s.Protocol === 'sqs' && s.Endpoint === queueArn)) {
+          await sns.send(new UnsubscribeCommand({ SubscriptionArn: stale.SubscriptionArn }));
+        }
+      }
+      let sub = existing[spec.topic].find((s) => s.Protocol === 'sqs' && s.Endpoint === queueArn);
       if (!sub) {
         const attributes = { RawMessageDelivery: 'false' };
         if (spec.filterPolicy) attributes.FilterPolicy = JSON.stringify(spec.filterPolicy);
         await sns.send(
-          new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queueArn, Attributes: attributes, ReturnSubscriptionArn: true }),
+          new SubscribeCommand({ TopicArn: subscribedTopic, Protocol: 'sqs', Endpoint: queueArn, Attributes: attributes, ReturnSubscriptionArn: true }),
         );
       } else {
         // Re-assert the attributes on an existing subscription (e.g. after a manual change).
@@ -193,7 +205,7 @@ export async function ensureAwsResources(cfg) {
     await ssm.send(new PutParameterCommand({ Name: SSM_PARAMETERS.endpointParameter, Type: 'String', Value: cfg.opensearchUrl, Overwrite: true }));
     await ssm.send(new PutParameterCommand({ Name: SSM_PARAMETERS.topicArnParameter, Type: 'String', Value: topicArn, Overwrite: true }));
     const secret = await ensureSecret(ssm);
-    return { topicArn, topicName: TOPIC_NAME, queueUrls, queueArns, secret };
+    return { topicArn, topicName: TOPIC_NAME, outcomesTopicArn, queueUrls, queueArns, secret };
   } finally {
     sns.destroy();
     sqs.destroy();

@@ -508,6 +508,7 @@ export class RunDetailsPanel implements vscode.Disposable {
   private offerDecidingAgain(decision: Decision, decisionId: string | null, next: Extract<AfterNotApplied, { kind: 'decideAgain' }>, publishedReason: string): void {
     const { controller, log } = this.deps;
     const reason = this.draft() || publishedReason;
+    controller.turnedDown(next.code);
     controller.keepDraft([this.jobRunId], 'APPROVED', reason);
     controller.keepDraft([this.jobRunId], 'REJECTED', reason);
     log.info(
