@@ -165,6 +165,12 @@ describe('infra template as a stack in the local moto', function () {
         if (json.WithDecryption === true && param('Name') === names.secret) {
           requests.push({ action: 'kms:Decrypt', resource: outputs.ApprovalsKeyArn ?? '', context: via('ssm') });
         }
+      } else if (call_ === 'ssm:GetParameterHistory') {
+        // The processor reads the secret's previous version during a rotation grace.
+        requests.push({ action: 'ssm:GetParameterHistory', resource: parameterArn(param('Name')) });
+        if (json.WithDecryption === true && param('Name') === names.secret) {
+          requests.push({ action: 'kms:Decrypt', resource: outputs.ApprovalsKeyArn ?? '', context: via('ssm') });
+        }
       } else if (call_ === 'sns:Publish') {
         requests.push({ action: 'sns:Publish', resource: param('TopicArn') });
         // The topic is encrypted with the stack's key: SNS asks KMS with the publisher's rights.
