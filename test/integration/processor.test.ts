@@ -483,12 +483,11 @@ describe('approval processor against the local stack', function () {
       const clientConfig = { region: env.region, endpoint: env.awsEndpointUrl, credentials: env.credentials ?? { accessKeyId: 'testing', secretAccessKey: 'testing' } };
       sns = new SNSClient(clientConfig);
       sqs = new SQSClient(clientConfig);
-      const status = runner.processorRunnerStatus();
-      if (!status.running) {
-        // Decisions other tests published are not ours to process.
-        await purge(sqs, env.queueUrls.processor);
-        startedHere = !(await runner.startProcessorRunner(env)).alreadyRunning;
-      }
+      // Decisions other tests published are not ours to process.
+      if (!runner.processorRunnerStatus().running) await purge(sqs, env.queueUrls.processor);
+      // A runner already running is kept only if it runs the bundle of the current sources.
+      startedHere = !(await runner.startProcessorRunner(env)).alreadyRunning;
+      assert.equal(runner.processorRunnerStatus().bundleSha256, runner.bundleSha256(), 'the runner runs the bundle of the current sources');
     });
 
     after(async () => {
