@@ -7,8 +7,9 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { DeleteMessageBatchCommand, PurgeQueueCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import { DeleteMessageBatchCommand, PurgeQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { receiveUpToNow } from '../support/queues';
 
 interface StackEnv {
   opensearchUrl: string;
@@ -171,21 +172,14 @@ describe('local stack', function () {
       }
     }
 
-    /** Messages carrying our marker, received within waitSeconds (other traffic is ignored). */
-    async function receiveMarked(queueUrl: string, marker: string, waitSeconds: number): Promise<SnsEnvelope[]> {
-      const found: SnsEnvelope[] = [];
-      const deadline = Date.now() + waitSeconds * 1000;
-      while (Date.now() < deadline && found.length === 0) {
-        const res = await sqs.send(
-          new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ['All'] }),
-        );
-        for (const m of res.Messages ?? ([] as Message[])) {
-          const envelope = JSON.parse(m.Body ?? '{}') as SnsEnvelope;
-          const payload = JSON.parse(envelope.Message ?? '{}') as { marker?: string };
-          if (payload.marker === marker) found.push(envelope);
-        }
-      }
-      return found;
+    /**
+     * Every message carrying our marker that is in the queue by now, however many (other
+     * traffic is ignored): SNS delivers within Publish, and a sentinel sent to the queue after
+     * it comes back behind them (see receiveUpToNow), so a duplicate is counted too.
+     */
+    async function receiveMarked(queueUrl: string, marker: string): Promise<SnsEnvelope[]> {
+      const delivered = await receiveUpToNow(sqs, queueUrl);
+      return delivered.filter((d) => d.message.marker === marker).map((d) => d.body as unknown as SnsEnvelope);
     }
 
     async function publish(decision: 'APPROVED' | 'REJECTED', marker: string): Promise<void> {
@@ -207,24 +201,24 @@ describe('local stack', function () {
     it('delivers REJECTED to tap but not to downstream', async () => {
       const marker = randomUUID();
       await publish('REJECTED', marker);
-      const tap = await receiveMarked(env.queueUrls.tap, marker, 5);
-      assert.equal(tap.length, 1, 'tap receives the REJECTED decision');
+      const tap = await receiveMarked(env.queueUrls.tap, marker);
+      assert.equal(tap.length, 1, 'tap receives the REJECTED decision, once');
       const envelope = tap[0];
       assert.ok(envelope);
       assert.equal(envelope.Type, 'Notification', 'standard SNS envelope (RawMessageDelivery=false)');
       assert.equal(envelope.TopicArn, env.topicArn);
       assert.equal(envelope.MessageAttributes?.decision?.Value, 'REJECTED');
-      const downstream = await receiveMarked(env.queueUrls.downstream, marker, 3);
+      const downstream = await receiveMarked(env.queueUrls.downstream, marker);
       assert.equal(downstream.length, 0, 'the downstream filter policy drops REJECTED');
     });
 
     it('delivers APPROVED to both tap and downstream', async () => {
       const marker = randomUUID();
       await publish('APPROVED', marker);
-      const tap = await receiveMarked(env.queueUrls.tap, marker, 5);
-      assert.equal(tap.length, 1, 'tap receives the APPROVED decision');
-      const downstream = await receiveMarked(env.queueUrls.downstream, marker, 5);
-      assert.equal(downstream.length, 1, 'downstream receives the APPROVED decision');
+      const tap = await receiveMarked(env.queueUrls.tap, marker);
+      assert.equal(tap.length, 1, 'tap receives the APPROVED decision, once');
+      const downstream = await receiveMarked(env.queueUrls.downstream, marker);
+      assert.equal(downstream.length, 1, 'downstream receives the APPROVED decision, once');
       assert.equal(downstream[0]?.MessageAttributes?.decision?.Value, 'APPROVED');
       const payload = JSON.parse(downstream[0]?.Message ?? '{}') as { decision?: string };
       assert.equal(payload.decision, 'APPROVED');
