@@ -27,6 +27,7 @@ function describeEnv(env) {
   log(`OpenSearch  ${env.opensearchUrl}  (indices ${env.indices.events}, ${env.indices.approvals})`);
   log(`moto        ${env.awsEndpointUrl}  (region ${env.region})`);
   log(`topic       ${env.topicArn}`);
+  if (env.outcomesTopicArn) log(`outcomes    ${env.outcomesTopicArn}`);
   for (const [key, url] of Object.entries(env.queueUrls)) log(`queue       ${key.padEnd(10)} ${url}`);
   log(`SSM         ${env.ssm.endpointParameter}, ${env.ssm.topicArnParameter}, ${env.ssm.signingSecretParameter} (SecureString), ${env.ssm.policyParameter}`);
   for (const user of Object.values(env.users ?? {})) log(`reviewer    ${user.arn}  (profile ${user.profile})`);

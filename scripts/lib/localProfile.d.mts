@@ -4,7 +4,9 @@ export interface StackEnv {
   awsEndpointUrl: string;
   region: string;
   topicArn: string;
-  queueUrls: { downstream: string; tap: string; processor: string };
+  /** The processor's outcomes topic (approval_outcome); the downstream queue subscribes to it. */
+  outcomesTopicArn?: string;
+  queueUrls: { downstream: string; tap: string; processor: string; outcomesTap?: string };
   ssm: { endpointParameter: string; topicArnParameter: string; signingSecretParameter: string; policyParameter?: string };
   credentials?: { accessKeyId: string; secretAccessKey: string };
   /** The reviewers: IAM users in moto, by user name. */

@@ -7,6 +7,7 @@ import type { DecisionPorts } from '../core/decisionWorkflow';
 import type { PendingSource } from '../core/pendingRunsStore';
 import { AwsContext } from './awsContext';
 import { CallerIdentityReader } from './callerIdentity';
+import { IdentityProver } from './identityProver';
 import { OpenSearchRunRepository } from './openSearchRunRepository';
 import { SnsDecisionPublisher } from './snsDecisionPublisher';
 import { SsmParameters } from './ssmParameters';
@@ -17,6 +18,7 @@ export class ApprovalsBackend {
   readonly parameters: SsmParameters;
   readonly callerIdentity: CallerIdentityReader;
   readonly publisher: SnsDecisionPublisher;
+  readonly prover: IdentityProver;
   private repositoryPromise: Promise<OpenSearchRunRepository> | undefined;
 
   constructor(
@@ -27,6 +29,7 @@ export class ApprovalsBackend {
     this.parameters = new SsmParameters(this.aws, settings);
     this.callerIdentity = new CallerIdentityReader(this.aws);
     this.publisher = new SnsDecisionPublisher(this.aws);
+    this.prover = new IdentityProver(this.aws);
   }
 
   /** The OpenSearch repository, once its endpoint (SSM or setting) and region are known. */
@@ -59,6 +62,7 @@ export class ApprovalsBackend {
       freshRun: async (jobRunId) => (await (await this.repository()).getRun(jobRunId))?.run ?? null,
       identity: () => this.callerIdentity.identity(),
       signingSecret: () => this.parameters.signingSecret(),
+      proveIdentity: (decisionSha256) => this.prover.prove(decisionSha256),
       topicArn: () => this.parameters.topicArn(),
       publish: (topicArn, message) => this.publisher.publish(topicArn, message),
       now: () => new Date(),

@@ -4,7 +4,7 @@
 // recent runs, and recent decisions (or given ones, by decision_id) from the audit index.
 import { Client } from '@opensearch-project/opensearch';
 import { AwsSigv4Signer } from '@opensearch-project/opensearch/aws-v3';
-import type { ConnectionSettings } from '../core/connectionSettings';
+import type { ConnectionSettings, OpenSearchService } from '../core/connectionSettings';
 import { compareByExpiry } from '../core/expiry';
 import { parseJobRun } from '../core/jobRunParser';
 import type { JobRun } from '../core/model';
@@ -31,6 +31,26 @@ import type { AwsContext } from './awsContext';
 import { toDwhError } from './awsErrors';
 
 const PAGE_SIZE = 2000;
+
+export interface OpenSearchClientOptions {
+  endpoint: string;
+  region: string;
+  service: OpenSearchService;
+  /** `none`: plain HTTP without SigV4, for a local node only. Default sigv4. */
+  auth?: 'sigv4' | 'none';
+  /** Default per-request timeout of the client. */
+  requestTimeoutMs?: number;
+}
+
+/** The one way an OpenSearch client is built (extension and processor): SigV4 with the context's credentials. */
+export function createOpenSearchClient(aws: AwsContext, options: OpenSearchClientOptions): Client {
+  return new Client({
+    ...(options.auth === 'none' ? {} : AwsSigv4Signer({ region: options.region, service: options.service, getCredentials: () => aws.getCredentials() })),
+    node: options.endpoint,
+    maxRetries: 1,
+    ...(options.requestTimeoutMs ? { requestTimeout: options.requestTimeoutMs } : {}),
+  });
+}
 
 interface Hit {
   _id: string;
@@ -60,11 +80,7 @@ export class OpenSearchRunRepository {
   ) {}
 
   static create(aws: AwsContext, endpoint: string, region: string, settings: ConnectionSettings, ttlHours: () => number): OpenSearchRunRepository {
-    const client = new Client({
-      ...AwsSigv4Signer({ region, service: settings.opensearchService, getCredentials: () => aws.getCredentials() }),
-      node: endpoint,
-      maxRetries: 1,
-    });
+    const client = createOpenSearchClient(aws, { endpoint, region, service: settings.opensearchService });
     return new OpenSearchRunRepository(client, endpoint, { events: settings.opensearchIndex, approvals: settings.approvalsIndex }, ttlHours, {
       profile: aws.target.profile,
     });

@@ -26,6 +26,10 @@ export interface VoteRecord {
   timestamp: string | null;
   /** When the processor received it (ISO); orders decisions made in the same second. */
   receivedAt: string | null;
+  /** The audit's code (a stale proof, a conflicting decision_id…): such an audit is no vote. */
+  auditCode?: string | null;
+  /** The run document the vote was judged on; a vote for another document of the run does not count. */
+  runDocumentId?: string | null;
 }
 
 /** The run as the policy needs it. */
@@ -35,6 +39,8 @@ export interface RunContext {
   triggeredBy: string | null;
   /** evidence_sha256 of the run as it is now: approvals of other evidence do not count. */
   evidenceSha256: string;
+  /** `_id` of the run's newest document, when known: votes judged on another document do not count. */
+  runDocumentId?: string | null;
 }
 
 export type DecisionKind = 'APPROVED' | 'REJECTED';
@@ -277,6 +283,8 @@ export function waitingForIdentity(
 function countsAsApproval(record: VoteRecord, run: RunContext): boolean {
   return (
     record.jobRunId === run.jobRunId &&
+    (record.auditCode ?? null) === null &&
+    (run.runDocumentId == null || record.runDocumentId == null || record.runDocumentId === run.runDocumentId) &&
     record.decision === 'APPROVED' &&
     (record.auditStatus === 'awaiting-quorum' || record.auditStatus === 'recorded') &&
     record.evidenceSha256 === run.evidenceSha256 &&

@@ -22,6 +22,11 @@ export interface AuditRecord {
   identityArn?: string | null;
   /** When the processor received the decision; null when absent. */
   receivedAt?: string | null;
+  /**
+   * Why the processor did not take the message on its merits (`audit_code`: e.g.
+   * identity-proof-expired, signature, decision-id-conflict); null or absent otherwise.
+   */
+  code?: string | null;
 }
 
 function text(value: unknown, fallback: string): string {
@@ -45,6 +50,7 @@ export function parseAuditRecord(id: string, source: unknown): AuditRecord {
     evidenceSha256: typeof doc.evidence_sha256 === 'string' && doc.evidence_sha256 !== '' ? doc.evidence_sha256 : null,
     identityArn: typeof doc.identity_arn === 'string' && doc.identity_arn !== '' ? doc.identity_arn : null,
     receivedAt: typeof doc.received_at === 'string' ? doc.received_at : null,
+    code: typeof doc.audit_code === 'string' && doc.audit_code !== '' ? doc.audit_code : null,
   };
 }
 

@@ -6,7 +6,7 @@
 // job_name and job_run_id are not, because they identify the run in queries and in the
 // signed decision, and a shortened id would name another run.
 
-import { MAX_DISPLAY_CHARS, truncateForDisplay } from './displayText';
+import { MAX_DISPLAY_CHARS, truncateForDisplay } from './untrustedText';
 import { parseLooseNumber } from './looseNumber';
 import type { ApprovalRecord, Artifact, CheckValue, JobRun, QualityCheck, RunMetrics } from './model';
 import { isoFromMs, parseTimestampMs } from './timestamp';
@@ -23,6 +23,42 @@ export const MAX_PROBLEMS = 50;
 
 export const MISSING_JOB_NAME = '(missing job_name)';
 export const MISSING_JOB_RUN_ID = '(missing job_run_id)';
+
+/**
+ * Where the event as published (seed 002) nests a field that the indexer flattens: the parser
+ * reads the flat field and, when it is missing, this path. `error` is the message itself or
+ * an object with `type` and `message`, so both error fields come from all of it.
+ */
+export const NESTED_FIELD_PATHS: Readonly<Record<string, string>> = {
+  quality_status: 'quality.status',
+  quality_checks: 'quality.checks',
+  records_read: 'metrics.records_read',
+  records_written: 'metrics.records_written',
+  records_dropped: 'metrics.records_dropped',
+  bytes_written: 'metrics.bytes_written',
+  duration_seconds: 'metrics.duration_seconds',
+  extract_duration_seconds: 'metrics.extract_duration_seconds',
+  transform_duration_seconds: 'metrics.transform_duration_seconds',
+  load_duration_seconds: 'metrics.load_duration_seconds',
+  error_type: 'error',
+  error_message: 'error',
+};
+
+/**
+ * The `_source` paths a query must fetch for the parser to read `fields` as it reads them
+ * from the whole document: each field and where the published event nests it. Every query
+ * whose hits are parsed into runs names its fields through this, so that a run is judged on
+ * the same data (and has the same evidence hash) from the tree, the palette and the page.
+ */
+export function sourceFields(fields: readonly string[]): string[] {
+  const paths = new Set<string>();
+  for (const field of fields) {
+    paths.add(field);
+    const nested = NESTED_FIELD_PATHS[field];
+    if (nested !== undefined) paths.add(nested);
+  }
+  return [...paths];
+}
 
 type JsonObject = Record<string, unknown>;
 
@@ -60,13 +96,15 @@ function parseObject(documentId: string, source: unknown): JobRun {
   }
 
   // The event as published nests quality, metrics and error; the indexer flattens them.
-  // A document indexed without flattening still carries the data, so read it from there.
-  const quality = objectOrNull(own(source, 'quality'));
-  const metricsObject = objectOrNull(own(source, 'metrics'));
+  // A document indexed without flattening still carries the data, so read it from there
+  // (NESTED_FIELD_PATHS: the same paths every query fetches, see sourceFields).
   const errorObject = objectOrNull(own(source, 'error'));
-  const flatOr = (field: string, nested: JsonObject | null, nestedField: string): unknown => {
+  const flatOr = (field: string): unknown => {
     const flat = own(source, field);
-    return flat === undefined && nested !== null ? own(nested, nestedField) : flat;
+    if (flat !== undefined) return flat;
+    const [parent, child] = (NESTED_FIELD_PATHS[field] ?? '').split('.');
+    const nested = parent ? objectOrNull(own(source, parent)) : null;
+    return nested !== null && child !== undefined ? own(nested, child) : undefined;
   };
 
   const jobName = identifier(own(source, 'job_name'), 'job_name', MISSING_JOB_NAME, problems);
@@ -89,7 +127,7 @@ function parseObject(documentId: string, source: unknown): JobRun {
   const rawError = own(source, 'error');
   const errorMessageRaw = typeof rawError === 'string' && own(source, 'error_message') === undefined
     ? rawError
-    : flatOr('error_message', errorObject, 'message');
+    : errorObject !== null && own(source, 'error_message') === undefined ? own(errorObject, 'message') : own(source, 'error_message');
 
   return {
     documentId,
@@ -100,13 +138,13 @@ function parseObject(documentId: string, source: unknown): JobRun {
     eventType: text(own(source, 'event_type'), 'event_type', MAX_DISPLAY_CHARS, problems),
     status: upper(text(own(source, 'status'), 'status', MAX_DISPLAY_CHARS, problems)),
     failureType: text(own(source, 'failure_type'), 'failure_type', MAX_DISPLAY_CHARS, problems),
-    qualityStatus: upper(text(flatOr('quality_status', quality, 'status'), 'quality_status', MAX_DISPLAY_CHARS, problems)),
-    qualityChecks: readChecks(flatOr('quality_checks', quality, 'checks'), problems),
+    qualityStatus: upper(text(flatOr('quality_status'), 'quality_status', MAX_DISPLAY_CHARS, problems)),
+    qualityChecks: readChecks(flatOr('quality_checks'), problems),
     artifactsAvailable: readBoolean(own(source, 'artifacts_available'), 'artifacts_available', problems),
     artifacts: readArtifacts(own(source, 'artifacts'), problems),
-    metrics: readMetrics((field) => flatOr(field, metricsObject, field), problems),
+    metrics: readMetrics(flatOr, problems),
     approval: readApproval(source, problems),
-    errorType: text(flatOr('error_type', errorObject, 'type'), 'error_type', MAX_DISPLAY_CHARS, problems),
+    errorType: text(errorObject !== null && own(source, 'error_type') === undefined ? own(errorObject, 'type') : own(source, 'error_type'), 'error_type', MAX_DISPLAY_CHARS, problems),
     errorMessage: text(errorMessageRaw, 'error_message', MAX_LONG_TEXT_CHARS, problems),
     expiresAt: isoFromMs(expiresMs),
     triggeredBy: text(own(source, 'triggered_by'), 'triggered_by', MAX_DISPLAY_CHARS, problems),

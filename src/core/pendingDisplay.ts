@@ -6,12 +6,13 @@
 import { formatCheck, primaryFailingCheck } from './checkFormat';
 import { expiryOf, formatTimeLeft, urgencyOf } from './expiry';
 import type { JobRun, Urgency } from './model';
+import { labelText } from './untrustedText';
 
 /** The row's icon: by urgency first, then by quality status. */
 export type RunIcon = 'overdue' | 'urgent' | 'expiring' | 'red' | 'yellow' | 'plain';
 
 export interface RunShown {
-  /** "[job ·] drop_rate 12.0% > 10.0% · 5h ago · 3h 12m left" (the job only in the flat list). */
+  /** "[job ·] drop_rate 12.0% > 10.0% · 5h ago · 3h 12m left" (the job only in the flat list), safe as a label. */
   description: string;
   urgency: Urgency;
   icon: RunIcon;
@@ -62,7 +63,8 @@ export function runShown(run: JobRun, now: number, ttlHours: number, flat: boole
   const timeLeft = formatTimeLeft(expiry, now);
   const icon = runIconOf(run.qualityStatus, urgency);
   return {
-    description: [flat ? run.jobName : undefined, check ? formatCheck(check) : run.qualityStatus ?? 'no checks', age, timeLeft].filter(Boolean).join(' · '),
+    // Shown as a tree item's description: the run's own text through labelText.
+    description: [flat ? labelText(run.jobName) : undefined, labelText(check ? formatCheck(check) : run.qualityStatus ?? 'no checks'), age, timeLeft].filter(Boolean).join(' · '),
     urgency,
     icon,
     clock: `${age}|${timeLeft}|${icon}`,

@@ -8,6 +8,7 @@
 // it depends on expires_at or timestamp + a setting, which only a script could sort on, and
 // the cluster has no painless.
 
+import { sourceFields } from './jobRunParser';
 import type { JobRun } from './model';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -24,10 +25,12 @@ export const MAX_RUN_IDS_PER_QUERY = 1000;
 
 /**
  * What the tree, its tooltip, badge and sorting need of a run, plus everything the evidence
- * hash covers (metrics, artifacts): a decision taken from the tree is about the same
- * evidence as one taken from the details page. Error text stays out; details load it.
+ * hash covers (metrics, artifacts), flat and where the published event nests them
+ * (sourceFields): a decision taken from the tree or the palette is about the same evidence
+ * as one taken from the details page, which reads the whole document. Error text stays out;
+ * details load it.
  */
-export const PENDING_SOURCE_FIELDS: readonly string[] = [
+export const PENDING_SOURCE_FIELDS: readonly string[] = sourceFields([
   'timestamp',
   'event_type',
   'job_name',
@@ -49,10 +52,10 @@ export const PENDING_SOURCE_FIELDS: readonly string[] = [
   'extract_duration_seconds',
   'transform_duration_seconds',
   'load_duration_seconds',
-];
+]);
 
 /** What a job's history shows: when, the outcome (who decided and why), and the values to compare today's with. */
-export const HISTORY_SOURCE_FIELDS: readonly string[] = [
+export const HISTORY_SOURCE_FIELDS: readonly string[] = sourceFields([
   'timestamp',
   'job_name',
   'job_run_id',
@@ -66,7 +69,7 @@ export const HISTORY_SOURCE_FIELDS: readonly string[] = [
   'records_read',
   'records_written',
   'records_dropped',
-];
+]);
 
 /**
  * Pending documents. A document without job_run_id is left out: the processor finds runs

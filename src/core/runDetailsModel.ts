@@ -4,7 +4,7 @@
 
 import type { AuditRecord } from './auditRecord';
 import { checkSeverity, failingChecks, formatCheck, formatNumber, formatPercent, readCheck, sortChecksForDisplay, type CheckSeverity } from './checkFormat';
-import { truncateForDisplay } from './displayText';
+import { truncateForDisplay, visibleText } from './untrustedText';
 import { expiryOf, formatAge, formatTimeLeft, urgencyOf } from './expiry';
 import { checkHistory, valueInRun } from './historyStats';
 import type { JobRun, Urgency } from './model';
@@ -241,10 +241,10 @@ export function buildRunDetails(input: RunDetailsInput): RunDetailsModel {
   };
 }
 
-/** The panel's title: "Run <id> · <job>", the job name shortened. */
+/** The panel's title: "Run <id> · <job>", the job name shortened; a label (untrustedText). */
 export function panelTitle(jobRunId: string, jobName: string | undefined): string {
-  const id = truncateForDisplay(jobRunId, 80);
-  return jobName ? `Run ${id} · ${truncateForDisplay(jobName, TITLE_JOB_CHARS)}` : `Run ${id}`;
+  const id = visibleText(jobRunId, 80);
+  return jobName ? `Run ${id} · ${visibleText(jobName, TITLE_JOB_CHARS)}` : `Run ${id}`;
 }
 
 function checkRow(check: JobRun['qualityChecks'][number]): CheckRow {

@@ -2,6 +2,7 @@
 // with `aws sso login`, choose another profile, open the settings, or show the log.
 import * as vscode from 'vscode';
 import { DwhError, classifyFailure, type ClassifiedFailure } from '../core/failureClassification';
+import { message } from '../core/untrustedText';
 
 export interface FixAction {
   label: string;
@@ -34,6 +35,6 @@ export function failureOf(error: unknown): ClassifiedFailure {
 export async function showFailure(error: unknown, prefix = '', profile?: string): Promise<void> {
   const failure = failureOf(error);
   const fix = fixFor(failure, profile);
-  const choice = await vscode.window.showErrorMessage(`${prefix}${failure.message}`, fix.label);
+  const choice = await vscode.window.showErrorMessage(message`${prefix}${failure.message}`, fix.label);
   if (choice === fix.label) await vscode.commands.executeCommand(fix.command.command, ...((fix.command.arguments ?? []) as unknown[]));
 }

@@ -1,11 +1,27 @@
 // The extension's log: every request's outcome and timing. Secrets never reach it; callers
-// pass names and counts, not values.
+// pass names and counts, not values. Every entry is written through core/untrustedText's
+// logLine, so job data, identities and error texts in it stay on their one line, visible.
 import * as vscode from 'vscode';
+import { logLine } from '../core/untrustedText';
 
-export type Log = vscode.LogOutputChannel;
+/** The log as the extension writes it: one sanitised line per entry. */
+export interface Log {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+  show(): void;
+  dispose(): void;
+}
 
-export function createLog(): Log {
-  return vscode.window.createOutputChannel('DWH Approvals', { log: true });
+/** A Log over `channel` (the extension's own output channel unless given). */
+export function createLog(channel: vscode.LogOutputChannel = vscode.window.createOutputChannel('DWH Approvals', { log: true })): Log {
+  return {
+    info: (message) => channel.info(logLine(message)),
+    warn: (message) => channel.warn(logLine(message)),
+    error: (message) => channel.error(logLine(message)),
+    show: () => channel.show(),
+    dispose: () => channel.dispose(),
+  };
 }
 
 /** Runs `operation`, logging its name, outcome and duration. */

@@ -1,6 +1,12 @@
-// Text from job documents and the processor, made safe inside a vscode.MarkdownString.
+// Tooltips and hovers that show job data, identities or processor verdicts: Markdown source
+// built with core/untrustedText's `markdown` tag, rendered untrusted (no command links), without
+// HTML and without theme icons.
+import * as vscode from 'vscode';
+import { UNTRUSTED_MARKDOWN } from '../core/untrustedText';
 
-/** Escapes every character Markdown (and the codicon syntax `$(…)`) would read as markup. */
-export function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~$&]/g, '\\$&');
+export function untrustedMarkdown(source = ''): vscode.MarkdownString {
+  const tooltip = new vscode.MarkdownString(source, UNTRUSTED_MARKDOWN.supportThemeIcons);
+  tooltip.isTrusted = UNTRUSTED_MARKDOWN.isTrusted;
+  tooltip.supportHtml = UNTRUSTED_MARKDOWN.supportHtml;
+  return tooltip;
 }

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { expiryOf, urgencyOf } from '../core/expiry';
 import type { PendingRunsStore } from '../core/pendingRunsStore';
+import { message } from '../core/untrustedText';
 import { readViewSettings } from './settings';
 
 export class PendingStatusBar implements vscode.Disposable {
@@ -28,7 +29,7 @@ export class PendingStatusBar implements vscode.Disposable {
     }
     if (status.kind === 'failed') {
       this.item.text = `$(error) DWH Approvals${this.store.hasLoaded ? ` ${this.store.count}` : ''}`;
-      this.item.tooltip = `DWH Approvals: the last refresh failed. ${status.failure.message}`;
+      this.item.tooltip = message`DWH Approvals: the last refresh failed. ${status.failure.message}`;
       this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
       this.item.show();
       return;

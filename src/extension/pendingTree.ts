@@ -11,7 +11,8 @@ import { ShownTexts, jobDescription, runClockText, runShown, type RunIcon } from
 import type { PendingRunsStore } from '../core/pendingRunsStore';
 import type { ClassifiedFailure } from '../core/failureClassification';
 import { fixFor } from './failureMessages';
-import { escapeMarkdown } from './markdown';
+import { label, markdown, message } from '../core/untrustedText';
+import { untrustedMarkdown } from './markdown';
 import { appendPublishedNotice, decoratePublishedRun } from './publishedFollowUp';
 import { readConnectionSettings, readViewSettings, type SortBy } from './settings';
 import { APPROVER_RULE_TEXTS } from './approverRuleTexts';
@@ -101,7 +102,7 @@ export class PendingTreeProvider implements vscode.TreeDataProvider<PendingNode>
     }
     if (runs.length === 0) {
       return this.filterText
-        ? [{ kind: 'message', text: `No pending run matches "${this.filterText}"`, icon: 'filter', command: { command: 'dwhApprovals.filter', title: 'Change filter' } }]
+        ? [{ kind: 'message', text: label`No pending run matches "${this.filterText}"`, icon: 'filter', command: { command: 'dwhApprovals.filter', title: 'Change filter' } }]
         : [];
     }
     if (readViewSettings().groupBy === 'none') return runs.map((run) => ({ kind: 'run', run }));
@@ -150,7 +151,7 @@ export class PendingTreeProvider implements vscode.TreeDataProvider<PendingNode>
   }
 
   private jobItem(node: Extract<PendingNode, { kind: 'job' }>): vscode.TreeItem {
-    const item = new vscode.TreeItem(node.jobName, vscode.TreeItemCollapsibleState.Expanded);
+    const item = new vscode.TreeItem(label`${node.jobName}`, vscode.TreeItemCollapsibleState.Expanded);
     item.id = `job:${node.jobName}`;
     const description = jobDescription(node.runs, this.now(), readViewSettings().approvalTtlHours);
     item.description = description;
@@ -165,13 +166,13 @@ export class PendingTreeProvider implements vscode.TreeDataProvider<PendingNode>
     const view = readViewSettings();
     const flat = view.groupBy === 'none';
     const shown = runShown(run, this.now(), view.approvalTtlHours, flat);
-    const item = new vscode.TreeItem(run.jobRunId, vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(label`${run.jobRunId}`, vscode.TreeItemCollapsibleState.None);
     item.id = `run:${run.jobRunId}`;
     item.description = shown.description;
     item.iconPath = RUN_ICONS[shown.icon];
     // No tooltip here: resolveTreeItem builds it on hover.
     item.contextValue = ['run', 'pending', shown.urgency, (run.qualityStatus ?? 'unknown').toLowerCase()].join(' ');
-    item.accessibilityInformation = { label: `${run.jobName} run ${run.jobRunId}, ${shown.description}` };
+    item.accessibilityInformation = { label: label`${run.jobName} run ${run.jobRunId}, ` + shown.description };
     item.command = { command: 'dwhApprovals.showDetails', title: 'Show Run Details', arguments: [run.jobRunId] };
     // A run back after the processor did not apply this window's decision says why.
     decoratePublishedRun(item, this.store.publishedFollowUp(run.jobRunId));
@@ -190,29 +191,22 @@ const RUN_ICONS: Record<RunIcon, vscode.ThemeIcon> = {
 };
 
 function runTooltip(run: JobRun, expiry: number | null, now: number): vscode.MarkdownString {
-  // Job data is escaped: the tooltip is untrusted, no HTML, no command links.
-  const tooltip = new vscode.MarkdownString(undefined, true);
-  tooltip.isTrusted = false;
-  tooltip.supportHtml = false;
-  tooltip.appendMarkdown(`**${escapeMarkdown(run.jobName)}** \`${escapeCode(run.jobRunId)}\`\n\n`);
-  tooltip.appendMarkdown(`$(${run.qualityStatus === 'RED' ? 'error' : 'warning'}) Quality ${escapeMarkdown(run.qualityStatus ?? 'unknown')} · ${escapeMarkdown(formatTimeLeft(expiry, now))}\n\n`);
+  // Untrusted, no HTML, no icons; every value escaped by the markdown tag.
+  const tooltip = untrustedMarkdown(markdown`**${run.jobName}** · ${run.jobRunId}\n\n`);
+  tooltip.appendMarkdown(markdown`Quality ${run.qualityStatus ?? 'unknown'} · ${formatTimeLeft(expiry, now)}\n\n`);
   for (const check of run.qualityChecks.slice(0, 8)) {
-    tooltip.appendMarkdown(`- ${escapeMarkdown(formatCheck(check))} (${escapeMarkdown(check.status ?? 'no status')})\n`);
+    tooltip.appendMarkdown(markdown`- ${formatCheck(check)} (${check.status ?? 'no status'})\n`);
   }
   if (run.qualityChecks.length > 8) tooltip.appendMarkdown(`- …and ${run.qualityChecks.length - 8} more\n`);
-  if (run.timestamp) tooltip.appendMarkdown(`\nRan ${escapeMarkdown(run.timestamp)}`);
-  if (run.problems.length) tooltip.appendMarkdown(`\n\n$(info) ${escapeMarkdown(run.problems.join('; '))}`);
+  if (run.timestamp) tooltip.appendMarkdown(markdown`\nRan ${run.timestamp}`);
+  if (run.problems.length) tooltip.appendMarkdown(markdown`\n\nProblems: ${run.problems.join('; ')}`);
   return tooltip;
-}
-
-function escapeCode(text: string): string {
-  return text.replace(/`/g, "'");
 }
 
 function failureNode(failure: ClassifiedFailure): PendingNode[] {
   const fix = fixFor(failure, readConnectionSettings().profile);
   return [
-    { kind: 'message', text: failure.message, detail: failure.message, icon: 'error' },
+    { kind: 'message', text: label`${failure.message}`, detail: message`${failure.message}`, icon: 'error' },
     { kind: 'message', text: fix.label, icon: 'wrench', command: fix.command },
   ];
 }

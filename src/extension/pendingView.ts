@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { JobRun } from '../core/model';
 import type { PendingRunsStore } from '../core/pendingRunsStore';
+import { label, message } from '../core/untrustedText';
 import { PendingTreeProvider, type PendingNode } from './pendingTree';
 import { readViewSettings, updateUserSetting } from './settings';
 import { APPROVER_RULE_TEXTS } from './approverRuleTexts';
@@ -49,7 +50,7 @@ export class PendingView implements vscode.Disposable {
     // The badge counts every pending run, also while the tree shows only those waiting for me.
     this.treeView.badge = loaded && count > 0 ? { value: count, tooltip: `${count} ${count === 1 ? 'run' : 'runs'} pending approval${this.provider.waitingForMe ? APPROVER_RULE_TEXTS.badgeCountsAll : ''}` } : undefined;
     const filter = this.provider.filter;
-    const parts = [this.provider.waitingForMe ? APPROVER_RULE_TEXTS.waitingForMeDescription : null, filter ? `filter: ${filter}` : null].filter((part): part is string => part !== null);
+    const parts = [this.provider.waitingForMe ? APPROVER_RULE_TEXTS.waitingForMeDescription : null, filter ? label`filter: ${filter}` : null].filter((part): part is string => part !== null);
     this.treeView.description = parts.length > 0 ? parts.join(' · ') : undefined;
     void vscode.commands.executeCommand('setContext', 'dwhApprovals.state', this.state());
   }
@@ -76,7 +77,7 @@ export class PendingView implements vscode.Disposable {
     if (!first) return;
     const text =
       added.length === 1
-        ? `A run of ${first.jobName} is waiting for approval (${first.jobRunId}).`
+        ? message`A run of ${first.jobName} is waiting for approval (${first.jobRunId}).`
         : `${added.length} new runs are waiting for approval.`;
     const review = 'Review';
     const approve = 'Approve…';

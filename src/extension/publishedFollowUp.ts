@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { PendingRunsStore, PublishedFollowUp } from '../core/pendingRunsStore';
 import { followUpNotice } from '../core/publishedDecisions';
 import type { Log } from './logChannel';
-import { escapeMarkdown } from './markdown';
+import { label, markdown, message } from '../core/untrustedText';
 
 /**
  * What a run row shows about the decision published for it, if it came back: the notice
@@ -16,18 +16,18 @@ export function decoratePublishedRun(item: vscode.TreeItem, followUp: PublishedF
   const notice = followUp ? followUpNotice(followUp, followUp.state) : null;
   if (!notice) return;
   const rest = typeof item.description === 'string' && item.description !== '' ? ` · ${item.description}` : '';
-  item.description = `${notice.warning ? '⚠ ' : ''}${notice.short}${rest}`;
+  item.description = label`${notice.warning ? '⚠ ' : ''}${notice.short}` + rest;
   if (item.tooltip instanceof vscode.MarkdownString) appendPublishedNotice(item.tooltip, followUp);
   if (notice.warning) item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('editorWarning.foreground'));
   item.contextValue = `${item.contextValue ?? 'run'} ${notice.warning ? 'notApplied' : 'awaitingQuorum'}`;
-  if (item.accessibilityInformation) item.accessibilityInformation = { ...item.accessibilityInformation, label: `${item.accessibilityInformation.label}. ${notice.long}` };
+  if (item.accessibilityInformation) item.accessibilityInformation = { ...item.accessibilityInformation, label: `${item.accessibilityInformation.label}. ${label`${notice.long}`}` };
 }
 
 /** The notice at the end of a run's tooltip, escaped (the processor's detail quotes job data). */
 export function appendPublishedNotice(tooltip: vscode.MarkdownString, followUp: PublishedFollowUp | undefined): void {
   const notice = followUp ? followUpNotice(followUp, followUp.state) : null;
   if (!notice) return;
-  tooltip.appendMarkdown(`\n\n---\n\n$(${notice.warning ? 'warning' : 'people'}) ${escapeMarkdown(notice.long)}`);
+  tooltip.appendMarkdown(markdown`\n\n---\n\n${notice.warning ? '⚠ ' : ''}${notice.long}`);
 }
 
 /** Says once per decision and state that a published run is back in the list, and why. */
@@ -64,10 +64,9 @@ export class PublishedFollowUpNotifier implements vscode.Disposable {
     const notice = followUpNotice(first, first.state);
     if (!notice) return;
     const jobName = store.find(first.jobRunId)?.jobName;
-    const subject = `${jobName ? `${jobName} run ` : 'Run '}${first.jobRunId}`;
     const text =
       fresh.length === 1
-        ? `${subject} is ${notice.warning ? 'back' : 'still'} in Pending Approvals. ${notice.long}`
+        ? message`${jobName ? `${jobName} run ` : 'Run '}${first.jobRunId} is ${notice.warning ? 'back' : 'still'} in Pending Approvals. ${notice.long}`
         : `${fresh.length} runs you decided are back in Pending Approvals: the approval processor has not applied your decisions. Their rows say why.`;
     const details = 'Show Details';
     const view = 'Show Pending';

@@ -9,7 +9,8 @@ import { DwhError } from '../core/failureClassification';
 import type { BackendConnection } from './backendConnection';
 import type { Log } from './logChannel';
 import { timed } from './logChannel';
-import { escapeMarkdown } from './markdown';
+import { label, markdown } from '../core/untrustedText';
+import { untrustedMarkdown } from './markdown';
 
 type DecisionNode = { kind: 'decision'; record: AuditRecord } | { kind: 'message'; text: string; icon: string };
 
@@ -87,25 +88,23 @@ export class RecentDecisionsView implements vscode.TreeDataProvider<DecisionNode
 
   getTreeItem(node: DecisionNode): vscode.TreeItem {
     if (node.kind === 'message') {
-      const item = new vscode.TreeItem(node.text);
+      const item = new vscode.TreeItem(label`${node.text}`);
       item.iconPath = new vscode.ThemeIcon(node.icon);
       return item;
     }
     const record = node.record;
-    const item = new vscode.TreeItem(`${record.jobRunId}`);
+    const item = new vscode.TreeItem(label`${record.jobRunId}`);
     item.id = `decision:${record.decisionId}`;
     const approved = record.decision === 'APPROVED';
-    item.description = `${record.decision.toLowerCase()} by ${record.decidedBy} · ${record.auditStatus}${record.timestamp ? ` · ${record.timestamp}` : ''}`;
+    item.description = label`${record.decision.toLowerCase()} by ${record.decidedBy} · ${record.auditStatus}${record.timestamp ? ` · ${record.timestamp}` : ''}`;
     item.iconPath = new vscode.ThemeIcon(
       record.auditStatus !== 'recorded' ? 'circle-slash' : approved ? 'pass' : 'close',
       new vscode.ThemeColor(record.auditStatus !== 'recorded' ? 'disabledForeground' : approved ? 'testing.iconPassed' : 'testing.iconFailed'),
     );
-    const tooltip = new vscode.MarkdownString();
-    tooltip.isTrusted = false;
-    tooltip.appendMarkdown(`**${escapeMarkdown(record.jobName)}** · ${escapeMarkdown(record.jobRunId)}\n\n`);
-    tooltip.appendMarkdown(`${escapeMarkdown(record.decision)} by ${escapeMarkdown(record.decidedBy)} (${escapeMarkdown(record.auditStatus)})\n\n`);
-    tooltip.appendMarkdown(`> ${escapeMarkdown(record.reason || '(no reason)')}`);
-    if (record.detail) tooltip.appendMarkdown(`\n\n${escapeMarkdown(record.detail)}`);
+    const tooltip = untrustedMarkdown(markdown`**${record.jobName}** · ${record.jobRunId}\n\n`);
+    tooltip.appendMarkdown(markdown`${record.decision} by ${record.decidedBy} (${record.auditStatus})\n\n`);
+    tooltip.appendMarkdown(markdown`> ${record.reason || '(no reason)'}`);
+    if (record.detail) tooltip.appendMarkdown(markdown`\n\nProcessor: ${record.detail}`);
     item.tooltip = tooltip;
     item.contextValue = 'decision';
     item.command = { command: 'dwhApprovals.showDetails', title: 'Show Run Details', arguments: [record.jobRunId] };

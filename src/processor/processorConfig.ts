@@ -18,6 +18,13 @@
 //                                  as the extension reads); a parameter that does not exist =
 //                                  the default policy (quorum 1, anyone, no self-approval)
 //   PROCESSOR_CONCURRENCY          records of a batch processed at once; default 10
+//   OUTCOMES_TOPIC_ARN             SNS topic for approval_outcome messages; unset = none published
+//   ACCEPT_SIGNATURE_V1            true | false: accept v1 decisions (identity not proven); default false
+//   SECRET_ROTATION_GRACE_MINUTES  how long after a rotation the previous signing secret (the
+//                                  parameter's previous version, ssm:GetParameterHistory) is
+//                                  still accepted; default 60, 0 = not at all
+// Identity proofs (signature v2) are sent to the STS endpoint of AWS_REGION, or to
+// DWH_AWS_ENDPOINT_URL when it is set (a local emulator), and must have been signed for it.
 
 import { DEFAULT_CONNECTION_SETTINGS, type OpenSearchService } from '../core/connectionSettings';
 
@@ -36,6 +43,9 @@ export interface ProcessorConfig {
   policyJson: string | null;
   policyParameter: string;
   concurrency: number;
+  outcomesTopicArn: string | null;
+  acceptSignatureV1: boolean;
+  secretRotationGraceMinutes: number;
 }
 
 export class ProcessorConfigError extends Error {
@@ -69,7 +79,28 @@ export function readProcessorConfig(env: Environment): ProcessorConfig {
     policyJson: text(env, 'POLICY'),
     policyParameter: text(env, 'POLICY_PARAMETER') ?? DEFAULT_CONNECTION_SETTINGS.policyParameter,
     concurrency: Math.floor(positiveNumber(env, 'PROCESSOR_CONCURRENCY', 10, 100)),
+    outcomesTopicArn: text(env, 'OUTCOMES_TOPIC_ARN'),
+    acceptSignatureV1: flag(env, 'ACCEPT_SIGNATURE_V1', false),
+    secretRotationGraceMinutes: nonNegativeNumber(env, 'SECRET_ROTATION_GRACE_MINUTES', 60, 7 * 24 * 60),
   };
+}
+
+function flag(env: Environment, name: string, fallback: boolean): boolean {
+  const raw = text(env, name);
+  if (raw === null) return fallback;
+  if (/^(true|1|yes)$/i.test(raw)) return true;
+  if (/^(false|0|no)$/i.test(raw)) return false;
+  throw new ProcessorConfigError(`${name} must be true or false; got ${JSON.stringify(raw)}.`);
+}
+
+function nonNegativeNumber(env: Environment, name: string, fallback: number, max: number): number {
+  const raw = text(env, name);
+  if (raw === null) return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0 || n > max) {
+    throw new ProcessorConfigError(`${name} must be a number from 0 to ${max}; got ${JSON.stringify(raw)}.`);
+  }
+  return n;
 }
 
 function text(env: Environment, name: string): string | null {

@@ -231,7 +231,7 @@ describe('pending tree provider', function () {
       const node = runNode(p, 'orders-normal');
       const resolved = p.resolveTreeItem(item, node, new vscode.CancellationTokenSource().token);
       assert.ok(resolved.tooltip instanceof vscode.MarkdownString);
-      assert.match(resolved.tooltip.value, /`orders-normal`/);
+      assert.match(resolved.tooltip.value, /orders\\-normal/);
       assert.match(resolved.tooltip.value, /2d 22h left/);
       const [group] = items(p);
       assert.ok(group);
@@ -245,12 +245,12 @@ describe('pending tree provider', function () {
       const p = await tree(new FakeSource(ALL));
       const normal = tooltipOf(p, 'orders-normal');
       assert.ok(normal instanceof vscode.MarkdownString);
-      assert.match(normal.value, /drop\\_rate 12\\\.0% > 10\\\.0%|drop\\_rate 12\\\.0% \\> 10\\\.0%/);
+      assert.match(normal.value, /drop\\_rate 12\\\.0\\% \\> 10\\\.0\\%/);
       const html = tooltipOf(p, 'messy-html');
       assert.ok(html instanceof vscode.MarkdownString);
       assert.equal(html.isTrusted, false);
       assert.equal(html.supportHtml, false);
-      assert.ok(html.value.includes('\\<img src=x onerror=alert\\(1\\)\\>'), `the job name is escaped: ${html.value}`);
+      assert.ok(html.value.includes('\\<img src\\=x onerror\\=alert\\(1\\)\\>'), `the job name is escaped: ${html.value}`);
       assert.ok(!html.value.includes(HTML_JOB_NAME), 'the raw job name is not in the Markdown');
     });
   });

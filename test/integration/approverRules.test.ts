@@ -3,9 +3,8 @@
 // ARNs come from moto's STS GetCallerIdentity for distinct IAM users with access keys of their
 // own (the stack's profiles dwh-local, dwh-local-reviewer2, dwh-local-observer), or for role
 // sessions made with sts:AssumeRole (moto answers per access key, as AWS does).
-// What this does not show: these messages carry signature v1, whose identity_arn the sender
-// asserts; with signature v2 the processor checks it against STS before judging. Here the
-// ARN is the one STS gave the profile, so the judging under test is the same.
+// Decisions carry signature v2: an identity proof signed with the decider's own keys, which the
+// processor sends to moto's STS; the identity it judges is the one STS answers.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -15,11 +14,12 @@ import { AwsContext } from '../../src/adapters/awsContext';
 import { DEFAULT_APPROVAL_POLICY } from '../../src/core/approvalPolicy';
 import { DEFAULT_CONNECTION_SETTINGS } from '../../src/core/connectionSettings';
 import { CallerIdentityReader } from '../../src/adapters/callerIdentity';
-import { buildDecisionMessage, type DecisionMessage } from '../../src/core/decisionMessage';
+import type { DecisionMessage } from '../../src/core/decisionMessage';
 import { evidenceSha256 } from '../../src/core/evidence';
 import { parseJobRun } from '../../src/core/jobRunParser';
 import { createLambdaHandler } from '../../src/processor/lambdaHandler';
 import { localStack, type StackEnv } from '../support/localStack';
+import { decisionBy, type Reviewer } from '../support/reviewers';
 
 import type * as ProcessorRunnerModule from '../../scripts/lib/processorRunner.mjs' with { 'resolution-mode': 'import' };
 
@@ -74,19 +74,25 @@ describe('approver rules and a quorum of distinct people, with identities from S
     return source;
   };
 
-  const sign = (run: Record<string, unknown>, identityArn: string, decision: 'APPROVED' | 'REJECTED' = 'APPROVED'): DecisionMessage =>
-    buildDecisionMessage(
+  /** Who holds which keys: the stack's users and the role sessions the tests assume, by ARN. */
+  const deciders = new Map<string, Reviewer>();
+  const sign = (run: Record<string, unknown>, identityArn: string, decision: 'APPROVED' | 'REJECTED' = 'APPROVED'): Promise<DecisionMessage> => {
+    const decider = deciders.get(identityArn);
+    assert.ok(decider, `keys for ${identityArn}`);
+    return decisionBy(
+      decider,
+      env,
       {
         jobName: String(run.job_name),
         jobRunId: String(run.job_run_id),
         decision,
         reason: `Checked by ${identityArn.split('/').pop() ?? ''}: a known upstream hiccup.`,
-        identityArn,
         evidenceSha256: evidenceSha256(parseJobRun(String(run.job_run_id), run)),
         timestamp: Date.now(),
       },
       secret,
     );
+  };
 
   /** The processor as Lambda runs it, with the stack's configuration (POLICY_PARAMETER included) and `extra`. */
   const processor = (extra: Record<string, string> = {}) => {
@@ -115,7 +121,11 @@ describe('approver rules and a quorum of distinct people, with identities from S
   const identityOf = async (profile: string): Promise<string> => {
     const reader = new CallerIdentityReader(new AwsContext({ profile, region: env.region, endpointUrl: env.awsEndpointUrl }));
     try {
-      return (await reader.identity()).arn;
+      const arn = (await reader.identity()).arn;
+      const user = Object.values(env.users ?? {}).find((u) => u.profile === profile);
+      assert.ok(user, `the stack has a user for ${profile}`);
+      deciders.set(arn, { name: user.userName, arn, credentials: { accessKeyId: user.accessKeyId, secretAccessKey: user.secretAccessKey } });
+      return arn;
     } finally {
       reader.dispose();
     }
@@ -131,9 +141,12 @@ describe('approver rules and a quorum of distinct people, with identities from S
       const assumed = await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/${roleName}`, RoleSessionName: sessionName }));
       const c = assumed.Credentials;
       assert.ok(c?.AccessKeyId && c.SecretAccessKey, 'moto issued session credentials');
-      const session = new STSClient({ ...base, credentials: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken } });
+      const credentials = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, ...(c.SessionToken ? { sessionToken: c.SessionToken } : {}) };
+      const session = new STSClient({ ...base, credentials });
       try {
-        return (await session.send(new GetCallerIdentityCommand({}))).Arn ?? '';
+        const arn = (await session.send(new GetCallerIdentityCommand({}))).Arn ?? '';
+        deciders.set(arn, { name: sessionName, arn, credentials });
+        return arn;
       } finally {
         session.destroy();
       }
@@ -178,8 +191,8 @@ describe('approver rules and a quorum of distinct people, with identities from S
     const decide = processor();
     const run = await createRun(SCORE_JOB);
     const runId = String(run.job_run_id);
-    const first = sign(run, arns.reviewer1);
-    const again = sign(run, arns.reviewer1);
+    const first = await sign(run, arns.reviewer1);
+    const again = await sign(run, arns.reviewer1);
     await decide(first);
     await decide(again);
     assert.equal((await runSource(runId)).approval_status ?? null, null, 'one person twice is not two approvals');
@@ -188,7 +201,7 @@ describe('approver rules and a quorum of distinct people, with identities from S
     assert.equal(second.audit_status, 'awaiting-quorum');
     assert.match(String(second.audit_detail), /^dwh-reviewer1 has already approved this run; the same person counts once\. Awaiting quorum: 1 of 2 distinct approvals \(dwh-reviewer1\)\.$/);
 
-    const other = sign(run, arns.reviewer2);
+    const other = await sign(run, arns.reviewer2);
     await decide(other);
     const decided = await runSource(runId);
     assert.equal(decided.approval_status, 'APPROVED');
@@ -201,18 +214,18 @@ describe('approver rules and a quorum of distinct people, with identities from S
     const decide = processor();
     const run = await createRun(SCORE_JOB);
     const runId = String(run.job_run_id);
-    const outsider = sign(run, arns.observer);
+    const outsider = await sign(run, arns.observer);
     await decide(outsider);
     const refused = await audit(outsider.decision_id);
     assert.equal(refused.audit_status, 'refused');
     assert.equal(refused.audit_detail, `dwh-observer ("arn:aws:iam::${ACCOUNT}:user/dwh-observer") is not an approver of jobs matching "score_*".`);
     assert.equal((await runSource(runId)).approval_status ?? null, null);
     // The observer's refused vote is no approval: one reviewer still leaves the run waiting.
-    const reviewer = sign(run, arns.reviewer1);
+    const reviewer = await sign(run, arns.reviewer1);
     await decide(reviewer);
     assert.equal((await audit(reviewer.decision_id)).audit_status, 'awaiting-quorum');
     // Nor may the observer reject it: the rejecters of score_* are its approvers.
-    const rejection = sign(run, arns.observer, 'REJECTED');
+    const rejection = await sign(run, arns.observer, 'REJECTED');
     await decide(rejection);
     assert.equal((await audit(rejection.decision_id)).audit_status, 'refused');
     assert.equal((await runSource(runId)).approval_status ?? null, null);
@@ -226,8 +239,8 @@ describe('approver rules and a quorum of distinct people, with identities from S
     const plain = JSON.stringify({ jobs: { [ROLE_JOB]: { quorum: 2 } } });
     const decide = processor({ POLICY: plain });
     const run = await createRun(ROLE_JOB);
-    const a = sign(run, one);
-    const b = sign(run, two);
+    const a = await sign(run, one);
+    const b = await sign(run, two);
     await decide(a);
     await decide(b);
     assert.equal((await runSource(String(run.job_run_id))).approval_status ?? null, null, 'two session names of one role are one approval');
@@ -236,8 +249,8 @@ describe('approver rules and a quorum of distinct people, with identities from S
     const personal = JSON.stringify({ jobs: { [ROLE_JOB]: { quorum: 2, personalRoles: [`arn:aws:iam::${ACCOUNT}:role/DataReviewer`] } } });
     const decidePersonal = processor({ POLICY: personal });
     const run2 = await createRun(ROLE_JOB);
-    await decidePersonal(sign(run2, one));
-    await decidePersonal(sign(run2, two));
+    await decidePersonal(await sign(run2, one));
+    await decidePersonal(await sign(run2, two));
     const decided = await runSource(String(run2.job_run_id));
     assert.equal(decided.approval_status, 'APPROVED', 'a role whose sessions are people: two sessions, two people');
     assert.equal(decided.approved_by, 'alice, someone-else');
@@ -248,8 +261,8 @@ describe('approver rules and a quorum of distinct people, with identities from S
     const viaAdmin = await sessionArn('AWSReservedSSO_DataAdmin_9f8e7d6c5b4a3210', 'jane@corp.example');
     const decide = processor({ POLICY: JSON.stringify({ jobs: { [ROLE_JOB]: { quorum: 2 } } }) });
     const run = await createRun(ROLE_JOB);
-    await decide(sign(run, viaReviewer));
-    const second = sign(run, viaAdmin);
+    await decide(await sign(run, viaReviewer));
+    const second = await sign(run, viaAdmin);
     await decide(second);
     assert.equal((await runSource(String(run.job_run_id))).approval_status ?? null, null);
     assert.match(String((await audit(second.decision_id)).audit_detail), /^jane@corp\.example has already approved this run/);
@@ -258,7 +271,7 @@ describe('approver rules and a quorum of distinct people, with identities from S
   it('refuses an approval from the person who triggered the run, by their user ARN', async () => {
     const decide = processor();
     const run = await createRun(SCORE_JOB, { triggered_by: arns.reviewer2 });
-    const self = sign(run, arns.reviewer2);
+    const self = await sign(run, arns.reviewer2);
     await decide(self);
     const doc = await audit(self.decision_id);
     assert.equal(doc.audit_status, 'refused');
@@ -280,7 +293,7 @@ describe('approver rules and a quorum of distinct people, with identities from S
       // The processor without the policy: one approval of a score_* run decides it.
       const decide = processor({ POLICY_PARAMETER: '/dwh/approvals/no-such-policy' });
       const run = await createRun(SCORE_JOB);
-      await decide(sign(run, arns.observer));
+      await decide(await sign(run, arns.observer));
       assert.equal((await runSource(String(run.job_run_id))).approval_status, 'APPROVED');
     });
 
@@ -295,7 +308,7 @@ describe('approver rules and a quorum of distinct people, with identities from S
       const handler = createLambdaHandler({ config: { ...runner.processorEnvironment(env, {}), POLICY_PARAMETER: name }, log: () => undefined });
       handlers.push(handler);
       const run = await createRun(SCORE_JOB);
-      const message = sign(run, arns.reviewer1);
+      const message = await sign(run, arns.reviewer1);
       const response = await handler({
         Records: [{ messageId: 'm-1', receiptHandle: 'in-process', body: JSON.stringify(message), attributes: { ApproximateReceiveCount: '1' }, messageAttributes: {}, eventSource: 'aws:sqs', eventSourceARN: `arn:aws:sqs:${env.region}:${ACCOUNT}:job-approvals-processor`, awsRegion: env.region }],
       });

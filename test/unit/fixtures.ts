@@ -41,6 +41,37 @@ export function pendingDoc(overrides: Doc = {}): Doc {
   };
 }
 
+/**
+ * The same run as the event is published (seed 002's "Event Schema"), not flattened by the
+ * indexer: quality, metrics and error nested. The parser reads both forms alike.
+ */
+export function nestedEventDoc(overrides: Doc = {}): Doc {
+  const flat = pendingDoc();
+  return {
+    timestamp: flat.timestamp,
+    event_type: 'job_completed',
+    job_name: flat.job_name,
+    job_run_id: 'nested-abc123',
+    status: 'PENDING_APPROVAL',
+    failure_type: 'QUALITY',
+    artifacts_available: true,
+    artifacts: flat.artifacts,
+    quality: { status: 'RED', checks: flat.quality_checks },
+    metrics: {
+      records_read: flat.records_read,
+      records_written: flat.records_written,
+      records_dropped: flat.records_dropped,
+      bytes_written: flat.bytes_written,
+      duration_seconds: flat.duration_seconds,
+      extract_duration_seconds: flat.extract_duration_seconds,
+      transform_duration_seconds: flat.transform_duration_seconds,
+      load_duration_seconds: flat.load_duration_seconds,
+    },
+    error: null,
+    ...overrides,
+  };
+}
+
 export function pendingRun(overrides: Doc = {}, documentId = 'doc-1'): JobRun {
   return parseJobRun(documentId, pendingDoc(overrides));
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { MAX_DISPLAY_CHARS } from '../../src/core/displayText';
+import { MAX_DISPLAY_CHARS } from '../../src/core/untrustedText';
 import { MAX_CHECKS, MAX_PROBLEMS, MISSING_JOB_NAME, MISSING_JOB_RUN_ID, parseJobRun } from '../../src/core/jobRunParser';
 import type { JobRun } from '../../src/core/model';
 import { pendingDoc, randomDocument, randomJson, seededRandom } from './fixtures';

@@ -14,7 +14,9 @@ import {
   runByIdQuery,
   supersededRunsQuery,
 } from '../../src/core/pendingQuery';
-import { pendingRun } from './fixtures';
+import { evidenceSha256 } from '../../src/core/evidence';
+import { NESTED_FIELD_PATHS, parseJobRun, sourceFields } from '../../src/core/jobRunParser';
+import { nestedEventDoc, pendingDoc, pendingRun } from './fixtures';
 
 const PENDING_QUERY = {
   bool: {
@@ -201,5 +203,52 @@ describe('isPending', () => {
     assert.equal(isPending(pendingRun({ approval_status: 'APPROVED' })), false);
     assert.equal(isPending(pendingRun({ status: 'SUCCESS' })), false);
     assert.equal(isPending(pendingRun({ status: null })), false);
+  });
+});
+
+/** What OpenSearch returns of `doc` for `_source: paths` (a path names a field or an object's field). */
+function projectSource(doc: Record<string, unknown>, paths: readonly string[]): Record<string, unknown> {
+  const projected: Record<string, unknown> = {};
+  for (const path of paths) {
+    const [parent, child] = path.split('.');
+    if (parent === undefined || !Object.prototype.hasOwnProperty.call(doc, parent)) continue;
+    const value = doc[parent];
+    if (child === undefined) {
+      projected[parent] = value;
+    } else if (typeof value === 'object' && value !== null && !Array.isArray(value) && Object.prototype.hasOwnProperty.call(value, child)) {
+      const into = (projected[parent] ??= {}) as Record<string, unknown>;
+      into[child] = (value as Record<string, unknown>)[child];
+    }
+  }
+  return projected;
+}
+
+describe('the fields every query fetches, for the event format and the flat one', () => {
+  for (const [format, doc] of [['nested event format', nestedEventDoc()], ['flat indexer format', pendingDoc()]] as const) {
+    it(`a run in the ${format} has the same evidence hash from the pending list as read whole`, () => {
+      const whole = parseJobRun('doc-1', doc);
+      const listed = parseJobRun('doc-1', projectSource(doc, pendingRunsQuery()._source as string[]));
+      // The data was read at all: a hash of empty evidence would match trivially.
+      assert.equal(whole.qualityChecks.length, 2);
+      assert.equal(whole.metrics.recordsDropped, 12000);
+      assert.equal(whole.qualityStatus, 'RED');
+      assert.equal(evidenceSha256(listed), evidenceSha256(whole));
+      assert.deepEqual(listed.qualityChecks, whole.qualityChecks);
+    });
+
+    it(`a run in the ${format} shows the same checks and counts in a job's history`, () => {
+      const whole = parseJobRun('doc-1', doc);
+      const history = parseJobRun('doc-1', projectSource(doc, jobHistoryQuery('transform_images')._source as string[]));
+      assert.deepEqual(history.qualityChecks, whole.qualityChecks);
+      assert.equal(history.qualityStatus, whole.qualityStatus);
+      assert.deepEqual([history.metrics.recordsRead, history.metrics.recordsWritten, history.metrics.recordsDropped], [100000, 88000, 12000]);
+    });
+  }
+
+  it('names each nested path the parser reads beside its flat field', () => {
+    for (const [flat, nested] of Object.entries(NESTED_FIELD_PATHS)) {
+      if (PENDING_SOURCE_FIELDS.includes(flat)) assert.ok(PENDING_SOURCE_FIELDS.includes(nested), `${flat} → ${nested}`);
+    }
+    assert.deepEqual(sourceFields(['quality_checks', 'job_name']), ['quality_checks', 'quality.checks', 'job_name']);
   });
 });

@@ -2,7 +2,7 @@
 // display shortening.
 
 import assert from 'node:assert/strict';
-import { MAX_DISPLAY_CHARS, truncateForDisplay } from '../../src/core/displayText';
+import { MAX_DISPLAY_CHARS, truncateForDisplay } from '../../src/core/untrustedText';
 import { parseLooseNumber } from '../../src/core/looseNumber';
 import { isoFromMs, parseTimestampMs } from '../../src/core/timestamp';
 

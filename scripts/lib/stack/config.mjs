@@ -11,7 +11,9 @@ export const OPENSEARCH_ARTIFACT = `org.opensearch.distribution.integ-test-zip:o
 export const MAVEN_DEPENDENCY_PLUGIN = 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1';
 /** The node's cluster name: how `up` recognises a node of ours already listening on the port. */
 export const CLUSTER_NAME = 'dwh-approvals-local';
-export const MOTO_REQUIREMENT = 'moto[server]>=5,<6';
+// Pinned: the [server] extra also carries what CloudFormation needs (cfn-lint and the parsers),
+// and test/integration/infraStack.test.ts relies on which resource types 5.2's CloudFormation builds.
+export const MOTO_REQUIREMENT = 'moto[server]==5.2.5';
 
 export const REGION = 'us-east-1';
 export const ACCOUNT_ID = '123456789012';
@@ -19,13 +21,18 @@ export const ACCOUNT_ID = '123456789012';
 export const CREDENTIALS = Object.freeze({ accessKeyId: 'testing', secretAccessKey: 'testing' });
 
 export const TOPIC_NAME = 'dwh-local-job-approvals';
+/** The processor's own topic of effective outcomes (approval_outcome); downstream subscribes here. */
+export const OUTCOMES_TOPIC_NAME = 'dwh-local-approval-outcomes';
 export const QUEUES = Object.freeze({
-  // decision=APPROVED only, like the downstream orchestrator's subscription in production.
-  downstream: { name: 'job-approvals-downstream', filterPolicy: { decision: ['APPROVED'] } },
-  // Everything: tests read it to see what was published.
-  tap: { name: 'job-approvals-tap', filterPolicy: null },
-  // Everything: the approval processor consumes it.
-  processor: { name: 'job-approvals-processor', filterPolicy: null },
+  // The downstream orchestrator: effective outcomes (not votes), decision=APPROVED only, like
+  // its subscription in production. It used to subscribe to job_approvals; `up` moves it.
+  downstream: { name: 'job-approvals-downstream', topic: 'outcomes', filterPolicy: { decision: ['APPROVED'] } },
+  // Every outcome, rejections included: tests read it to see what the processor published.
+  outcomesTap: { name: 'approval-outcomes-tap', topic: 'outcomes', filterPolicy: null },
+  // Everything on job_approvals: tests read it to see what was published.
+  tap: { name: 'job-approvals-tap', topic: 'approvals', filterPolicy: null },
+  // Everything on job_approvals: the approval processor consumes it.
+  processor: { name: 'job-approvals-processor', topic: 'approvals', filterPolicy: null },
 });
 
 export const SSM_PARAMETERS = Object.freeze({

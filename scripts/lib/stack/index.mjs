@@ -108,6 +108,7 @@ function buildEnv(cfg, aws, pids) {
     credentials: { ...CREDENTIALS },
     topicArn: aws.topicArn,
     topicName: aws.topicName,
+    outcomesTopicArn: aws.outcomesTopicArn,
     queueUrls: aws.queueUrls,
     queueArns: aws.queueArns,
     ssm: { ...SSM_PARAMETERS },

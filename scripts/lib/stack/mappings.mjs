@@ -89,6 +89,14 @@ export const JOB_APPROVALS_MAPPING = {
     evidence_sha256: { type: 'keyword' },
     received_at: { type: 'date' },
     audit_detail: { type: 'text' },
+    // Signature v2 and decision_id consumption (SPEC §1 "Audit index"): the hash of the message
+    // that consumed the decision_id, the run document it was judged against, why a message was
+    // not taken on its merits, and when the effective outcome it decided was published.
+    message_sha256: { type: 'keyword' },
+    run_document_id: { type: 'keyword' },
+    audit_code: { type: 'keyword' },
+    signature_version: { type: 'keyword' },
+    outcome_published_at: { type: 'date' },
   },
 };
 

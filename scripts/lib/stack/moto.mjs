@@ -1,7 +1,8 @@
-// moto in server mode (SNS, SQS, SSM, STS on one endpoint) and the AWS resources the project
-// expects there: the job_approvals topic, its SQS subscribers and the SSM parameters.
+// moto in server mode (SNS, SQS, SSM, STS, IAM on one endpoint) and the AWS resources the
+// project expects there: the job_approvals topic, the processor's outcomes topic, their SQS
+// subscribers and the SSM parameters.
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   CreateTopicCommand,
@@ -9,10 +10,11 @@ import {
   SNSClient,
   SetSubscriptionAttributesCommand,
   SubscribeCommand,
+  UnsubscribeCommand,
 } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { CREDENTIALS, LOCAL_APPROVAL_POLICY, MOTO_REQUIREMENT, QUEUES, REGION, SSM_PARAMETERS, TOPIC_NAME } from './config.mjs';
+import { CREDENTIALS, LOCAL_APPROVAL_POLICY, MOTO_REQUIREMENT, OUTCOMES_TOPIC_NAME, QUEUES, REGION, SSM_PARAMETERS, TOPIC_NAME } from './config.mjs';
 import { ensureStackUsers } from './iam.mjs';
 import {
   StackError,
@@ -33,11 +35,19 @@ export function motoVenvDir(cacheDir) {
   return join(cacheDir, 'moto-venv');
 }
 
-/** python3 -m venv + pip install moto[server] 5.x into the cache, once. */
+/** Does the venv hold the moto version MOTO_REQUIREMENT pins (not merely some moto)? */
+function hasPinnedMoto(venv) {
+  const version = /==([\w.]+)$/.exec(MOTO_REQUIREMENT)?.[1];
+  const lib = join(venv, 'lib');
+  if (!version || !existsSync(lib)) return false;
+  return readdirSync(lib).some((python) => existsSync(join(lib, python, 'site-packages', `moto-${version}.dist-info`)));
+}
+
+/** python3 -m venv + pip install the pinned moto[server] into the cache, once (again when the pin changes). */
 export async function ensureMotoVenv(cacheDir, log) {
   const venv = motoVenvDir(cacheDir);
   const server = join(venv, 'bin', 'moto_server');
-  if (existsSync(server)) return server;
+  if (existsSync(server) && hasPinnedMoto(venv)) return server;
   const py = findPython();
   log(`creating ${venv} and installing ${MOTO_REQUIREMENT} (once)...`);
   if (!existsSync(join(venv, 'bin', 'python'))) await run(py, ['-m', 'venv', venv]);
@@ -95,7 +105,7 @@ export function awsClients(endpoint) {
   return { sns: new SNSClient(common), sqs: new SQSClient(common), ssm: new SSMClient(common) };
 }
 
-function queuePolicy(queueArn, topicArn) {
+function queuePolicy(queueArn, topicArns) {
   return JSON.stringify({
     Version: '2012-10-17',
     Statement: [
@@ -105,7 +115,7 @@ function queuePolicy(queueArn, topicArn) {
         Principal: { Service: 'sns.amazonaws.com' },
         Action: 'sqs:SendMessage',
         Resource: queueArn,
-        Condition: { ArnEquals: { 'aws:SourceArn': topicArn } },
+        Condition: { ArnEquals: { 'aws:SourceArn': topicArns } },
       },
     ],
   });
@@ -149,7 +159,9 @@ export async function ensureAwsResources(cfg, previousUsers = {}) {
   const { sns, sqs, ssm } = awsClients(cfg.awsEndpointUrl);
   try {
     const { TopicArn: topicArn } = await sns.send(new CreateTopicCommand({ Name: TOPIC_NAME }));
-    const existing = await listSubscriptions(sns, topicArn);
+    const { TopicArn: outcomesTopicArn } = await sns.send(new CreateTopicCommand({ Name: OUTCOMES_TOPIC_NAME }));
+    const topics = { approvals: topicArn, outcomes: outcomesTopicArn };
+    const existing = { approvals: await listSubscriptions(sns, topicArn), outcomes: await listSubscriptions(sns, outcomesTopicArn) };
     const queueUrls = {};
     const queueArns = {};
     for (const [key, spec] of Object.entries(QUEUES)) {
@@ -157,14 +169,22 @@ export async function ensureAwsResources(cfg, previousUsers = {}) {
       const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
       const queueArn = attrs.Attributes?.QueueArn;
       if (!queueArn) throw new StackError(`moto returned no QueueArn for ${spec.name}`);
+      const subscribedTopic = topics[spec.topic];
       // moto does not enforce it; set anyway so the setup reads like production's.
-      await sqs.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: { Policy: queuePolicy(queueArn, topicArn) } }));
-      let sub = existing.find((s) => s.Protocol === 'sqs' && s.Endpoint === queueArn);
+      await sqs.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: { Policy: queuePolicy(queueArn, [subscribedTopic]) } }));
+      // A queue subscribed to the other topic (downstream used to read job_approvals) is moved.
+      for (const [topic, subs] of Object.entries(existing)) {
+        if (topic === spec.topic) continue;
+        for (const stale of subs.filter((s) => s.Protocol === 'sqs' && s.Endpoint === queueArn)) {
+          await sns.send(new UnsubscribeCommand({ SubscriptionArn: stale.SubscriptionArn }));
+        }
+      }
+      let sub = existing[spec.topic].find((s) => s.Protocol === 'sqs' && s.Endpoint === queueArn);
       if (!sub) {
         const attributes = { RawMessageDelivery: 'false' };
         if (spec.filterPolicy) attributes.FilterPolicy = JSON.stringify(spec.filterPolicy);
         await sns.send(
-          new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queueArn, Attributes: attributes, ReturnSubscriptionArn: true }),
+          new SubscribeCommand({ TopicArn: subscribedTopic, Protocol: 'sqs', Endpoint: queueArn, Attributes: attributes, ReturnSubscriptionArn: true }),
         );
       } else {
         // Re-assert the attributes on an existing subscription (e.g. after a manual change).
@@ -191,7 +211,7 @@ export async function ensureAwsResources(cfg, previousUsers = {}) {
     );
     const secret = await ensureSecret(ssm);
     const users = await ensureStackUsers(cfg.awsEndpointUrl, previousUsers);
-    return { topicArn, topicName: TOPIC_NAME, queueUrls, queueArns, secret, users };
+    return { topicArn, topicName: TOPIC_NAME, outcomesTopicArn, queueUrls, queueArns, secret, users };
   } finally {
     sns.destroy();
     sqs.destroy();

@@ -14,6 +14,7 @@ import type { BackendConnection } from '../backendConnection';
 import { describe, type DecisionController, type DecisionResult } from '../decisionController';
 import type { PendingNode } from '../pendingTree';
 import type { PendingView } from '../pendingView';
+import { iconLabel, inputPrompt, message } from '../../core/untrustedText';
 import { readViewSettings } from '../settings';
 import { showFailure } from '../failureMessages';
 
@@ -50,7 +51,7 @@ async function runsFor(
   if (typeof target === 'string') {
     const run = store.find(target);
     if (run) return [run];
-    void vscode.window.showWarningMessage(`Run ${target} is not in the pending list any more. Refresh to see its current state.`);
+    void vscode.window.showWarningMessage(message`Run ${target} is not in the pending list any more. Refresh to see its current state.`);
     return [];
   }
   if (target) return runsOfNodes([target]);
@@ -80,9 +81,9 @@ async function pickRuns(store: PendingRunsStore, decision: Decision): Promise<Jo
   const items: RunPick[] = store.runs.map((run) => {
     const check = primaryFailingCheck(run);
     return {
-      label: run.jobRunId,
-      description: run.jobName,
-      detail: [check ? formatCheck(check) : `quality ${run.qualityStatus ?? 'unknown'}`, formatTimeLeft(expiryOf(run, ttl), now)].join(' · '),
+      label: iconLabel`${run.jobRunId}`,
+      description: iconLabel`${run.jobName}`,
+      detail: iconLabel`${check ? formatCheck(check) : `quality ${run.qualityStatus ?? 'unknown'}`} · ${formatTimeLeft(expiryOf(run, ttl), now)}`,
       run,
     };
   });
@@ -155,7 +156,7 @@ async function decideRuns(runs: JobRun[], decision: Decision, connection: Backen
   let identityArn: string;
   try {
     const identity = await connection.backend.callerIdentity.identity();
-    identityText = `${identity.decidedBy} (${identity.arn})`;
+    identityText = message`${identity.decidedBy} (${identity.arn})`;
     identityArn = identity.arn;
   } catch (error) {
     await showFailure(error, `Cannot ${verb.title.toLowerCase()}: `);
@@ -168,10 +169,11 @@ async function decideRuns(runs: JobRun[], decision: Decision, connection: Backen
     runs = permitted;
     runIds = runs.map((run) => run.jobRunId);
   }
-  const subject = runs.length === 1 ? `${runs[0]?.jobName} run ${runs[0]?.jobRunId}` : `${runs.length} runs`;
+  // Shown in the input box's title, the confirmation and the progress notification.
+  const subject = runs.length === 1 ? message`${runs[0]?.jobName} run ${runs[0]?.jobRunId}` : `${runs.length} runs`;
   const reason = await vscode.window.showInputBox({
-    title: `${verb.title} ${subject}`,
-    prompt: `Why? Recorded with your decision as ${identityText}.`,
+    title: message`${verb.title} ${subject}`,
+    prompt: inputPrompt`Why? Recorded with your decision as ${identityText}.`,
     placeHolder: decision === 'APPROVED' ? 'e.g. Drop rate elevated by a known bad batch; acceptable' : 'e.g. Null rate from a broken upstream export; rerun after the fix',
     value: controller.draftReason(runIds, decision) ?? '',
     ignoreFocusOut: true,
@@ -181,22 +183,23 @@ async function decideRuns(runs: JobRun[], decision: Decision, connection: Backen
   controller.keepDraft(runIds, decision, reason);
 
   if (readViewSettings().confirmDecisions) {
-    const listed = runs.slice(0, 12).map((run) => `• ${run.jobName} · ${run.jobRunId}`);
+    const listed = runs.slice(0, 12).map((run) => message`• ${run.jobName} · ${run.jobRunId}`);
     if (runs.length > 12) listed.push(`…and ${runs.length - 12} more`);
     const confirmed = await vscode.window.showWarningMessage(
-      `${verb.title} ${subject}?`,
-      { modal: true, detail: `${listed.join('\n')}\n\nReason: ${reason.trim()}\nRecorded as: ${identityText}` },
+      message`${verb.title} ${subject}?`,
+      // Each listed line and value is a message of its own: no value adds a line.
+      { modal: true, detail: `${listed.join('\n')}\n\n${message`Reason: ${reason.trim()}`}\n${message`Recorded as: ${identityText}`}` },
       verb.button,
     );
     if (confirmed !== verb.button) return;
   }
 
   const results = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `${verb.title === 'Approve' ? 'Approving' : 'Rejecting'} ${subject}`, cancellable: false },
+    { location: vscode.ProgressLocation.Notification, title: message`${verb.title === 'Approve' ? 'Approving' : 'Rejecting'} ${subject}`, cancellable: false },
     async (progress) => {
       const outcome: Array<{ run: JobRun; result: DecisionResult }> = [];
       for (const run of runs) {
-        progress.report({ message: run.jobRunId, increment: 100 / runs.length });
+        progress.report({ message: message`${run.jobRunId}`, increment: 100 / runs.length });
         outcome.push({ run, result: await controller.decide(run, decision, reason) });
       }
       return outcome;
@@ -216,18 +219,20 @@ async function reportResults(
   const failed = results.filter((r) => r.result.kind === 'failed');
   const refused = results.filter((r) => r.result.kind !== 'published' && r.result.kind !== 'failed');
   for (const { run, result } of refused) {
-    void vscode.window.showWarningMessage(`${run.jobName} · ${run.jobRunId}: ${describe(result)}.`);
+    void vscode.window.showWarningMessage(message`${run.jobName} · ${run.jobRunId}: ${describe(result)}.`);
   }
   if (published.length > 0) {
-    const text = published.length === 1 ? `${published[0]?.run.jobRunId} ${verb.past}: decision published.` : `${published.length} runs ${verb.past}: decisions published.`;
+    const text = published.length === 1 ? message`${published[0]?.run.jobRunId} ${verb.past}: decision published.` : `${published.length} runs ${verb.past}: decisions published.`;
     void vscode.window.showInformationMessage(text);
   }
   if (failed.length > 0) {
     const first = failed[0]?.result;
-    const message = first?.kind === 'failed' ? first.failure.message : '';
+    const failureText = first?.kind === 'failed' ? first.failure.message : '';
     const retry = 'Retry';
     const choice = await vscode.window.showErrorMessage(
-      `${failed.length === 1 ? `Could not publish the decision for ${failed[0]?.run.jobRunId}` : `${failed.length} decisions could not be published`}. ${message} Your reason is kept.`,
+      failed.length === 1
+        ? message`Could not publish the decision for ${failed[0]?.run.jobRunId}. ${failureText} Your reason is kept.`
+        : message`${failed.length} decisions could not be published. ${failureText} Your reason is kept.`,
       retry,
     );
     if (choice === retry) {

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { KNOWN_REGIONS, parseAwsProfiles, type AwsProfileEntry } from '../../core/awsConfigFile';
 import type { PendingRunsStore } from '../../core/pendingRunsStore';
+import { iconLabel } from '../../core/untrustedText';
 import type { Log } from '../logChannel';
 import type { PendingNode } from '../pendingTree';
 import type { PendingView } from '../pendingView';
@@ -41,7 +42,7 @@ async function copyRunId(target?: PendingNode | string): Promise<void> {
   const runId = typeof target === 'string' ? target : target?.kind === 'run' ? target.run.jobRunId : undefined;
   if (!runId) return;
   await vscode.env.clipboard.writeText(runId);
-  vscode.window.setStatusBarMessage(`Copied ${runId}`, 3000);
+  vscode.window.setStatusBarMessage(iconLabel`Copied ${runId}`, 3000);
 }
 
 async function readIfPresent(file: string): Promise<string> {
@@ -75,8 +76,8 @@ async function selectProfile(): Promise<void> {
   const items: ProfilePick[] = [
     { label: '$(globe) Default credential chain', description: 'environment, default profile, instance role', profile: undefined },
     ...profiles.map((p) => ({
-      label: `${p.name === current ? '$(check) ' : ''}${p.name}`,
-      description: [KIND_TEXT[p.kind], p.region].filter(Boolean).join(' · '),
+      label: p.name === current ? iconLabel`$(check) ${p.name}` : iconLabel`${p.name}`,
+      description: iconLabel`${[KIND_TEXT[p.kind], p.region].filter(Boolean).join(' · ')}`,
       profile: p.name,
     })),
   ];
@@ -87,7 +88,7 @@ async function selectProfile(): Promise<void> {
   if (!picked) return;
   await updateUserSetting('aws.profile', picked.profile ?? '');
   const region = profiles.find((p) => p.name === picked.profile)?.region;
-  if (region && !readConnectionSettings().region) vscode.window.setStatusBarMessage(`DWH Approvals: using ${picked.profile} in ${region}`, 4000);
+  if (region && !readConnectionSettings().region) vscode.window.setStatusBarMessage(iconLabel`DWH Approvals: using ${picked.profile} in ${region}`, 4000);
 }
 
 async function selectRegion(): Promise<void> {

@@ -6,6 +6,7 @@ import { formatCheck, primaryFailingCheck } from '../../core/checkFormat';
 import type { JobRun } from '../../core/model';
 import type { PendingRunsStore } from '../../core/pendingRunsStore';
 import { s3ConsoleUrl } from '../../core/s3Console';
+import { iconLabel, message } from '../../core/untrustedText';
 import { parsePageState } from '../../shared/webviewMessages';
 import type { BackendConnection } from '../backendConnection';
 import type { DecisionController } from '../decisionController';
@@ -109,7 +110,12 @@ async function pickRunId(store: PendingRunsStore): Promise<string | undefined> {
   type RunPick = vscode.QuickPickItem & { run: JobRun };
   const items: RunPick[] = store.runs.map((run) => {
     const check = primaryFailingCheck(run);
-    return { label: run.jobRunId, description: run.jobName, detail: check ? formatCheck(check) : `quality ${run.qualityStatus ?? 'unknown'}`, run };
+    return {
+      label: iconLabel`${run.jobRunId}`,
+      description: iconLabel`${run.jobName}`,
+      detail: iconLabel`${check ? formatCheck(check) : `quality ${run.qualityStatus ?? 'unknown'}`}`,
+      run,
+    };
   });
   const picked = await vscode.window.showQuickPick(items, {
     title: 'Show run details',
@@ -131,7 +137,7 @@ async function openArtifact(path: unknown, connection: BackendConnection, log: L
   }
   const url = s3ConsoleUrl(path, region);
   if (!url) {
-    void vscode.window.showWarningMessage(`${path.length > 200 ? `${path.slice(0, 199)}…` : path} is not an S3 path (s3://bucket/key), so it cannot be opened in the S3 console.`);
+    void vscode.window.showWarningMessage(message`${path} is not an S3 path (s3://bucket/key), so it cannot be opened in the S3 console.`);
     return;
   }
   log.info(`Opening ${path} in the S3 console`);

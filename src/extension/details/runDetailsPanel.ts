@@ -14,6 +14,7 @@ import type { PendingRunsStore } from '../../core/pendingRunsStore';
 import { afterNotApplied, allowsDecidingAgain, auditsByDecisionId, isNotApplied, type AfterNotApplied } from '../../core/publishedDecisions';
 import { DECISIONS_SIZE, HISTORY_SIZE, buildRunDetails, formatUtc, panelTitle, type Loaded, type RunDetailsModel } from '../../core/runDetailsModel';
 import { parseTimestampMs } from '../../core/timestamp';
+import { iconLabel, message as untrustedMessage } from '../../core/untrustedText';
 import {
   canDecide,
   parsePageMessage,
@@ -337,7 +338,7 @@ export class RunDetailsPanel implements vscode.Disposable {
         return;
       case 'copy':
         await vscode.env.clipboard.writeText(message.text);
-        vscode.window.setStatusBarMessage(`Copied ${message.text.length > 60 ? `${message.text.slice(0, 59)}…` : message.text}`, 3000);
+        vscode.window.setStatusBarMessage(iconLabel`Copied ${message.text.length > 60 ? `${message.text.slice(0, 59)}…` : message.text}`, 3000);
         return;
       case 'openArtifact':
         // Only a path the page was given: a page cannot make the host open anything else.
@@ -416,8 +417,8 @@ export class RunDetailsPanel implements vscode.Disposable {
     const verb = VERB[decision];
     const who = this.identity.state === 'known' ? `${this.identity.decidedBy} (${this.identity.arn})` : 'your AWS identity';
     const choice = await vscode.window.showWarningMessage(
-      `${verb} ${run.jobName} run ${run.jobRunId}?`,
-      { modal: true, detail: `Reason: ${reason.trim()}\nRecorded as: ${who}` },
+      untrustedMessage`${verb} ${run.jobName} run ${run.jobRunId}?`,
+      { modal: true, detail: `${untrustedMessage`Reason: ${reason.trim()}`}\n${untrustedMessage`Recorded as: ${who}`}` },
       verb,
     );
     return choice === verb;
@@ -572,6 +573,7 @@ export class RunDetailsPanel implements vscode.Disposable {
   private offerDecidingAgain(decision: Decision, decisionId: string | null, next: Extract<AfterNotApplied, { kind: 'decideAgain' }>, publishedReason: string): void {
     const { controller, log } = this.deps;
     const reason = this.draft() || publishedReason;
+    controller.turnedDown(next.code);
     controller.keepDraft([this.jobRunId], 'APPROVED', reason);
     controller.keepDraft([this.jobRunId], 'REJECTED', reason);
     log.info(
