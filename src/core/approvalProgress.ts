@@ -236,6 +236,8 @@ export function voteRecordOfAuditRecord(record: AuditRecord): VoteRecord {
     reason: record.reason,
     timestamp: record.timestamp,
     receivedAt: record.receivedAt ?? null,
+    auditCode: record.code ?? null,
+    runDocumentId: record.runDocumentId ?? null,
   };
 }
 

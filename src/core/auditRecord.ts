@@ -27,6 +27,8 @@ export interface AuditRecord {
    * identity-proof-expired, signature, decision-id-conflict); null or absent otherwise.
    */
   code?: string | null;
+  /** `_id` of the run document the processor judged the decision on; null when absent. */
+  runDocumentId?: string | null;
 }
 
 function text(value: unknown, fallback: string): string {
@@ -51,6 +53,7 @@ export function parseAuditRecord(id: string, source: unknown): AuditRecord {
     identityArn: typeof doc.identity_arn === 'string' && doc.identity_arn !== '' ? doc.identity_arn : null,
     receivedAt: typeof doc.received_at === 'string' ? doc.received_at : null,
     code: typeof doc.audit_code === 'string' && doc.audit_code !== '' ? doc.audit_code : null,
+    runDocumentId: typeof doc.run_document_id === 'string' && doc.run_document_id !== '' ? doc.run_document_id : null,
   };
 }
 

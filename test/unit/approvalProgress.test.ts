@@ -178,6 +178,17 @@ describe('tallyApprovals', () => {
     assert.equal(tally.reached, false);
   });
 
+  it('leaves out audits with a code (a stale proof, a conflicting decision_id) and votes judged on another document of the run', () => {
+    const policy = policyForJob(quorumOf(2), 'x');
+    const run = { ...RUN, runDocumentId: 'doc-2' };
+    const ignored = [vote(IAM_BOB, { auditCode: 'identity-proof-expired' }), vote(IAM_BOB, { runDocumentId: 'doc-1' })];
+    assert.deepEqual(tallyApprovals(policy, run, ignored, vote(IAM_ALICE)).approvals.map((a) => a.decidedBy), ['alice']);
+    assert.equal(tallyApprovals(policy, run, [vote(IAM_BOB, { runDocumentId: 'doc-2' })], vote(IAM_ALICE)).reached, true);
+    assert.equal(tallyApprovals(policy, run, [vote(IAM_BOB, { runDocumentId: null })], vote(IAM_ALICE)).reached, true, 'an older audit without the field counts');
+    const parsed = voteRecordOfAuditRecord(parseAuditRecord('d', { audit_code: 'decision-id-conflict', run_document_id: 'doc-1' }));
+    assert.deepEqual([parsed.auditCode, parsed.runDocumentId], ['decision-id-conflict', 'doc-1']);
+  });
+
   it('counts the current decision once when its own audit is among the records', () => {
     const policy = policyForJob(quorumOf(2), 'x');
     const current = vote(IAM_ALICE);

@@ -286,7 +286,7 @@ export class RunDetailsPanel implements vscode.Disposable {
     } else {
       const computed = decisionProgress({
         policy: rules.policy.value,
-        run: { jobName: run.jobName, jobRunId: run.jobRunId, triggeredBy: run.triggeredBy, evidenceSha256: evidenceSha256(run) },
+        run: { jobName: run.jobName, jobRunId: run.jobRunId, triggeredBy: run.triggeredBy, evidenceSha256: evidenceSha256(run), runDocumentId: run.documentId },
         records: rules.votes.value.map(voteRecordOfAuditRecord),
         identityArn: this.identity.state === 'known' ? this.identity.arn : null,
       });
