@@ -39,6 +39,7 @@ export async function createProcessorRuntime(config: ProcessorConfig, options: R
     topicArn: undefined,
     topicArnParameter: '',
     signingSecretParameter: config.signingSecretParameter,
+    policyParameter: config.policyParameter,
   });
   const graceMs = config.secretRotationGraceMinutes * 60_000;
   const readSecrets = async (): Promise<SigningSecrets> => {
@@ -53,7 +54,9 @@ export async function createProcessorRuntime(config: ProcessorConfig, options: R
     const [secrets, endpoint, policyText, region] = await Promise.all([
       readSecrets(),
       parameters.opensearchEndpoint(),
-      config.policyJson ?? (config.policyParameter ? parameters.value(config.policyParameter, false) : Promise.resolve('')),
+      // A policy parameter that does not exist is the default policy, as in the extension; any
+      // other failure (access denied, throttling) stops the cold start: never a guessed policy.
+      config.policyJson ?? parameters.approvalPolicyText(),
       aws.region(),
     ]);
     const policy = parseApprovalPolicy(policyText);
