@@ -62,12 +62,15 @@
 // else thrown is transient, and the message is delivered again.
 
 import { createHash } from 'node:crypto';
+import { DEFAULT_EMAIL_POLICY, emailDecisionRefusal, emailPolicyForJob, isApprovalApiIdentity, type EmailPolicy } from './emailPolicy';
+import { isEmailAddress } from './emailLinkToken';
 import { describeTally, policyForJob, approverKey, isSelfApproval, tallyQuorum, type ApprovalPolicy, type JobPolicy, type Vote } from './approvalPolicy';
 import { OUTCOME_EVENT_TYPE, outcomeIdOf, type ApprovalOutcome } from './approvalOutcome';
 import { retryDelays } from './backoff';
 import { decidedByFromArn } from './callerIdentity';
 import {
   DECISION_EVENT_TYPE,
+  EMAIL_CHANNEL,
   FRESHNESS_MS,
   decisionSha256,
   isDecisionFresh,
@@ -130,6 +133,8 @@ export interface AuditDocument {
   signature_version?: string | null;
   /** When the effective outcome this decision decided was published (absent: not yet). */
   outcome_published_at?: string | null;
+  /** "email" for a decision made through an alert email's link; absent/null: the extension. */
+  channel?: string | null;
 }
 
 /** What the processor changes in an audit after creating it. */
@@ -217,6 +222,14 @@ export interface DecisionProcessorOptions {
   acceptSignatureV1?: boolean;
   /** The STS endpoint(s) a v2 proof may be signed for: the processor's own. */
   allowedProofUrls?: readonly string[];
+  /**
+   * The approval API's role ARN(s). A decision proven by one of them is taken only with
+   * channel "email", for the recipient in decided_by; no other identity may send channel
+   * "email". Empty: no email decision is accepted.
+   */
+  emailApproverRoleArns?: readonly string[];
+  /** Per job: whether email decisions are taken and counted (default: allowed). */
+  emailPolicy?: EmailPolicy;
 }
 
 export interface DecisionOutcome {
@@ -257,6 +270,8 @@ export interface JudgeInput {
   audits: readonly AuditDocument[];
   /** When this decision was received (ISO); orders approvals made in the same second. */
   receivedAt?: string;
+  /** Why this job does not take this decision by email link (emailDecisionRefusal); null/absent: it does. */
+  channelRefusal?: string | null;
 }
 
 /** Thrown when a decision could not be finished for a passing reason; the message is retried. */
@@ -306,6 +321,7 @@ export function judgeDecision(input: JudgeInput): Verdict {
         `reviewed, ${evidence.slice(0, 12)}… now); it must be reviewed again.`,
     };
   }
+  if (input.channelRefusal) return { kind: 'refused', detail: input.channelRefusal };
   if (message.decision === 'APPROVED' && policy.forbidSelfApproval && isSelfApproval(run.triggeredBy, message)) {
     return { kind: 'refused', detail: `${message.decided_by} triggered this run (triggered_by ${quote(run.triggeredBy ?? '')}) and cannot approve it.` };
   }
@@ -477,6 +493,21 @@ export class DecisionProcessor {
         detail: `The identity proof was signed by ${quote(answer.arn)}, but the decision names ${quote(message.identity_arn)}: it is not recorded.`,
       };
     }
+    const viaApprovalApi = isApprovalApiIdentity(answer.arn, this.options.emailApproverRoleArns ?? []);
+    if (message.channel === EMAIL_CHANNEL) {
+      // The person is the link's recipient, and only because the approval API (which
+      // publishes only for a link it verified) proved it sent this.
+      if (!viaApprovalApi) {
+        return { code: 'identity-mismatch', detail: `An email decision must be sent by the approval API's role; ${quote(answer.arn)} is not it.` };
+      }
+      if (!isEmailAddress(message.decided_by)) {
+        return { code: 'identity-mismatch', detail: `decided_by ${quote(message.decided_by)} of an email decision is not an email address.` };
+      }
+      return null;
+    }
+    if (viaApprovalApi) {
+      return { code: 'identity-mismatch', detail: "The approval API's role is not a person: it decides only for an email link's recipient (channel email)." };
+    }
     let derived: string;
     try {
       derived = decidedByFromArn(answer.arn);
@@ -553,6 +584,7 @@ export class DecisionProcessor {
         policy,
         audits,
         receivedAt: existing?.received_at ?? receivedAt,
+        channelRefusal: message.channel === EMAIL_CHANNEL ? emailDecisionRefusal(emailPolicyForJob(this.options.emailPolicy ?? DEFAULT_EMAIL_POLICY, message.job_name), message.decision, policy.quorum) : null,
       });
 
       if (audit === null) {
@@ -786,6 +818,7 @@ export function auditDocument(
     run_document_id: binding.runDocumentId,
     audit_code: null,
     signature_version: message.signature_version,
+    ...(message.channel === undefined ? {} : { channel: message.channel }),
   };
 }
 
@@ -854,14 +887,25 @@ function countsAsVote(doc: AuditDocument, jobRunId: string, evidence: string, ru
     (doc.audit_status === 'awaiting-quorum' || doc.audit_status === 'recorded') &&
     doc.evidence_sha256 === evidence &&
     typeof doc.decision_id === 'string' &&
-    approverKey(doc) !== null
+    voterKey(doc) !== null
   );
+}
+
+/**
+ * Who a vote counts for: the link's recipient for an email decision (its identity_arn is the
+ * approval API's role, shared by every recipient), else approverKey().
+ */
+function voterKey(decision: { identity_arn?: unknown; decided_by?: unknown; channel?: unknown }): string | null {
+  if (decision.channel === EMAIL_CHANNEL) {
+    return typeof decision.decided_by === 'string' && decision.decided_by.trim() !== '' ? `email:${decision.decided_by.trim().toLowerCase()}` : null;
+  }
+  return approverKey(decision);
 }
 
 function voteOf(message: DecisionMessage, receivedAt: string | undefined): Vote {
   return {
     decisionId: message.decision_id,
-    approver: approverKey(message) ?? message.decided_by,
+    approver: voterKey(message) ?? message.decided_by,
     decidedBy: message.decided_by,
     reason: message.reason,
     timestamp: message.timestamp,
@@ -872,7 +916,7 @@ function voteOf(message: DecisionMessage, receivedAt: string | undefined): Vote 
 function voteOfAudit(doc: AuditDocument): Vote {
   return {
     decisionId: doc.decision_id ?? '',
-    approver: approverKey(doc) ?? '',
+    approver: voterKey(doc) ?? '',
     decidedBy: doc.decided_by ?? '(unknown)',
     reason: doc.reason ?? '',
     timestamp: doc.timestamp,

@@ -10,6 +10,7 @@ import { SsmParameters } from '../adapters/ssmParameters';
 import { StsIdentityVerifier } from '../adapters/stsIdentityVerifier';
 import { parseApprovalPolicy, type ApprovalPolicy } from '../core/approvalPolicy';
 import { DecisionProcessor, type SigningSecrets } from '../core/decisionProcessor';
+import { parseEmailPolicy } from '../core/emailPolicy';
 import { OpenSearchDecisionStore } from './openSearchDecisionStore';
 import type { ProcessorConfig } from './processorConfig';
 
@@ -50,13 +51,15 @@ export async function createProcessorRuntime(config: ProcessorConfig, options: R
   let outcomes: SnsOutcomePublisher | undefined;
 
   try {
-    const [secrets, endpoint, policyText, region] = await Promise.all([
+    const [secrets, endpoint, policyText, region, emailPolicyText] = await Promise.all([
       readSecrets(),
       parameters.opensearchEndpoint(),
       config.policyJson ?? (config.policyParameter ? parameters.value(config.policyParameter, false) : Promise.resolve('')),
       aws.region(),
+      config.emailPolicyJson ?? (config.emailPolicyParameter ? parameters.value(config.emailPolicyParameter, false) : Promise.resolve('')),
     ]);
     const policy = parseApprovalPolicy(policyText);
+    const emailPolicy = parseEmailPolicy(emailPolicyText);
     const client = createOpenSearchClient(aws, {
       endpoint,
       region,
@@ -94,6 +97,8 @@ export async function createProcessorRuntime(config: ProcessorConfig, options: R
         freshnessMs: config.freshnessMinutes * 60_000,
         acceptSignatureV1: config.acceptSignatureV1,
         allowedProofUrls: [sts.endpoint],
+        emailApproverRoleArns: config.emailApproverRoleArns,
+        emailPolicy,
       },
     );
     return {
