@@ -42,6 +42,8 @@ export function processorEnvironment(env, base = process.env) {
     DWH_AWS_ENDPOINT_URL: env.awsEndpointUrl,
     AWS_REGION: env.region,
     ...(env.outcomesTopicArn ? { OUTCOMES_TOPIC_ARN: env.outcomesTopicArn } : {}),
+    // Decisions by email link come from the local approval API's role only (issue 13).
+    ...(env.email?.approvalApiRoleArn ? { EMAIL_APPROVER_ROLE_ARNS: env.email.approvalApiRoleArn } : {}),
     // moto accepts any credentials; the local node ignores SigV4 but gets it anyway, as in AWS.
     AWS_ACCESS_KEY_ID: env.credentials?.accessKeyId ?? 'testing',
     AWS_SECRET_ACCESS_KEY: env.credentials?.secretAccessKey ?? 'testing',
@@ -50,7 +52,7 @@ export function processorEnvironment(env, base = process.env) {
   for (const key of Object.keys(defaults)) {
     if (typeof base[key] === 'string' && base[key].trim() !== '') out[key] = base[key];
   }
-  for (const key of ['POLICY', 'POLICY_PARAMETER', 'FRESHNESS_MINUTES', 'PROCESSOR_CONCURRENCY', 'OPENSEARCH_AUTH', 'OPENSEARCH_TIMEOUT_MS', 'ACCEPT_SIGNATURE_V1', 'SECRET_ROTATION_GRACE_MINUTES']) {
+  for (const key of ['POLICY', 'POLICY_PARAMETER', 'FRESHNESS_MINUTES', 'PROCESSOR_CONCURRENCY', 'OPENSEARCH_AUTH', 'OPENSEARCH_TIMEOUT_MS', 'ACCEPT_SIGNATURE_V1', 'SECRET_ROTATION_GRACE_MINUTES', 'EMAIL_POLICY', 'EMAIL_POLICY_PARAMETER']) {
     if (typeof base[key] === 'string' && base[key].trim() !== '') out[key] = base[key];
   }
   return out;

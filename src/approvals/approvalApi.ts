@@ -10,6 +10,8 @@ import { signIdentityProof } from '../adapters/identityProver';
 import { SnsDecisionPublisher } from '../adapters/snsDecisionPublisher';
 import { APPROVAL_PAGE_HEADERS, messagePage } from '../core/approvalPage';
 import { handleApprovalPage, type ApprovalPageRequest, type EmailApprovalPorts, type LinkAudit } from '../core/emailApproval';
+import { parseJobRun } from '../core/jobRunParser';
+import type { JobRun } from '../core/model';
 import { readApprovalsConfig, type ApprovalsConfig, type Environment } from './approvalsConfig';
 import { createApprovalsRuntime, type ApprovalsRuntime } from './approvalsRuntime';
 
@@ -54,7 +56,7 @@ export function createApprovalApiHandler(options: ApprovalApiOptions = {}): ((ev
       const publisher = new SnsDecisionPublisher(base.aws);
       const ports: EmailApprovalPorts = {
         signingSecrets: () => base.signingSecrets(),
-        freshRun: async (id) => (await base.repository.getRun(id))?.run ?? null,
+        freshRun: (id) => freshRun(base, id),
         history: (jobName) => base.repository.jobHistory(jobName, 20),
         auditOf: (decisionId) => readAudit(base, decisionId),
         ownIdentityArn: async () => (await identity.identity()).arn,
@@ -130,6 +132,18 @@ function readRequest(event: HttpEvent, method: string, cookieName: string): Appr
     form = Object.fromEntries(new URLSearchParams(raw.toString('utf8')));
   }
   return { method, queryToken: query.get('token'), form, cookieNonce: cookie ? cookie.slice(cookieName.length + 1) : null };
+}
+
+/**
+ * The run's newest document as it is now: found by search, then read by id (a realtime GET),
+ * so that a decision the processor recorded a moment ago is seen before the index refreshes.
+ */
+async function freshRun(base: ApprovalsRuntime, jobRunId: string): Promise<JobRun | null> {
+  const stored = await base.repository.getRun(jobRunId);
+  if (stored === null) return null;
+  const response = await base.repository.client.get({ index: base.config.eventsIndex, id: stored.run.documentId }, { ignore: [404] });
+  const body = response.body as { found?: boolean; _source?: unknown };
+  return body.found ? parseJobRun(stored.run.documentId, body._source) : null;
 }
 
 async function readAudit(base: ApprovalsRuntime, decisionId: string): Promise<LinkAudit | null> {
