@@ -23,6 +23,8 @@ export interface AuditRecord {
    * identity-proof-expired, signature, decision-id-conflict); null or absent otherwise.
    */
   code?: string | null;
+  /** "email" when the decision came through an alert email's link (issue 13). */
+  channel?: string | null;
 }
 
 function text(value: unknown, fallback: string): string {
@@ -45,6 +47,7 @@ export function parseAuditRecord(id: string, source: unknown): AuditRecord {
     detail: typeof doc.audit_detail === 'string' ? doc.audit_detail : null,
     evidenceSha256: typeof doc.evidence_sha256 === 'string' && doc.evidence_sha256 !== '' ? doc.evidence_sha256 : null,
     code: typeof doc.audit_code === 'string' && doc.audit_code !== '' ? doc.audit_code : null,
+    ...(doc.channel === 'email' ? { channel: 'email' } : {}),
   };
 }
 

@@ -17,7 +17,9 @@ import {
   verifyLinkToken,
   type LinkClaims,
 } from '../../src/core/emailLinkToken';
+import { parseAuditRecord } from '../../src/core/auditRecord';
 import { evidenceSha256 } from '../../src/core/evidence';
+import { buildRunDetails } from '../../src/core/runDetailsModel';
 import { html, htmlText } from '../../src/core/htmlText';
 import type { IdentityProof } from '../../src/core/identityProof';
 import { parseJobRun } from '../../src/core/jobRunParser';
@@ -386,5 +388,21 @@ describe('the approval page', () => {
 
   it('v1 decisions cannot carry a channel', () => {
     assert.throws(() => buildDecisionMessageV1({ jobName: 'j', jobRunId: 'r', decision: 'APPROVED', reason: 'r', identityArn: ROLE, evidenceSha256: '0'.repeat(64), channel: 'email' }, SECRET));
+  });
+});
+
+describe('the details page model', () => {
+  it('says a run was decided by email link when its recorded audit came through one, and only then', () => {
+    const run = parseJobRun('doc-1', runSource({ approval_status: 'APPROVED', approved_by: 'job-owner@example.com', approval_reason: 'ok', approval_timestamp: '2024-01-15T11:00:00Z' }));
+    const audit = (channel: string | undefined) =>
+      parseAuditRecord('d1', { decision_id: 'd1', job_name: 'transform_images', job_run_id: 'abc123', decision: 'APPROVED', decided_by: 'job-owner@example.com', audit_status: 'recorded', timestamp: '2024-01-15T11:00:00Z', ...(channel ? { channel } : {}) });
+    const details = (channel: string | undefined) =>
+      buildRunDetails({ run, nowMs: NOW, ttlHours: 72, history: { state: 'loaded', value: [] }, decisions: { state: 'loaded', value: [audit(channel)] } });
+    const byEmail = details('email');
+    assert.equal(byEmail.approval?.byEmailLink, true);
+    assert.ok(byEmail.decisions.state === 'loaded' && byEmail.decisions.value[0]?.byEmailLink === true);
+    const inEditor = details(undefined);
+    assert.equal(inEditor.approval?.byEmailLink, undefined);
+    assert.ok(inEditor.decisions.state === 'loaded' && inEditor.decisions.value[0]?.byEmailLink === undefined);
   });
 });
