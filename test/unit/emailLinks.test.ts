@@ -224,30 +224,30 @@ class FakePorts implements EmailApprovalPorts {
   published: DecisionMessage[] = [];
   nowMs = NOW;
   nonces = 0;
-  async signingSecrets(): Promise<readonly string[]> {
-    return [SECRET];
+  signingSecrets(): Promise<readonly string[]> {
+    return Promise.resolve([SECRET]);
   }
-  async freshRun(id: string): Promise<JobRun | null> {
-    return this.runs.get(id) ?? null;
+  freshRun(id: string): Promise<JobRun | null> {
+    return Promise.resolve(this.runs.get(id) ?? null);
   }
-  async history(): Promise<readonly JobRun[]> {
-    return [];
+  history(): Promise<readonly JobRun[]> {
+    return Promise.resolve([]);
   }
-  async auditOf(id: string): Promise<LinkAudit | null> {
-    return this.audits.get(id) ?? null;
+  auditOf(id: string): Promise<LinkAudit | null> {
+    return Promise.resolve(this.audits.get(id) ?? null);
   }
-  async ownIdentityArn(): Promise<string> {
-    return ROLE;
+  ownIdentityArn(): Promise<string> {
+    return Promise.resolve(ROLE);
   }
-  async proveIdentity(hash: string): Promise<IdentityProof> {
-    return fakeProof(hash, ROLE, this.nowMs);
+  proveIdentity(hash: string): Promise<IdentityProof> {
+    return Promise.resolve(fakeProof(hash, ROLE, this.nowMs));
   }
-  async topicArn(): Promise<string> {
-    return 'arn:aws:sns:us-east-1:123456789012:job_approvals';
+  topicArn(): Promise<string> {
+    return Promise.resolve('arn:aws:sns:us-east-1:123456789012:job_approvals');
   }
-  async publish(_topic: string, message: DecisionMessage): Promise<{ messageId: string }> {
+  publish(_topic: string, message: DecisionMessage): Promise<{ messageId: string }> {
     this.published.push(message);
-    return { messageId: `m${this.published.length}` };
+    return Promise.resolve({ messageId: `m${this.published.length}` });
   }
   newPageNonce(): string {
     this.nonces += 1;
