@@ -137,7 +137,7 @@ export function renderAlertEmail(run: JobRun, links: AlertLinks): AlertEmail {
   ];
 
   const checkRows = (rows: CheckLine[], mark: string, colour: string): SafeHtml[] =>
-    rows.map((c) => html`<tr><td style="color:${colour};padding:2px 8px 2px 0">${mark}</td><td style="padding:2px 12px 2px 0;font-family:monospace">${h(c.name)}</td><td style="padding:2px 12px 2px 0">${h(c.value)}</td><td style="padding:2px 0">${h(c.threshold)}</td></tr>`);
+    rows.map((c) => html`<tr><td style="color:${colour};padding:2px 8px 2px 0">${mark}</td><td style="padding:2px 12px 2px 0;font-family:monospace;word-break:break-all">${h(c.name)}</td><td style="padding:2px 12px 2px 0">${h(c.value)}</td><td style="padding:2px 0">${h(c.threshold)}</td></tr>`);
   const section = (title: string, body: SafeHtml): SafeHtml =>
     html`<h2 style="font-size:15px;margin:20px 0 8px;border-bottom:1px solid #ccc;padding-bottom:4px">${title}</h2>${body}`;
   const field = (name: string, value: SafeHtml): SafeHtml => html`<tr><th style="text-align:left;padding:2px 16px 2px 0;font-weight:600">${name}</th><td style="padding:2px 0">${value}</td></tr>`;

@@ -22,7 +22,7 @@ table{border-collapse:collapse}th{text-align:left;padding:2px 16px 2px 0;font-we
 textarea{width:100%;box-sizing:border-box;min-height:90px;font:inherit;padding:6px}
 button{font:inherit;font-weight:600;padding:8px 20px;border-radius:4px;border:1px solid #1f2328;cursor:pointer;color:#fff}
 .approve{background:#2e7d32;border-color:#2e7d32}.reject{background:#c62828;border-color:#c62828}
-.muted{color:#57606a;font-size:13px}ul{padding-left:20px;margin:4px 0}
+.muted{color:#57606a;font-size:13px}ul{padding-left:20px;margin:4px 0}li,p,.mono{overflow-wrap:anywhere}
 `;
 const STYLE_HASH = createHash('sha256').update(STYLE, 'utf8').digest('base64');
 
@@ -111,7 +111,7 @@ ${history}
 <input type="hidden" name="evidence" value="${input.evidence}">
 <h2><label for="reason">Reason (required)</label></h2>
 <textarea id="reason" name="reason" required maxlength="${MAX_REASON_CHARS}">${htmlLongText(input.reason ?? '', MAX_REASON_CHARS)}</textarea>
-<p>You will be recorded as <strong id="recorded-as">${input.recipient}</strong> (decided by email link).</p>
+<p>You will be recorded as <strong id="recorded-as">${input.recipient}</strong> (deciding through this email link).</p>
 <p><button type="submit" class="${action === 'APPROVE' ? 'approve' : 'reject'}">Confirm ${action === 'APPROVE' ? 'approval' : 'rejection'}</button></p>
 <p class="muted">This link works once and expires at ${formatUtc(input.linkExpiresAtMs) ?? ''}. To change nothing, close this page.</p>
 </form>`;
