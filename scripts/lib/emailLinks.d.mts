@@ -20,3 +20,4 @@ export function linksOf(email: { text: string }): { approve: string | null; reje
 export function readMime(raw: string): { subject: string; to: string; text: string; html: string; raw: string };
 export function startApprovalApiServer(env?: StackEnv, options?: { restart?: boolean; readyTimeoutMs?: number; extraEnv?: Record<string, string> }): Promise<{ pid: number; url: string; alreadyRunning: boolean }>;
 export function stopApprovalApiServer(): Promise<{ pid: number | null }>;
+export function sendNewestAlert(env?: StackEnv): Promise<{ runId: string; recipients: string[]; email: SentEmail; links: { approve: string | null; reject: string | null } } | null>;

@@ -198,3 +198,27 @@ function isOurServer(pid) {
     return true;
   }
 }
+
+/**
+ * For the demo: the newest pending run goes to job_events, the notifier sends its alerts, and
+ * the newest alert (with its links) is returned. Resolves null when nothing is pending.
+ */
+export async function sendNewestAlert(env = readStackEnv()) {
+  const res = await fetch(`${env.opensearchUrl}/${env.indices?.events ?? 'job-events'}/_search`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      size: 1,
+      sort: [{ timestamp: 'desc' }],
+      query: { bool: { filter: [{ term: { status: 'PENDING_APPROVAL' } }], must_not: [{ exists: { field: 'approval_status' } }] } },
+    }),
+  });
+  const hit = (await res.json()).hits?.hits?.[0];
+  if (!hit) return null;
+  const before = (await sentEmails(env)).length;
+  await publishJobEvent(env, hit._source);
+  await runNotifierOnce(env);
+  const sent = (await sentEmails(env)).slice(before);
+  const newest = sent.at(-1);
+  return newest ? { runId: hit._source.job_run_id, recipients: sent.flatMap((e) => e.destinations), email: newest, links: linksOf(newest) } : null;
+}

@@ -5,6 +5,7 @@
 // stack's approval-API role) answers the links over HTTP; the processor's Lambda handler
 // records what it publishes. Nothing is stubbed.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createLambdaHandler, type LogLine } from '../../src/processor/lambdaHandler';
 import { publishParameters, type DecisionMessage } from '../../src/core/decisionMessage';
@@ -142,6 +143,12 @@ describe('alert emails and their links against the local stack', function () {
   const runDoc = async (id: string): Promise<Record<string, unknown>> => (await os('GET', `/job-events/_doc/${encodeURIComponent(id)}`)).json._source as Record<string, unknown>;
 
   before(async function () {
+    // The approval API runs from dist/approvalApi.js: bundle the current source first (the
+    // test runner already did when it says so).
+    if (globalThis.process.env.DWH_SKIP_BUNDLE !== '1') {
+      const built = spawnSync(globalThis.process.execPath, ['esbuild.js'], { stdio: 'inherit' });
+      assert.equal(built.status, 0, 'node esbuild.js');
+    }
     ({ env } = await localStack());
     assert.ok(env.email && env.queueUrls.notifier, 'the stack has the alert emails (npm run stack:up again after an update)');
     mail = env.email;
