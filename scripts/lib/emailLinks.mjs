@@ -1,9 +1,9 @@
 // The alert emails on the local stack (issue 13), for the demo and the tests:
 //   approvalsEnvironment(env)        the notifier's / approval API's configuration for the stack
 //   loadApprovalsBundles()           dist/notifier.js and dist/approvalApi.js (built when missing)
-//   runNotifierOnce(env)             drain the stack's `notifier` queue (job_events) through the notifier once
+//   runNotifierOnce(env)             drain the stack's `notifier` queue (job_events) through the notifier once;
+//                                    resolves the emails moto's SES received meanwhile (moto's recorder), decoded
 //   publishJobEvent(env, doc)        publish a job document to the stack's job_events topic
-//   sentEmails(env)                  the emails moto's SES received, read back through moto's API, decoded
 //   linksOf(email)                   the Approve / Reject links of an alert
 //   startApprovalApiServer(env, o)   the approval API on 127.0.0.1 as a background child; stopApprovalApiServer()
 import { spawnSync } from 'node:child_process';
@@ -59,8 +59,9 @@ export async function publishJobEvent(env, document) {
 
 /**
  * Feeds what waits on the stack's `notifier` queue to the notifier (in this process, with the
- * stack's dummy keys) until the queue is empty. options: handler (default: a new one from
- * dist/notifier.js), extraEnv. Resolves the loop's stats and the handler's log lines.
+ * stack's dummy keys) until the queue is empty, and reads back what moto's SES received
+ * meanwhile. options: handler (default: a new one from dist/notifier.js), extraEnv.
+ * Resolves the loop's stats, the handler's log lines and the emails sent.
  */
 export async function runNotifierOnce(env, options = {}) {
   process.env.AWS_ACCESS_KEY_ID ??= env.credentials?.accessKeyId ?? 'testing';
@@ -69,20 +70,46 @@ export async function runNotifierOnce(env, options = {}) {
   const logs = [];
   const handler = options.handler ?? loadApprovalsBundles().notifier.createNotifierHandler({ config: approvalsEnvironment(env, options.extraEnv), log: (line) => logs.push(line) });
   try {
-    const stats = await runProcessorLoop({ env, handler, queueUrl: env.queueUrls.notifier, once: true, waitTimeSeconds: 1 });
-    return { stats, logs };
+    const { result: stats, emails } = await recordingSesEmails(env, () =>
+      runProcessorLoop({ env, handler, queueUrl: env.queueUrls.notifier, once: true, waitTimeSeconds: 1 }),
+    );
+    return { stats, logs, emails };
   } finally {
     if (!options.handler) await handler.close();
   }
 }
 
-/** Every email moto's SES has received (newest last): { id, source, destinations, subject, text, html, raw }. */
-export async function sentEmails(env) {
-  const res = await fetch(`${env.awsEndpointUrl}/moto-api/data.json`, { signal: AbortSignal.timeout(10_000) });
-  if (res.status !== 200) throw new StackError(`moto's model data answered HTTP ${res.status}`);
-  const data = await res.json();
-  // moto adds the To header's addresses to the destinations it was given: count each once.
-  return (data.ses?.RawMessage ?? []).map((m) => ({ id: m.id, source: m.source, destinations: [...new Set(m.destinations)], ...readMime(m.raw_data) }));
+/**
+ * Runs `work` with moto's request recorder on (POST /moto-api/recorder/…) and returns, besides
+ * its result, every email moto's SES received meanwhile, decoded from the SendEmail requests
+ * as moto recorded them: { id, source, destinations, subject, to, text, html, raw }. (moto's
+ * model dump, /moto-api/data.json, would list them too, but fails as a whole once moto holds
+ * a Lambda function it cannot reach Docker for, as the infra test's stacks do.) One recording
+ * at a time per moto: the recorder is moto-wide.
+ */
+export async function recordingSesEmails(env, work) {
+  const motoApi = (path, method = 'POST') => fetch(`${env.awsEndpointUrl}/moto-api/recorder/${path}`, { method, signal: AbortSignal.timeout(10_000) });
+  await motoApi('reset-recording');
+  await motoApi('start-recording');
+  let result;
+  try {
+    result = await work();
+  } finally {
+    await motoApi('stop-recording');
+  }
+  const recording = await (await motoApi('download-recording', 'GET')).text();
+  await motoApi('reset-recording');
+  const emails = [];
+  for (const line of recording.split('\n')) {
+    if (!line.trim()) continue;
+    const entry = JSON.parse(line);
+    if (entry.method !== 'POST' || !new URL(entry.url).pathname.endsWith('/v2/email/outbound-emails')) continue;
+    const body = JSON.parse(entry.body_encoded ? Buffer.from(entry.body, 'base64').toString('utf8') : entry.body);
+    const raw = Buffer.from(body.Content?.Raw?.Data ?? '', 'base64').toString('utf8');
+    const destinations = [...new Set(body.Destination?.ToAddresses ?? [])];
+    emails.push({ id: String(emails.length + 1), source: body.FromEmailAddress ?? '', destinations, ...readMime(raw) });
+  }
+  return { result, emails };
 }
 
 /** The Approve / Reject links of an alert's text part. */
@@ -215,10 +242,8 @@ export async function sendNewestAlert(env = readStackEnv()) {
   });
   const hit = (await res.json()).hits?.hits?.[0];
   if (!hit) return null;
-  const before = (await sentEmails(env)).length;
   await publishJobEvent(env, hit._source);
-  await runNotifierOnce(env);
-  const sent = (await sentEmails(env)).slice(before);
+  const { emails: sent } = await runNotifierOnce(env);
   const newest = sent.at(-1);
   return newest ? { runId: hit._source.job_run_id, recipients: sent.flatMap((e) => e.destinations), email: newest, links: linksOf(newest) } : null;
 }

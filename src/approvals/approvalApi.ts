@@ -69,7 +69,8 @@ export function createApprovalApiHandler(options: ApprovalApiOptions = {}): ((ev
       return {
         base,
         ports,
-        secureCookie: config.publicBaseUrl.startsWith('https:'),
+        // Secure (and __Host-) everywhere but on a local http server.
+        secureCookie: !config.publicBaseUrl.startsWith('http:'),
         close: () => {
           identity.dispose();
           publisher.dispose();

@@ -39,22 +39,14 @@ export class ApprovalsConfigError extends Error {
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
+/**
+ * The notifier needs PUBLIC_BASE_URL and MAIL_FROM (`mail`); the approval API needs neither
+ * (it renders no links; without PUBLIC_BASE_URL, or with an https one, its cookie is Secure).
+ */
 export function readApprovalsConfig(env: Environment, needs: { mail: boolean }): ApprovalsConfig {
   const base = text(env, 'PUBLIC_BASE_URL');
-  if (base === null) throw new ApprovalsConfigError('PUBLIC_BASE_URL is not set (where the approval API answers).');
-  let url: URL;
-  try {
-    url = new URL(base);
-  } catch {
-    throw new ApprovalsConfigError(`PUBLIC_BASE_URL is not a URL: ${JSON.stringify(base)}.`);
-  }
-  const local = url.hostname === '127.0.0.1' || url.hostname === 'localhost';
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && local)) {
-    throw new ApprovalsConfigError('PUBLIC_BASE_URL must be https (http only on 127.0.0.1 or localhost).');
-  }
-  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
-    throw new ApprovalsConfigError('PUBLIC_BASE_URL must have no query, fragment or user info.');
-  }
+  if (base === null && needs.mail) throw new ApprovalsConfigError('PUBLIC_BASE_URL is not set (where the approval API answers).');
+  const publicBaseUrl = base === null ? '' : checkedBaseUrl(base);
   const mailFrom = text(env, 'MAIL_FROM');
   if (needs.mail && (mailFrom === null || !isEmailAddress(mailFrom))) throw new ApprovalsConfigError('MAIL_FROM must be a plain email address (an SES-verified identity).');
   const ttl = Number(text(env, 'LINK_TTL_HOURS') ?? DEFAULT_LINK_TTL_HOURS);
@@ -64,7 +56,7 @@ export function readApprovalsConfig(env: Environment, needs: { mail: boolean }):
   const auth = text(env, 'OPENSEARCH_AUTH') ?? 'sigv4';
   if (auth !== 'sigv4' && auth !== 'none') throw new ApprovalsConfigError('OPENSEARCH_AUTH must be sigv4 or none.');
   return {
-    publicBaseUrl: url.toString().replace(/\/+$/, ''),
+    publicBaseUrl,
     mailFrom,
     linkTtlHours: ttl,
     emailPolicyJson: text(env, 'EMAIL_POLICY'),
@@ -81,6 +73,23 @@ export function readApprovalsConfig(env: Environment, needs: { mail: boolean }):
     region: text(env, 'AWS_REGION') ?? text(env, 'AWS_DEFAULT_REGION'),
     awsEndpointUrl: text(env, 'DWH_AWS_ENDPOINT_URL'),
   };
+}
+
+function checkedBaseUrl(base: string): string {
+  let url: URL;
+  try {
+    url = new URL(base);
+  } catch {
+    throw new ApprovalsConfigError(`PUBLIC_BASE_URL is not a URL: ${JSON.stringify(base)}.`);
+  }
+  const local = url.hostname === '127.0.0.1' || url.hostname === 'localhost';
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && local)) {
+    throw new ApprovalsConfigError('PUBLIC_BASE_URL must be https (http only on 127.0.0.1 or localhost).');
+  }
+  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    throw new ApprovalsConfigError('PUBLIC_BASE_URL must have no query, fragment or user info.');
+  }
+  return url.toString().replace(/\/+$/, '');
 }
 
 function text(env: Environment, name: string): string | null {

@@ -1,5 +1,5 @@
 // The seed's primary door, in Chromium: a run at the gate produces an alert (notifier → moto's
-// SES, read back through moto's API); the job owner opens the email, follows its Approve link
+// SES, read back through moto's request recorder); the job owner opens the email, follows its Approve link
 // to the approval API on 127.0.0.1, reads the confirmation page, types a reason and confirms;
 // the processor records it and the run leaves the Pending Approvals tree in VS Code. Bad links
 // get their own pages; a hostile job document is text in the email and on the page.
@@ -83,11 +83,9 @@ describe('alert emails: deciding through a link, in Chromium', function () {
 
   /** The alert about `marker` sent to `to`, after the notifier handled the run's job event. */
   async function alertFor(document: Record<string, unknown>, to: string, marker: string): Promise<EmailLinksModule.SentEmail> {
-    // moto keeps every email it was sent, and a reseed reuses run ids: only new ones count.
-    const before = (await emails.sentEmails(env())).length;
     await emails.publishJobEvent(env(), document);
-    await emails.runNotifierOnce(env());
-    const found = (await emails.sentEmails(env())).slice(before).filter((e) => e.text.includes(marker) && e.destinations.includes(to));
+    const { emails: sent } = await emails.runNotifierOnce(env());
+    const found = sent.filter((e) => e.text.includes(marker) && e.destinations.includes(to));
     assert.equal(found.length, 1, `one alert to ${to} about ${marker}`);
     return found[0] as EmailLinksModule.SentEmail;
   }

@@ -1,6 +1,6 @@
 // Alert emails with approve / reject links against the real local stack: a PENDING_APPROVAL
 // event on job_events reaches the notifier (bundle dist/notifier.js) through the stack's SQS
-// subscription and it sends through moto's SES (read back through moto's API); the approval
+// subscription and it sends through moto's SES (read back through moto's API: its request recorder); the approval
 // API (dist/approvalApi.js behind scripts/approval-api-server.mjs, with a session of the
 // stack's approval-API role) answers the links over HTTP; the processor's Lambda handler
 // records what it publishes. Nothing is stubbed.
@@ -84,13 +84,17 @@ describe('alert emails and their links against the local stack', function () {
     return source;
   };
 
-  /** The alerts moto's SES received for one run (its id is in the subject). */
-  const alertsFor = async (runId: string): Promise<Email[]> => ((await emails.sentEmails(env)) as Email[]).filter((e) => e.subject.includes(runId));
+  /** Every email moto's SES received from the notifier in this suite, as moto recorded the requests. */
+  const sent: Email[] = [];
+  /** The alerts for one run (its id is in the subject). */
+  const alertsFor = (runId: string): Email[] => sent.filter((e) => e.subject.includes(runId));
 
-  /** Publishes the run to job_events and lets the notifier drain its queue. */
-  const notify = async (source: Record<string, unknown>): Promise<void> => {
+  /** Publishes the run to job_events and lets the notifier drain its queue; returns what it sent. */
+  const notify = async (source: Record<string, unknown>): Promise<Email[]> => {
     await emails.publishJobEvent(env, source);
-    await emails.runNotifierOnce(env);
+    const { emails: now } = await emails.runNotifierOnce(env);
+    sent.push(...now);
+    return now;
   };
 
   const get = async (url: string): Promise<Page> => {
@@ -182,7 +186,7 @@ describe('alert emails and their links against the local stack', function () {
     const runId = String(run.job_run_id);
     await notify(run);
     await notify({ ...run, job_run_id: `${runId}-ok`, status: 'SUCCESS' });
-    const alerts = await alertsFor(runId);
+    const alerts = alertsFor(runId);
     assert.deepEqual(alerts.map((a) => a.destinations.join(',')).sort(), [...mail.recipients].sort(), 'one email per recipient, nothing for the SUCCESS event');
     for (const alert of alerts) {
       assert.equal(alert.subject, `[PENDING APPROVAL] ${JOB} job ${runId} - Quality RED`);
@@ -246,7 +250,7 @@ describe('alert emails and their links against the local stack', function () {
     const run = await createRun();
     const runId = String(run.job_run_id);
     await notify(run);
-    const [alert] = (await alertsFor(runId)).filter((a) => a.destinations[0] === 'job-owner@example.com');
+    const [alert] = alertsFor(runId).filter((a) => a.destinations[0] === 'job-owner@example.com');
     assert.ok(alert, 'the job owner got the alert');
     const links = emails.linksOf(alert);
     assert.ok(links.approve && links.reject);
@@ -286,7 +290,7 @@ describe('alert emails and their links against the local stack', function () {
     const replayed = await post({ token: field(page.html, 'token'), csrf: field(page.html, 'csrf'), evidence: field(page.html, 'evidence'), reason: 'twice' }, page.cookie);
     assert.equal(replayed.status, 409);
     // The other recipient's link now finds the run decided.
-    const [other] = (await alertsFor(runId)).filter((a) => a.destinations[0] === 'data-oncall@example.com');
+    const [other] = alertsFor(runId).filter((a) => a.destinations[0] === 'data-oncall@example.com');
     assert.ok(other);
     const late = await get(emails.linksOf(other).reject ?? '');
     assert.equal(late.status, 409);
@@ -323,9 +327,9 @@ describe('alert emails and their links against the local stack', function () {
     hostile.job_run_id = String(hostile.job_run_id).replace(/\n/g, ' ');
     const runId = String(hostile.job_run_id);
     await os('PUT', `/job-events/_doc/${encodeURIComponent(runId)}?refresh=true`, hostile);
-    await notify(hostile);
-    const shown = runId.slice(0, 20);
-    const [alert] = ((await emails.sentEmails(env)) as Email[]).filter((e) => e.text.includes(shown));
+    // The run id starts with its unique tag.
+    const tag = runId.split(' ')[0] ?? runId;
+    const [alert] = (await notify(hostile)).filter((e) => e.text.includes(tag));
     assert.ok(alert, 'the hostile run got an alert');
     assert.doesNotMatch(alert.html, /<img|<script|<b>|onerror=|href="(?!http:\/\/127\.0\.0\.1)/i);
     assert.match(alert.html, /&lt;img src&#61;x onerror&#61;alert\(1\)&gt;/);
