@@ -24,7 +24,8 @@ export function approvalsEnvironment(env, extra = {}) {
   return {
     PUBLIC_BASE_URL: env.email.approvalApiUrl,
     MAIL_FROM: env.email.mailFrom,
-    EMAIL_POLICY: JSON.stringify({ default: { notify: env.email.recipients } }),
+    // The approval policy the stack put into SSM: per job, who is notified and what a link may do.
+    ...(env.ssm.policyParameter ? { POLICY_PARAMETER: env.ssm.policyParameter } : {}),
     OPENSEARCH_ENDPOINT: env.opensearchUrl,
     OPENSEARCH_INDEX: env.indices?.events ?? 'job-events',
     APPROVALS_INDEX: env.indices?.approvals ?? 'job-approvals',

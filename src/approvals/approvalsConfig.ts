@@ -5,7 +5,8 @@
 //                                 https, or http on 127.0.0.1/localhost only
 //   MAIL_FROM                     the notifier's sender (an SES-verified identity)
 //   LINK_TTL_HOURS                how long a link works (default 72; never beyond the run's expiry)
-//   EMAIL_POLICY / EMAIL_POLICY_PARAMETER   recipients and email rules per job (core/emailPolicy.ts)
+//   POLICY / POLICY_PARAMETER     the approval policy (core/approvalPolicy.ts: per job, `notify` are the
+//                                 recipients, `emailDecisions` what a link may do); default parameter /dwh/approvals/policy
 //   TOPIC_ARN / TOPIC_ARN_PARAMETER         the job_approvals topic (default parameter /dwh/sns/job-approvals-arn)
 //   OPENSEARCH_ENDPOINT / _PARAMETER, OPENSEARCH_SERVICE, OPENSEARCH_AUTH, OPENSEARCH_INDEX,
 //   APPROVALS_INDEX, SIGNING_SECRET_PARAMETER, AWS_REGION, DWH_AWS_ENDPOINT_URL: as the processor's.
@@ -18,8 +19,8 @@ export interface ApprovalsConfig {
   publicBaseUrl: string;
   mailFrom: string | null;
   linkTtlHours: number;
-  emailPolicyJson: string | null;
-  emailPolicyParameter: string | null;
+  policyJson: string | null;
+  policyParameter: string;
   topicArn: string | null;
   topicArnParameter: string;
   opensearchEndpoint: string | null;
@@ -59,8 +60,8 @@ export function readApprovalsConfig(env: Environment, needs: { mail: boolean }):
     publicBaseUrl,
     mailFrom,
     linkTtlHours: ttl,
-    emailPolicyJson: text(env, 'EMAIL_POLICY'),
-    emailPolicyParameter: text(env, 'EMAIL_POLICY_PARAMETER'),
+    policyJson: text(env, 'POLICY'),
+    policyParameter: text(env, 'POLICY_PARAMETER') ?? DEFAULT_CONNECTION_SETTINGS.policyParameter,
     topicArn: text(env, 'TOPIC_ARN'),
     topicArnParameter: text(env, 'TOPIC_ARN_PARAMETER') ?? DEFAULT_CONNECTION_SETTINGS.topicArnParameter,
     opensearchEndpoint: text(env, 'OPENSEARCH_ENDPOINT'),

@@ -1,11 +1,11 @@
 // What the notifier and the approval API need once per cold start, from the same adapters
 // as the extension and the processor: SSM (endpoint, topic, signing secrets: in memory
-// only), the OpenSearch client, the email policy.
+// only), the OpenSearch client, the approval policy.
 import { AwsContext } from '../adapters/awsContext';
 import { createOpenSearchClient, OpenSearchRunRepository } from '../adapters/openSearchRunRepository';
 import { SsmParameters } from '../adapters/ssmParameters';
 import { DEFAULT_TTL_HOURS } from '../core/expiry';
-import { parseEmailPolicy, type EmailPolicy } from '../core/emailPolicy';
+import { parseApprovalPolicy, type ApprovalPolicy } from '../core/approvalPolicy';
 import type { ApprovalsConfig } from './approvalsConfig';
 
 export interface ApprovalsRuntime {
@@ -13,7 +13,8 @@ export interface ApprovalsRuntime {
   readonly aws: AwsContext;
   readonly parameters: SsmParameters;
   readonly repository: OpenSearchRunRepository;
-  readonly emailPolicy: EmailPolicy;
+  /** The approval policy: per job, who gets the alert (notify) and what a link may do (emailDecisions). */
+  readonly policy: ApprovalPolicy;
   readonly region: string;
   /** The current signing secret first, then the previous version (links outlive a rotation). */
   signingSecrets(): Promise<string[]>;
@@ -28,12 +29,14 @@ export async function createApprovalsRuntime(config: ApprovalsConfig): Promise<A
     topicArn: config.topicArn ?? undefined,
     topicArnParameter: config.topicArnParameter,
     signingSecretParameter: config.signingSecretParameter,
+    policyParameter: config.policyParameter,
   });
   try {
     const [endpoint, region, policyText] = await Promise.all([
       parameters.opensearchEndpoint(),
       aws.region(),
-      config.emailPolicyJson ?? (config.emailPolicyParameter ? parameters.value(config.emailPolicyParameter, false) : Promise.resolve('')),
+      // As the processor: a missing parameter is the default policy, any other failure stops the start.
+      config.policyJson ?? parameters.approvalPolicyText(),
     ]);
     const client = createOpenSearchClient(aws, { endpoint, region, service: config.opensearchService, auth: config.opensearchAuth, requestTimeoutMs: 10_000 });
     const repository = new OpenSearchRunRepository(client, endpoint, { events: config.eventsIndex, approvals: config.approvalsIndex }, () => DEFAULT_TTL_HOURS);
@@ -43,7 +46,7 @@ export async function createApprovalsRuntime(config: ApprovalsConfig): Promise<A
       aws,
       parameters,
       repository,
-      emailPolicy: parseEmailPolicy(policyText),
+      policy: parseApprovalPolicy(policyText),
       region,
       signingSecrets: () => {
         secrets ??= parameters.signingSecretVersions().then((v) => (v.previous === null ? [v.current] : [v.current, v.previous]));

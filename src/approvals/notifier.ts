@@ -2,12 +2,13 @@
 // to job_events (directly: an SNS event; or through an SQS queue: an SQS event whose bodies
 // are SNS envelopes or raw messages). For each job run document whose status is
 // PENDING_APPROVAL and that carries no decision, it sends seed 000's alert email through SES
-// to each recipient the email policy names for the job, each with its own pair of links.
+// to each recipient the job's approval policy notifies (`notify`; none when its
+// emailDecisions is "refused"), each with its own pair of links.
 // Other events are ignored. A record whose emails could not all be sent is reported as a
 // batch item failure (SQS) or fails the invocation (SNS), and is sent again as a whole.
 import { SesMailer } from '../adapters/sesMailer';
 import { prepareAlerts } from '../core/alertEmail';
-import { emailPolicyForJob } from '../core/emailPolicy';
+import { policyForJob } from '../core/approvalPolicy';
 import { expiryOf, DEFAULT_TTL_HOURS } from '../core/expiry';
 import { parseJobRun } from '../core/jobRunParser';
 import { isPending } from '../core/pendingQuery';
@@ -84,7 +85,7 @@ async function notify(record: JobEventRecord, runtime: ApprovalsRuntime, mailer:
     log({ level: 'info', msg: 'not waiting for approval; no alert', message_id: record.id, status: run.status });
     return;
   }
-  const policy = emailPolicyForJob(runtime.emailPolicy, run.jobName);
+  const policy = policyForJob(runtime.policy, run.jobName);
   if (policy.emailDecisions === 'refused' || policy.notify.length === 0) {
     log({ level: 'info', msg: 'no recipients for this job; no alert', message_id: record.id, job_name: run.jobName.slice(0, 200) });
     return;

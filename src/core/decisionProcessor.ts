@@ -62,10 +62,11 @@
 // else thrown is transient, and the message is delivered again.
 
 import { createHash } from 'node:crypto';
-import { DEFAULT_EMAIL_POLICY, emailDecisionRefusal, emailPolicyForJob, isApprovalApiIdentity, type EmailPolicy } from './emailPolicy';
-import { isEmailAddress } from './emailLinkToken';
-import { describeTally, policyForJob, approverKey, isSelfApproval, tallyQuorum, type ApprovalPolicy, type JobPolicy, type Vote } from './approvalPolicy';
+import { policyForJob, type ApprovalPolicy, type JobPolicy } from './approvalPolicy';
+import { emailEligibility, isApprovalApiIdentity } from './emailPolicy';
+import { isEmailAddress } from './emailAddress';
 import { OUTCOME_EVENT_TYPE, outcomeIdOf, type ApprovalOutcome } from './approvalOutcome';
+import { describeTally, eligibility, tallyApprovals, type RunContext, type VoteRecord } from './approvalProgress';
 import { retryDelays } from './backoff';
 import { decidedByFromArn } from './callerIdentity';
 import {
@@ -228,8 +229,6 @@ export interface DecisionProcessorOptions {
    * "email". Empty: no email decision is accepted.
    */
   emailApproverRoleArns?: readonly string[];
-  /** Per job: whether email decisions are taken and counted (default: allowed). */
-  emailPolicy?: EmailPolicy;
 }
 
 export interface DecisionOutcome {
@@ -270,8 +269,6 @@ export interface JudgeInput {
   audits: readonly AuditDocument[];
   /** When this decision was received (ISO); orders approvals made in the same second. */
   receivedAt?: string;
-  /** Why this job does not take this decision by email link (emailDecisionRefusal); null/absent: it does. */
-  channelRefusal?: string | null;
 }
 
 /** Thrown when a decision could not be finished for a passing reason; the message is retried. */
@@ -321,9 +318,13 @@ export function judgeDecision(input: JudgeInput): Verdict {
         `reviewed, ${evidence.slice(0, 12)}… now); it must be reviewed again.`,
     };
   }
-  if (input.channelRefusal) return { kind: 'refused', detail: input.channelRefusal };
-  if (message.decision === 'APPROVED' && policy.forbidSelfApproval && isSelfApproval(run.triggeredBy, message)) {
-    return { kind: 'refused', detail: `${message.decided_by} triggered this run (triggered_by ${quote(run.triggeredBy ?? '')}) and cannot approve it.` };
+  // Who decides is the verified identity_arn, judged as a person by the job's policy; for an
+  // email decision (only ever from the approval API's role) it is the link's recipient.
+  const allowed = message.channel === EMAIL_CHANNEL
+    ? emailEligibility(policy, run, message.decided_by, message.decision)
+    : eligibility(policy, run, message.identity_arn, message.decision);
+  if (!allowed.allowed) {
+    return { kind: 'refused', detail: allowed.detail };
   }
   const own: RunApprovalFields = {
     approval_status: message.decision,
@@ -332,15 +333,25 @@ export function judgeDecision(input: JudgeInput): Verdict {
     approval_timestamp: message.timestamp,
     approval_decision_ids: [message.decision_id],
   };
-  // A rejection from anyone decides at once; so does an approval where one suffices.
+  // A rejection from anyone allowed decides at once; so does an approval where one suffices.
   if (message.decision === 'REJECTED' || policy.quorum <= 1) {
     return { kind: 'apply', detail: null, fields: own };
   }
-  const current = voteOf(message, input.receivedAt);
-  const earlier = input.audits.filter((doc) => countsAsVote(doc, message.job_run_id, evidence, input.runDocumentId ?? null)).map(voteOfAudit);
-  const tally = tallyQuorum(earlier, current, policy.quorum);
+  const context: RunContext = {
+    jobName: run.jobName,
+    jobRunId: message.job_run_id,
+    triggeredBy: run.triggeredBy,
+    evidenceSha256: evidence,
+    runDocumentId: input.runDocumentId ?? null,
+  };
+  const records = input.audits.map(voteRecordOfAudit);
+  const tally = tallyApprovals(policy, context, records, voteRecordOf(message, input.receivedAt));
   if (!tally.reached) {
-    const again = tally.duplicate ? `${message.decided_by} has already approved this run; the same approver counts once. ` : '';
+    // The current decision's own audit may be among the records: it is not an earlier vote.
+    const earlier = tallyApprovals(policy, context, records.filter((record) => record.decisionId !== message.decision_id));
+    const person = 'principal' in allowed ? { key: allowed.principal.personKey, name: allowed.principal.personName } : { key: allowed.personKey, name: allowed.name };
+    const duplicate = earlier.approvals.some((approval) => approval.personKey === person.key);
+    const again = duplicate ? `${person.name} has already approved this run; the same person counts once. ` : '';
     return { kind: 'awaiting-quorum', detail: `${again}Awaiting quorum: ${describeTally(tally)}.` };
   }
   return {
@@ -348,10 +359,10 @@ export function judgeDecision(input: JudgeInput): Verdict {
     detail: `Quorum reached: ${describeTally(tally)}.`,
     fields: {
       approval_status: 'APPROVED',
-      approved_by: tally.approvers.map((vote) => vote.decidedBy).join(', '),
-      approval_reason: tally.approvers.map((vote) => `${vote.decidedBy}: ${vote.reason}`).join('\n'),
+      approved_by: tally.approvals.map((approval) => approval.decidedBy).join(', '),
+      approval_reason: tally.approvals.map((approval) => `${approval.decidedBy}: ${approval.reason}`).join('\n'),
       approval_timestamp: message.timestamp,
-      approval_decision_ids: [...new Set([...tally.approvers.map((vote) => vote.decisionId), message.decision_id])],
+      approval_decision_ids: [...new Set([...tally.approvals.map((approval) => approval.decisionId), message.decision_id])],
     },
   };
 }
@@ -584,7 +595,6 @@ export class DecisionProcessor {
         policy,
         audits,
         receivedAt: existing?.received_at ?? receivedAt,
-        channelRefusal: message.channel === EMAIL_CHANNEL ? emailDecisionRefusal(emailPolicyForJob(this.options.emailPolicy ?? DEFAULT_EMAIL_POLICY, message.job_name), message.decision, policy.quorum) : null,
       });
 
       if (audit === null) {
@@ -874,53 +884,39 @@ function statusOf(verdict: Verdict): AuditOutcomeStatus {
   }
 }
 
-/**
- * An earlier audit that is a verified, live approval of this run for the evidence (and the
- * document) it has now. Audits of unverified messages are `invalid` and never count.
- */
-function countsAsVote(doc: AuditDocument, jobRunId: string, evidence: string, runDocumentId: string | null): boolean {
-  return (
-    doc.job_run_id === jobRunId &&
-    (doc.audit_code ?? null) === null &&
-    (runDocumentId === null || doc.run_document_id == null || doc.run_document_id === runDocumentId) &&
-    doc.decision === 'APPROVED' &&
-    (doc.audit_status === 'awaiting-quorum' || doc.audit_status === 'recorded') &&
-    doc.evidence_sha256 === evidence &&
-    typeof doc.decision_id === 'string' &&
-    voterKey(doc) !== null
-  );
-}
-
-/**
- * Who a vote counts for: the link's recipient for an email decision (its identity_arn is the
- * approval API's role, shared by every recipient), else approverKey().
- */
-function voterKey(decision: { identity_arn?: unknown; decided_by?: unknown; channel?: unknown }): string | null {
-  if (decision.channel === EMAIL_CHANNEL) {
-    return typeof decision.decided_by === 'string' && decision.decided_by.trim() !== '' ? `email:${decision.decided_by.trim().toLowerCase()}` : null;
-  }
-  return approverKey(decision);
-}
-
-function voteOf(message: DecisionMessage, receivedAt: string | undefined): Vote {
+/** An audit document as the shared tally reads it (identity_arn, never decided_by). */
+function voteRecordOfAudit(doc: AuditDocument): VoteRecord {
   return {
-    decisionId: message.decision_id,
-    approver: voterKey(message) ?? message.decided_by,
-    decidedBy: message.decided_by,
-    reason: message.reason,
-    timestamp: message.timestamp,
-    ...(receivedAt === undefined ? {} : { receivedAt }),
+    decisionId: doc.decision_id,
+    jobRunId: doc.job_run_id,
+    decision: doc.decision,
+    auditStatus: doc.audit_status,
+    evidenceSha256: doc.evidence_sha256,
+    identityArn: doc.identity_arn,
+    reason: doc.reason,
+    timestamp: doc.timestamp,
+    receivedAt: doc.received_at,
+    auditCode: doc.audit_code ?? null,
+    runDocumentId: doc.run_document_id ?? null,
+    channel: doc.channel ?? null,
+    decidedBy: doc.decided_by,
   };
 }
 
-function voteOfAudit(doc: AuditDocument): Vote {
+/** The decision being judged, as a vote of its verified identity. */
+function voteRecordOf(message: DecisionMessage, receivedAt: string | undefined): VoteRecord {
   return {
-    decisionId: doc.decision_id ?? '',
-    approver: voterKey(doc) ?? '',
-    decidedBy: doc.decided_by ?? '(unknown)',
-    reason: doc.reason ?? '',
-    timestamp: doc.timestamp,
-    receivedAt: doc.received_at,
+    decisionId: message.decision_id,
+    jobRunId: message.job_run_id,
+    decision: message.decision,
+    auditStatus: 'awaiting-quorum',
+    evidenceSha256: message.evidence_sha256,
+    identityArn: message.identity_arn,
+    reason: message.reason,
+    timestamp: message.timestamp,
+    receivedAt: receivedAt ?? null,
+    channel: message.channel ?? null,
+    decidedBy: message.decided_by,
   };
 }
 

@@ -13,6 +13,9 @@
 
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { SigningSecret } from './decisionMessage';
+import { isEmailAddress } from './emailAddress';
+
+export { isEmailAddress } from './emailAddress';
 
 export type LinkAction = 'APPROVE' | 'REJECT';
 
@@ -39,7 +42,6 @@ export const DEFAULT_LINK_TTL_HOURS = 72;
 export const TOKEN_PREFIX = 'dwh1';
 /** Longer than any token we issue; a longer one is refused before any work is done. */
 export const MAX_TOKEN_CHARS = 2048;
-const MAX_RECIPIENT_CHARS = 254;
 const MAX_RUN_ID_CHARS = 512;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const NONCE = /^[A-Za-z0-9_-]{22}$/;
@@ -161,12 +163,4 @@ function claimsProblem(claims: LinkClaims): string | null {
   if (typeof c.expiresAt !== 'number' || !Number.isSafeInteger(c.expiresAt) || c.expiresAt <= 0) return 'The expiry is not a time.';
   if (typeof c.nonce !== 'string' || !NONCE.test(c.nonce)) return 'The nonce is not 16 bytes of base64url.';
   return null;
-}
-
-/**
- * A plain addr-spec we send to and record: one @, no spaces, controls, quotes, angle brackets
- * or commas (nothing that could add a recipient or a header), at most 254 characters.
- */
-export function isEmailAddress(value: unknown): value is string {
-  return typeof value === 'string' && value.length <= MAX_RECIPIENT_CHARS && /^[A-Za-z0-9.!#$%&*+/=?^_{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(value) && !value.includes('..');
 }

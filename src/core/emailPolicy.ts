@@ -1,103 +1,29 @@
-// Who gets the alert email for a job, and what a decision made through its link may do.
-// Read by the notifier (recipients) and the processor (the rules), per job, from JSON:
-//   { "default": { "notify": ["data-oncall@example.com"], "emailDecisions": "allowed" },
-//     "jobs": { "load_orders": { "notify": ["orders-owner@example.com"], "emailDecisions": "not-counted" } } }
-// emailDecisions:
-//   allowed      an email link approves or rejects like any reviewer; an approval counts once
-//                towards the quorum, as the recipient
-//   not-counted  an email link may reject, and may approve only where one approval suffices
-//                (quorum 1); under a larger quorum its approval is refused, not counted
-//   refused      email links decide nothing for this job, and the notifier sends no alert
-// A job's entry overrides only the fields it names. Kept apart from approvalPolicy.ts (the
-// reviewers' policy) so that both can change independently; the processor applies both.
+// The approval policy's rules for decisions made through an alert email's link (issue 13),
+// on the per-job policy of approvalPolicy.ts (its `notify` and `emailDecisions` fields). The
+// processor takes such a decision only from the approval API's role (isApprovalApiIdentity),
+// and then its person is the link's recipient: one the job's policy notifies, counted once
+// per recipient. The ARN rules (approvers, rejecters, identity kinds) are for callers deciding
+// as themselves; the API's role is never one of those people. Pure.
 
+import type { JobPolicy } from './approvalPolicy';
 import { parseCallerArn } from './callerIdentity';
-import { isEmailAddress } from './emailLinkToken';
 
-export type EmailDecisions = 'allowed' | 'not-counted' | 'refused';
+export type EmailEligibility = { allowed: true; personKey: string; name: string } | { allowed: false; detail: string };
 
-export interface JobEmailPolicy {
-  notify: readonly string[];
-  emailDecisions: EmailDecisions;
-}
-
-export interface EmailPolicy {
-  default: JobEmailPolicy;
-  jobs: Readonly<Record<string, JobEmailPolicy>>;
-}
-
-export const DEFAULT_JOB_EMAIL_POLICY: JobEmailPolicy = Object.freeze({ notify: Object.freeze([]), emailDecisions: 'allowed' });
-export const DEFAULT_EMAIL_POLICY: EmailPolicy = Object.freeze({ default: DEFAULT_JOB_EMAIL_POLICY, jobs: Object.freeze({}) });
-const MAX_RECIPIENTS = 50;
-const DECISIONS: readonly EmailDecisions[] = ['allowed', 'not-counted', 'refused'];
-
-export class EmailPolicyError extends Error {
-  override readonly name = 'EmailPolicyError';
-}
-
-/** Reads the policy from JSON text or a parsed value; throws EmailPolicyError naming what is wrong. Empty text = the default. */
-export function parseEmailPolicy(input: unknown): EmailPolicy {
-  let value = input;
-  if (typeof input === 'string') {
-    if (input.trim() === '') return DEFAULT_EMAIL_POLICY;
-    try {
-      value = JSON.parse(input);
-    } catch (error) {
-      throw new EmailPolicyError(`The email policy is not JSON: ${error instanceof Error ? error.message : String(error)}`);
-    }
+/** May the link's recipient take this decision on the run by email? */
+export function emailEligibility(policy: JobPolicy, run: { triggeredBy: string | null }, recipient: string | null | undefined, decision: string): EmailEligibility {
+  const who = typeof recipient === 'string' ? recipient.trim().toLowerCase() : '';
+  if (policy.emailDecisions === 'refused') return { allowed: false, detail: 'This job does not take decisions by email link; decide in VS Code or with the CLI.' };
+  if (who === '' || !policy.notify.some((address) => address.toLowerCase() === who)) {
+    return { allowed: false, detail: `${JSON.stringify(String(recipient ?? '').slice(0, 254))} is not a recipient this job's approval policy notifies.` };
   }
-  if (!isObject(value)) throw new EmailPolicyError('The email policy must be a JSON object like {"default": {"notify": []}, "jobs": {}}.');
-  const extra = Object.keys(value).filter((key) => key !== 'default' && key !== 'jobs');
-  if (extra.length > 0) throw new EmailPolicyError(`The email policy has unknown field(s): ${extra.join(', ')}.`);
-  const base = readEntry(value.default, DEFAULT_JOB_EMAIL_POLICY, 'default');
-  const jobs: Record<string, JobEmailPolicy> = Object.create(null) as Record<string, JobEmailPolicy>;
-  if (value.jobs !== undefined && value.jobs !== null) {
-    if (!isObject(value.jobs)) throw new EmailPolicyError('"jobs" in the email policy must be an object of job name → entry.');
-    for (const [job, entry] of Object.entries(value.jobs)) jobs[job] = readEntry(entry, base, `jobs.${job}`);
+  if (policy.emailDecisions === 'not-counted' && decision === 'APPROVED' && policy.quorum > 1) {
+    return { allowed: false, detail: `Approvals by email link do not count towards this job's quorum of ${policy.quorum}; approve in VS Code or with the CLI.` };
   }
-  return { default: base, jobs };
-}
-
-export function emailPolicyForJob(policy: EmailPolicy, jobName: string): JobEmailPolicy {
-  return Object.prototype.hasOwnProperty.call(policy.jobs, jobName) ? (policy.jobs[jobName] ?? policy.default) : policy.default;
-}
-
-/**
- * Why an email decision may not be taken for this job, in words for the audit; null when it
- * may. `quorum` is the reviewers' policy's quorum for the job.
- */
-export function emailDecisionRefusal(policy: JobEmailPolicy, decision: string, quorum: number): string | null {
-  if (policy.emailDecisions === 'refused') return 'This job does not take decisions by email link; decide in VS Code or with the CLI.';
-  if (policy.emailDecisions === 'not-counted' && decision === 'APPROVED' && quorum > 1) {
-    return `Approvals by email link do not count towards this job's quorum of ${quorum}; approve in VS Code or with the CLI.`;
+  if (decision === 'APPROVED' && policy.forbidSelfApproval && typeof run.triggeredBy === 'string' && run.triggeredBy.trim().toLowerCase() === who) {
+    return { allowed: false, detail: `${who} triggered this run and cannot approve it.` };
   }
-  return null;
-}
-
-function readEntry(raw: unknown, base: JobEmailPolicy, where: string): JobEmailPolicy {
-  if (raw === undefined || raw === null) return { ...base };
-  if (!isObject(raw)) throw new EmailPolicyError(`"${where}" in the email policy must be an object.`);
-  const extra = Object.keys(raw).filter((key) => key !== 'notify' && key !== 'emailDecisions');
-  if (extra.length > 0) throw new EmailPolicyError(`"${where}" has unknown field(s): ${extra.join(', ')} (expected notify, emailDecisions).`);
-  let notify = base.notify;
-  if (raw.notify !== undefined) {
-    if (!Array.isArray(raw.notify) || raw.notify.length > MAX_RECIPIENTS || !raw.notify.every((address) => isEmailAddress(address))) {
-      throw new EmailPolicyError(`"${where}.notify" must be a list of at most ${MAX_RECIPIENTS} plain email addresses.`);
-    }
-    notify = [...new Set(raw.notify)];
-  }
-  let emailDecisions = base.emailDecisions;
-  if (raw.emailDecisions !== undefined) {
-    if (!DECISIONS.includes(raw.emailDecisions as EmailDecisions)) {
-      throw new EmailPolicyError(`"${where}.emailDecisions" must be one of ${DECISIONS.join(', ')}; got ${JSON.stringify(raw.emailDecisions)}.`);
-    }
-    emailDecisions = raw.emailDecisions as EmailDecisions;
-  }
-  return { notify, emailDecisions };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return { allowed: true, personKey: `email:${who}`, name: who };
 }
 
 /**

@@ -14,7 +14,9 @@
 //   DWH_AWS_ENDPOINT_URL           SSM endpoint, for a local emulator only
 //   FRESHNESS_MINUTES              accepted clock distance of a decision; default 15
 //   POLICY                         approval policy JSON (see core/approvalPolicy.ts), else
-//   POLICY_PARAMETER               an SSM parameter holding it; neither = quorum 1, no self-approval
+//   POLICY_PARAMETER               the SSM parameter holding it (default /dwh/approvals/policy,
+//                                  as the extension reads); a parameter that does not exist =
+//                                  the default policy (quorum 1, anyone, no self-approval)
 //   PROCESSOR_CONCURRENCY          records of a batch processed at once; default 10
 //   OUTCOMES_TOPIC_ARN             SNS topic for approval_outcome messages; unset = none published
 //   ACCEPT_SIGNATURE_V1            true | false: accept v1 decisions (identity not proven); default false
@@ -23,9 +25,8 @@
 //                                  still accepted; default 60, 0 = not at all
 //   EMAIL_APPROVER_ROLE_ARNS       the approval API's role ARN(s), comma-separated: decisions made
 //                                  through an email link are taken only from them (none = no
-//                                  email decision is accepted), and they decide nothing else
-//   EMAIL_POLICY                   email policy JSON (see core/emailPolicy.ts), else
-//   EMAIL_POLICY_PARAMETER         an SSM parameter holding it; neither = email decisions allowed
+//                                  email decision is accepted), and they decide nothing else;
+//                                  the per-job rules (notify, emailDecisions) are in the policy
 // Identity proofs (signature v2) are sent to the STS endpoint of AWS_REGION, or to
 // DWH_AWS_ENDPOINT_URL when it is set (a local emulator), and must have been signed for it.
 
@@ -44,14 +45,12 @@ export interface ProcessorConfig {
   awsEndpointUrl: string | null;
   freshnessMinutes: number;
   policyJson: string | null;
-  policyParameter: string | null;
+  policyParameter: string;
   concurrency: number;
   outcomesTopicArn: string | null;
   acceptSignatureV1: boolean;
   secretRotationGraceMinutes: number;
   emailApproverRoleArns: string[];
-  emailPolicyJson: string | null;
-  emailPolicyParameter: string | null;
 }
 
 export class ProcessorConfigError extends Error {
@@ -83,14 +82,12 @@ export function readProcessorConfig(env: Environment): ProcessorConfig {
     awsEndpointUrl: text(env, 'DWH_AWS_ENDPOINT_URL'),
     freshnessMinutes: positiveNumber(env, 'FRESHNESS_MINUTES', 15, 24 * 60),
     policyJson: text(env, 'POLICY'),
-    policyParameter: text(env, 'POLICY_PARAMETER'),
+    policyParameter: text(env, 'POLICY_PARAMETER') ?? DEFAULT_CONNECTION_SETTINGS.policyParameter,
     concurrency: Math.floor(positiveNumber(env, 'PROCESSOR_CONCURRENCY', 10, 100)),
     outcomesTopicArn: text(env, 'OUTCOMES_TOPIC_ARN'),
     acceptSignatureV1: flag(env, 'ACCEPT_SIGNATURE_V1', false),
     secretRotationGraceMinutes: nonNegativeNumber(env, 'SECRET_ROTATION_GRACE_MINUTES', 60, 7 * 24 * 60),
     emailApproverRoleArns: roleArns(env, 'EMAIL_APPROVER_ROLE_ARNS'),
-    emailPolicyJson: text(env, 'EMAIL_POLICY'),
-    emailPolicyParameter: text(env, 'EMAIL_POLICY_PARAMETER'),
   };
 }
 

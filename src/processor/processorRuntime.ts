@@ -10,7 +10,6 @@ import { SsmParameters } from '../adapters/ssmParameters';
 import { StsIdentityVerifier } from '../adapters/stsIdentityVerifier';
 import { parseApprovalPolicy, type ApprovalPolicy } from '../core/approvalPolicy';
 import { DecisionProcessor, type SigningSecrets } from '../core/decisionProcessor';
-import { parseEmailPolicy } from '../core/emailPolicy';
 import { OpenSearchDecisionStore } from './openSearchDecisionStore';
 import type { ProcessorConfig } from './processorConfig';
 
@@ -40,6 +39,7 @@ export async function createProcessorRuntime(config: ProcessorConfig, options: R
     topicArn: undefined,
     topicArnParameter: '',
     signingSecretParameter: config.signingSecretParameter,
+    policyParameter: config.policyParameter,
   });
   const graceMs = config.secretRotationGraceMinutes * 60_000;
   const readSecrets = async (): Promise<SigningSecrets> => {
@@ -51,15 +51,15 @@ export async function createProcessorRuntime(config: ProcessorConfig, options: R
   let outcomes: SnsOutcomePublisher | undefined;
 
   try {
-    const [secrets, endpoint, policyText, region, emailPolicyText] = await Promise.all([
+    const [secrets, endpoint, policyText, region] = await Promise.all([
       readSecrets(),
       parameters.opensearchEndpoint(),
-      config.policyJson ?? (config.policyParameter ? parameters.value(config.policyParameter, false) : Promise.resolve('')),
+      // A policy parameter that does not exist is the default policy, as in the extension; any
+      // other failure (access denied, throttling) stops the cold start: never a guessed policy.
+      config.policyJson ?? parameters.approvalPolicyText(),
       aws.region(),
-      config.emailPolicyJson ?? (config.emailPolicyParameter ? parameters.value(config.emailPolicyParameter, false) : Promise.resolve('')),
     ]);
     const policy = parseApprovalPolicy(policyText);
-    const emailPolicy = parseEmailPolicy(emailPolicyText);
     const client = createOpenSearchClient(aws, {
       endpoint,
       region,
@@ -98,7 +98,6 @@ export async function createProcessorRuntime(config: ProcessorConfig, options: R
         acceptSignatureV1: config.acceptSignatureV1,
         allowedProofUrls: [sts.endpoint],
         emailApproverRoleArns: config.emailApproverRoleArns,
-        emailPolicy,
       },
     );
     return {

@@ -15,7 +15,7 @@ import { parseJobRun } from '../../src/core/jobRunParser';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { hostileJobDocument } from '../support/hostileCorpus';
 import { localStack, type StackEnv } from '../support/localStack';
-import { purge, receiveAll, sqsClient } from '../support/queues';
+import { purge, receiveUpToNow, sqsClient } from '../support/queues';
 import { createReviewer, decisionBy } from '../support/reviewers';
 
 import type * as EmailLinksModule from '../../scripts/lib/emailLinks.mjs' with { 'resolution-mode': 'import' };
@@ -127,7 +127,7 @@ describe('alert emails and their links against the local stack', function () {
   };
 
   /** What the approval API published to job_approvals (the stack's tap queue reads everything). */
-  const published = async (): Promise<DecisionMessage[]> => (await receiveAll(sqsClient(env), env.queueUrls.tap, 1)).map((d) => d.message as unknown as DecisionMessage);
+  const published = async (): Promise<DecisionMessage[]> => (await receiveUpToNow(sqsClient(env), env.queueUrls.tap)).map((d) => d.message as unknown as DecisionMessage);
 
   /** Hands decisions to the processor's Lambda handler as SNS would. */
   const process = async (messages: readonly DecisionMessage[]): Promise<void> => {

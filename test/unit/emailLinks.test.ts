@@ -17,7 +17,10 @@ import {
   verifyLinkToken,
   type LinkClaims,
 } from '../../src/core/emailLinkToken';
+import { parseApprovalPolicy, policyForJob } from '../../src/core/approvalPolicy';
+import { tallyApprovals } from '../../src/core/approvalProgress';
 import { parseAuditRecord } from '../../src/core/auditRecord';
+import { emailEligibility, isApprovalApiIdentity } from '../../src/core/emailPolicy';
 import { evidenceSha256 } from '../../src/core/evidence';
 import { buildRunDetails } from '../../src/core/runDetailsModel';
 import { html, htmlText } from '../../src/core/htmlText';
@@ -404,5 +407,50 @@ describe('the details page model', () => {
     const inEditor = details(undefined);
     assert.equal(inEditor.approval?.byEmailLink, undefined);
     assert.ok(inEditor.decisions.state === 'loaded' && inEditor.decisions.value[0]?.byEmailLink === undefined);
+  });
+});
+
+describe('email decisions under the approval policy', () => {
+  const policy = (entry: Record<string, unknown>) => policyForJob(parseApprovalPolicy({ default: { quorum: 1, notify: ['a@example.com', 'b@example.com'], ...entry } }), 'transform_images');
+  const run = { triggeredBy: 'a@example.com' };
+
+  it('lets a notified recipient decide, and nobody the job does not notify', () => {
+    assert.deepEqual(emailEligibility(policy({}), { triggeredBy: null }, 'A@example.com', 'APPROVED'), { allowed: true, personKey: 'email:a@example.com', name: 'a@example.com' });
+    assert.equal(emailEligibility(policy({}), { triggeredBy: null }, 'c@example.com', 'REJECTED').allowed, false);
+  });
+
+  it('refuses every email decision where the job refuses them, and email approvals under a quorum where they do not count', () => {
+    assert.equal(emailEligibility(policy({ emailDecisions: 'refused' }), { triggeredBy: null }, 'a@example.com', 'REJECTED').allowed, false);
+    assert.equal(emailEligibility(policy({ emailDecisions: 'not-counted', quorum: 2 }), { triggeredBy: null }, 'a@example.com', 'APPROVED').allowed, false);
+    assert.equal(emailEligibility(policy({ emailDecisions: 'not-counted', quorum: 2 }), { triggeredBy: null }, 'a@example.com', 'REJECTED').allowed, true);
+    assert.equal(emailEligibility(policy({ emailDecisions: 'not-counted' }), { triggeredBy: null }, 'a@example.com', 'APPROVED').allowed, true);
+  });
+
+  it('keeps whoever triggered the run from approving it by email', () => {
+    assert.equal(emailEligibility(policy({}), run, 'a@example.com', 'APPROVED').allowed, false);
+    assert.equal(emailEligibility(policy({}), run, 'b@example.com', 'APPROVED').allowed, true);
+  });
+
+  it('counts email approvals once per recipient, never as the approval API role', () => {
+    const p = policy({ quorum: 2 });
+    const context = { jobName: 'transform_images', jobRunId: 'abc123', triggeredBy: null, evidenceSha256: 'e'.repeat(64) };
+    const vote = (id: string, recipient: string) => ({
+      decisionId: id, jobRunId: 'abc123', decision: 'APPROVED', auditStatus: 'awaiting-quorum', evidenceSha256: 'e'.repeat(64),
+      identityArn: ROLE, reason: 'ok', timestamp: `2024-01-15T11:00:0${id}Z`, receivedAt: null, channel: 'email', decidedBy: recipient,
+    });
+    assert.equal(tallyApprovals(p, context, [vote('1', 'a@example.com'), vote('2', 'a@example.com')]).reached, false, 'the same recipient twice');
+    const two = tallyApprovals(p, context, [vote('1', 'a@example.com'), vote('2', 'b@example.com')]);
+    assert.equal(two.reached, true);
+    assert.deepEqual(two.approvals.map((a) => a.decidedBy), ['a@example.com', 'b@example.com']);
+    assert.equal(tallyApprovals(p, context, [vote('1', 'a@example.com'), vote('2', 'c@example.com')]).reached, false, 'a recipient the job does not notify');
+  });
+
+  it('tells the approval API role apart from its look-alikes', () => {
+    const roles = ['arn:aws:iam::123456789012:role/dwh-approval-api'];
+    assert.equal(isApprovalApiIdentity(ROLE, roles), true);
+    assert.equal(isApprovalApiIdentity('arn:aws:sts::123456789012:assumed-role/dwh-approval-api-2/x', roles), false);
+    assert.equal(isApprovalApiIdentity('arn:aws:sts::999999999999:assumed-role/dwh-approval-api/x', roles), false);
+    assert.equal(isApprovalApiIdentity('arn:aws:iam::123456789012:user/dwh-approval-api', roles), false);
+    assert.equal(isApprovalApiIdentity(ROLE, []), false);
   });
 });

@@ -54,6 +54,33 @@ export const SSM_PARAMETERS = Object.freeze({
   endpointParameter: '/dwh/opensearch/endpoint',
   topicArnParameter: '/dwh/sns/job-approvals-arn',
   signingSecretParameter: '/dwh/approvals/signing-secret',
+  policyParameter: '/dwh/approvals/policy',
+});
+
+/**
+ * The reviewers of the local stack: IAM users in moto with access keys of their own, one AWS
+ * profile each (scripts/lib/localProfile.mjs). moto's STS answers GetCallerIdentity per access
+ * key, so each profile is a distinct person, as in AWS. The observer is no approver of score_*.
+ */
+export const STACK_USERS = Object.freeze([
+  { userName: 'dwh-reviewer1', profile: 'dwh-local' },
+  { userName: 'dwh-reviewer2', profile: 'dwh-local-reviewer2' },
+  { userName: 'dwh-observer', profile: 'dwh-local-observer' },
+]);
+
+/**
+ * The approval policy in the stack's SSM (see src/core/approvalPolicy.ts): one approval
+ * decides most jobs, but score_* runs need two distinct reviewers, and only the reviewers
+ * may decide them, so the demo shows progress ("1 of 2 approvals") and a non-approver.
+ * Alerts go to EMAIL.recipients for every job.
+ */
+export const LOCAL_APPROVAL_POLICY = Object.freeze({
+  // Every job's alert goes to the stack's recipients (issue 13); an email link decides as the recipient.
+  default: { quorum: 1, forbidSelfApproval: true, notify: [...EMAIL.recipients] },
+  jobs: {
+    // Two reviewers in VS Code; an approval by email link would not count towards that quorum.
+    'score_*': { quorum: 2, approvers: [`arn:aws:iam::${ACCOUNT_ID}:user/dwh-reviewer*`], emailDecisions: 'not-counted' },
+  },
 });
 
 export const INDICES = Object.freeze({ events: 'job-events', approvals: 'job-approvals' });

@@ -16,7 +16,8 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient, SetQueueAttri
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { CreateEmailIdentityCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { CreateRoleCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
-import { ACCOUNT_ID, CREDENTIALS, EMAIL, JOB_EVENTS_TOPIC_NAME, MOTO_REQUIREMENT, OUTCOMES_TOPIC_NAME, QUEUES, REGION, SSM_PARAMETERS, TOPIC_NAME } from './config.mjs';
+import { ACCOUNT_ID, CREDENTIALS, EMAIL, JOB_EVENTS_TOPIC_NAME, LOCAL_APPROVAL_POLICY, MOTO_REQUIREMENT, OUTCOMES_TOPIC_NAME, QUEUES, REGION, SSM_PARAMETERS, TOPIC_NAME } from './config.mjs';
+import { ensureStackUsers } from './iam.mjs';
 import {
   StackError,
   findPidsByCmdline,
@@ -153,9 +154,10 @@ async function ensureSecret(ssm) {
 
 /**
  * Create (or re-ensure) everything in moto. Idempotent: CreateTopic/CreateQueue return the existing
- * ones, subscriptions are listed before subscribing, the signing secret is kept if present.
+ * ones, subscriptions are listed before subscribing, the signing secret is kept if present, the
+ * reviewers' access keys recorded in `previousUsers` (env.json's `users`) are kept while moto has them.
  */
-export async function ensureAwsResources(cfg) {
+export async function ensureAwsResources(cfg, previousUsers = {}) {
   const { sns, sqs, ssm } = awsClients(cfg.awsEndpointUrl);
   try {
     const { TopicArn: topicArn } = await sns.send(new CreateTopicCommand({ Name: TOPIC_NAME }));
@@ -211,9 +213,13 @@ export async function ensureAwsResources(cfg) {
     }
     await ssm.send(new PutParameterCommand({ Name: SSM_PARAMETERS.endpointParameter, Type: 'String', Value: cfg.opensearchUrl, Overwrite: true }));
     await ssm.send(new PutParameterCommand({ Name: SSM_PARAMETERS.topicArnParameter, Type: 'String', Value: topicArn, Overwrite: true }));
+    await ssm.send(
+      new PutParameterCommand({ Name: SSM_PARAMETERS.policyParameter, Type: 'String', Value: JSON.stringify(LOCAL_APPROVAL_POLICY), Overwrite: true }),
+    );
     const secret = await ensureSecret(ssm);
+    const users = await ensureStackUsers(cfg.awsEndpointUrl, previousUsers);
     const email = await ensureEmailResources(cfg.awsEndpointUrl);
-    return { topicArn, topicName: TOPIC_NAME, outcomesTopicArn, jobEventsTopicArn, queueUrls, queueArns, secret, email };
+    return { topicArn, topicName: TOPIC_NAME, outcomesTopicArn, jobEventsTopicArn, queueUrls, queueArns, secret, users, email };
   } finally {
     sns.destroy();
     sqs.destroy();
