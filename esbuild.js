@@ -1,4 +1,4 @@
-// Bundles the extension (Node, cjs), the approval processor (Lambda, cjs) and the
+// Bundles the extension (Node, cjs), the approval processor, notifier and approval API (Lambda, cjs) and the
 // details webview's script (browser, iife). `--production` minifies; `--watch` rebuilds.
 const esbuild = require('esbuild');
 
@@ -18,6 +18,11 @@ const targets = [
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js',
     platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], mainFields: ['module', 'main'] },
   { ...common, entryPoints: ['src/processor/lambdaHandler.ts'], outfile: 'dist/processor.js',
+    platform: 'node', format: 'cjs', target: 'node20', mainFields: ['module', 'main'] },
+  // The alert email's two functions: the notifier (job_events → SES) and the approval API.
+  { ...common, entryPoints: ['src/approvals/notifier.ts'], outfile: 'dist/notifier.js',
+    platform: 'node', format: 'cjs', target: 'node20', mainFields: ['module', 'main'] },
+  { ...common, entryPoints: ['src/approvals/approvalApi.ts'], outfile: 'dist/approvalApi.js',
     platform: 'node', format: 'cjs', target: 'node20', mainFields: ['module', 'main'] },
   { ...common, entryPoints: ['src/webview/detailsView.ts'], outfile: 'dist/webview/details.js',
     platform: 'browser', format: 'iife', target: 'es2022' },

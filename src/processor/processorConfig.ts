@@ -23,6 +23,10 @@
 //   SECRET_ROTATION_GRACE_MINUTES  how long after a rotation the previous signing secret (the
 //                                  parameter's previous version, ssm:GetParameterHistory) is
 //                                  still accepted; default 60, 0 = not at all
+//   EMAIL_APPROVER_ROLE_ARNS       the approval API's role ARN(s), comma-separated: decisions made
+//                                  through an email link are taken only from them (none = no
+//                                  email decision is accepted), and they decide nothing else;
+//                                  the per-job rules (notify, emailDecisions) are in the policy
 // Identity proofs (signature v2) are sent to the STS endpoint of AWS_REGION, or to
 // DWH_AWS_ENDPOINT_URL when it is set (a local emulator), and must have been signed for it.
 
@@ -46,6 +50,7 @@ export interface ProcessorConfig {
   outcomesTopicArn: string | null;
   acceptSignatureV1: boolean;
   secretRotationGraceMinutes: number;
+  emailApproverRoleArns: string[];
 }
 
 export class ProcessorConfigError extends Error {
@@ -82,7 +87,17 @@ export function readProcessorConfig(env: Environment): ProcessorConfig {
     outcomesTopicArn: text(env, 'OUTCOMES_TOPIC_ARN'),
     acceptSignatureV1: flag(env, 'ACCEPT_SIGNATURE_V1', false),
     secretRotationGraceMinutes: nonNegativeNumber(env, 'SECRET_ROTATION_GRACE_MINUTES', 60, 7 * 24 * 60),
+    emailApproverRoleArns: roleArns(env, 'EMAIL_APPROVER_ROLE_ARNS'),
   };
+}
+
+function roleArns(env: Environment, name: string): string[] {
+  const raw = text(env, name);
+  if (raw === null) return [];
+  const arns = raw.split(',').map((arn) => arn.trim()).filter((arn) => arn !== '');
+  const bad = arns.find((arn) => !/^arn:[^:]+:(iam::\d{12}:role\/.+|sts::\d{12}:assumed-role\/[^/]+\/[^/]+)$/.test(arn));
+  if (bad !== undefined) throw new ProcessorConfigError(`${name} must list role ARNs (arn:aws:iam::ACCOUNT:role/NAME); got ${JSON.stringify(bad)}.`);
+  return arns;
 }
 
 function flag(env: Environment, name: string, fallback: boolean): boolean {
