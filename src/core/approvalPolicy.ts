@@ -153,9 +153,10 @@ function readJobPolicy(raw: unknown, base: JobPolicy, where: string): JobPolicy 
   if (!isPlainObject(raw)) {
     throw new ApprovalPolicyError(`"${where}" in the approval policy must be an object like {"quorum": 2}.`);
   }
-  const unknown = Object.keys(raw).filter((key) => key !== 'quorum' && key !== 'forbidSelfApproval');
+  // `expiry` is the expiry sweep's (core/expirySweep.ts reads it from the same JSON).
+  const unknown = Object.keys(raw).filter((key) => key !== 'quorum' && key !== 'forbidSelfApproval' && key !== 'expiry');
   if (unknown.length > 0) {
-    throw new ApprovalPolicyError(`"${where}" in the approval policy has unknown field(s): ${unknown.join(', ')} (expected quorum, forbidSelfApproval).`);
+    throw new ApprovalPolicyError(`"${where}" in the approval policy has unknown field(s): ${unknown.join(', ')} (expected quorum, forbidSelfApproval, expiry).`);
   }
   const quorum = own(raw, 'quorum');
   const forbid = own(raw, 'forbidSelfApproval');

@@ -93,7 +93,8 @@ export class OpenSearchDecisionStore implements DecisionStorePorts {
     );
   }
 
-  async updateRunIfVersion(documentId: string, version: RunVersion, fields: RunApprovalFields): Promise<'updated' | 'conflict'> {
+  /** A partial update at `version`: a decision's approval fields, or the expiry sweep's. */
+  async updateRunIfVersion(documentId: string, version: RunVersion, fields: RunApprovalFields | Readonly<Record<string, unknown>>): Promise<'updated' | 'conflict'> {
     const response = await this.call('update', this.indices.events, () =>
       this.client.update(
         { index: this.indices.events, id: documentId, if_seq_no: version.seqNo, if_primary_term: version.primaryTerm, body: { doc: fields } },

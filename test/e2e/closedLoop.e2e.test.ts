@@ -45,7 +45,8 @@ describe('the closed loop: workbench → SNS → processor → OpenSearch → wo
     // Decisions other suites published (for runs of an earlier seed) are not this processor's.
     await probe.purgeQueues('processor', 'tap', 'downstream');
     runner = await import('../../scripts/lib/processorRunner.mjs');
-    const started = await runner.startProcessorRunner(workbench.stackEnv);
+    // No expiry sweep here: the seed's overdue runs are part of the pool this suite decides.
+    const started = await runner.startProcessorRunner(workbench.stackEnv, { sweepSeconds: 0 });
     startedRunner = !started.alreadyRunning;
     await workbench.openActivityBarContainer();
     await expectPending(workbench, seed.pendingRunIds, 'the seeded pending runs');
