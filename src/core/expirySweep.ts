@@ -22,7 +22,9 @@ import { OUTCOME_EVENT_TYPE, outcomeIdOf, type ApprovalOutcome } from './approva
 import type { AuditDocument, AuditUpdate, RunSnapshot, RunVersion } from './decisionProcessor';
 import { expiryOf, formatDuration } from './expiry';
 import { parseJobRun } from './jobRunParser';
-import type { Decision, JobRun } from './model';
+import { SYSTEM_DECIDER, type Decision, type JobRun } from './model';
+
+export { SYSTEM_DECIDER };
 import { isPending } from './pendingQuery';
 
 export type ExpiryAction = 'expire' | 'reject' | 'approve';
@@ -35,7 +37,6 @@ export interface ExpiryPolicy {
 }
 
 export const DEFAULT_EXPIRY_POLICY: ExpiryPolicy = Object.freeze({ default: 'expire', jobs: Object.freeze({}) });
-export const SYSTEM_DECIDER = 'system';
 export const EXPIRY_EVENT_TYPE = 'approval_expiry';
 export const EXPIRING_EVENT_TYPE = 'approval_expiring';
 /** Runs with less than this left are announced (once). */

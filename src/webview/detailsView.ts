@@ -150,9 +150,9 @@ function header(d: RunDetailsModel): HTMLElement {
   const facts: Array<[string, Child, string?]> = [
     ['Ran at', d.ranAtText, 'ran-at'],
     ['Age', d.ageText, 'age'],
-    [d.isPending ? 'Expires' : 'Would have expired', `${d.expiryText}${d.expirySource === 'ttl' ? ' (timestamp + approval TTL)' : ''}`, 'expires-at'],
+    [d.isPending ? 'Expires' : d.expired ? 'Expired' : 'Would have expired', `${d.expiryText}${d.expirySource === 'ttl' ? ' (timestamp + approval TTL)' : ''}`, 'expires-at'],
   ];
-  if (d.approval) facts.push(['Decision', `${d.approval.status} by ${d.approval.approvedBy} at ${d.approval.timeText}${d.approval.reason ? `: ${d.approval.reason}` : ''}`, 'approval']);
+  if (d.approval) facts.push([d.expired ? 'Expired without a decision' : 'Decision', `${d.approval.status} by ${d.approval.approvedBy} at ${d.approval.timeText}${d.approval.reason ? `: ${d.approval.reason}` : ''}`, 'approval']);
   if (d.eventType) facts.push(['Event', d.eventType]);
   if (d.failureType) facts.push(['Failure type', d.failureType]);
   if (d.triggeredBy) facts.push(['Triggered by', d.triggeredBy]);
