@@ -36,7 +36,12 @@ async function main() {
   await Promise.all(contexts.map((ctx) => ctx.dispose()));
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+// scripts/lib/processorRunner.mjs builds the processor's target alone, before each run.
+module.exports = { targets };
+
+if (require.main === module) {
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

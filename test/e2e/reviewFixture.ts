@@ -3,11 +3,11 @@
 // run documents in OpenSearch as another system would, and the workbench gestures of a
 // decision: open a run from the tree, the details page, the quick input, the modal dialog.
 import * as assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { FrameLocator, Locator } from 'playwright-core';
-import { purge, receiveAll, sqsClient, type Delivered } from '../support/queues';
+import { purge, receiveUpToNow, sqsClient, type Delivered } from '../support/queues';
 import type { StackEnv } from '../support/localStack';
 import { PENDING_VIEW, Workbench, eventually } from './workbench';
 
@@ -59,27 +59,27 @@ export class StackProbe {
 
   /**
    * Collects what arrives in a queue about the given runs until `count` messages are there,
-   * then keeps listening for `quietSeconds` more, so a duplicate delivered a moment later is
-   * seen too. The queues are shared with other tiers (a message another test received and did
-   * not delete comes back after its visibility timeout), so only these runs' messages count.
+   * and then all that is in the queue by now (a sentinel sent after them comes back: see
+   * receiveUpToNow), so a duplicate is seen too. The queues are shared with other tiers (a
+   * message another test received and did not delete comes back after its visibility
+   * timeout), so only these runs' messages count.
    */
-  async collect(name: 'tap' | 'downstream', runIds: readonly string[], count: number, { timeoutMs = 30_000, quietSeconds = 3 } = {}): Promise<Delivered[]> {
+  async collect(name: 'tap' | 'downstream', runIds: readonly string[], count: number, { timeoutMs = 30_000 } = {}): Promise<Delivered[]> {
     const ours = (all: Delivered[]) => all.filter((d) => runIds.includes(String(d.message.job_run_id)));
     const all: Delivered[] = [];
     const deadline = Date.now() + timeoutMs;
-    while (ours(all).length < count) {
+    do {
       if (Date.now() > deadline) {
         throw new Error(`timed out after ${timeoutMs} ms waiting for ${count} message(s) about ${runIds.join(', ')} in ${name}; got ${JSON.stringify(all.map((d) => d.message))}`);
       }
-      all.push(...(await receiveAll(this.sqs, this.queueUrl(name), 1)));
-    }
-    all.push(...(await receiveAll(this.sqs, this.queueUrl(name), quietSeconds)));
+      all.push(...(await receiveUpToNow(this.sqs, this.queueUrl(name))));
+    } while (ours(all).length < count);
     return ours(all);
   }
 
-  /** What arrives about the given runs within `quietSeconds` (for "nothing was published"). */
-  async received(name: 'tap' | 'downstream', runIds: readonly string[], quietSeconds = 3): Promise<Delivered[]> {
-    return (await receiveAll(this.sqs, this.queueUrl(name), quietSeconds)).filter((d) => runIds.includes(String(d.message.job_run_id)));
+  /** What reached the queue about the given runs by now (for "nothing was published"). */
+  async received(name: 'tap' | 'downstream', runIds: readonly string[]): Promise<Delivered[]> {
+    return (await receiveUpToNow(this.sqs, this.queueUrl(name))).filter((d) => runIds.includes(String(d.message.job_run_id)));
   }
 
   /** The signing secret, read from SSM as the processor does (never printed). */
@@ -144,6 +144,36 @@ export class StackProbe {
       const { status, json } = await this.opensearch('POST', `/${this.eventsIndex}/_update/${encodeURIComponent(doc.id)}?refresh=true`, { doc: fields });
       assert.equal(status, 200, `updating ${doc.id}: ${JSON.stringify(json)}`);
     }
+  }
+
+  /**
+   * Indexes a new pending run of `jobName` (one document, a failing drop_rate check), visible
+   * to searches at once. Resolves its run id and document id (for deleteDocument).
+   */
+  async indexPendingRun(jobName: string, prefix: string): Promise<{ runId: string; id: string }> {
+    const runId = `${prefix}-${randomUUID().slice(0, 8)}`;
+    const id = `e2e-${runId}`;
+    const { status, json } = await this.opensearch('PUT', `/${this.eventsIndex}/_doc/${id}?refresh=true`, {
+      timestamp: new Date(Date.now() - 5 * 60_000).toISOString(),
+      event_type: 'job_completed',
+      job_name: jobName,
+      job_run_id: runId,
+      status: 'PENDING_APPROVAL',
+      failure_type: 'QUALITY',
+      quality_status: 'RED',
+      quality_checks: [{ name: 'drop_rate', status: 'FAIL', value: '13.2%', threshold: '10.0%' }],
+      records_read: 120_000,
+      records_written: 104_160,
+      records_dropped: 15_840,
+    });
+    assert.equal(status, 201, `indexing ${runId}: ${JSON.stringify(json)}`);
+    return { runId, id };
+  }
+
+  /** Deletes a document of job-events, visible to searches at once. */
+  async deleteDocument(id: string): Promise<void> {
+    const { status, json } = await this.opensearch('DELETE', `/${this.eventsIndex}/_doc/${encodeURIComponent(id)}?refresh=true`);
+    assert.ok(status === 200 || status === 404, `deleting ${id}: ${JSON.stringify(json)}`);
   }
 
   /**

@@ -23,6 +23,7 @@ import { activated, readStackEnv, waitFor, withUserSettings } from './support';
 import { pendingDoc } from '../unit/fixtures';
 
 const JOB = 'host_followup_job';
+const FORBID_SELF_APPROVAL = '{"default": {"forbidSelfApproval": true}}';
 
 describe('published decisions the processor did not apply', function () {
   this.timeout(120_000);
@@ -150,7 +151,7 @@ describe('published decisions the processor did not apply', function () {
       const runId = await pendingRun('host-refused', identity.arn);
       const message = await publish(parts, runId);
 
-      const outcome = await processWith(parts, '{"default": {"forbidSelfApproval": true}}', message);
+      const outcome = await processWith(parts, FORBID_SELF_APPROVAL, message);
       assert.equal(outcome.status, 'refused', JSON.stringify(outcome));
       assert.equal(outcome.runUpdated, false);
 
@@ -169,10 +170,17 @@ describe('published decisions the processor did not apply', function () {
       assert.equal(parts.told.length, 1);
       assert.equal(parts.told[0]?.warning, true);
       assert.match(parts.told[0]?.text ?? '', new RegExp(`${JOB} run ${runId} is back in Pending Approvals\\. Your approval .* was refused`));
-      // Later polls do not tell again.
+      // Later polls and follow-ups do not tell again. Positive signal that they ran: a second
+      // refused approval, found by the follow-up timer after the first was told, is told alone.
       await parts.store.refresh({ force: true });
       await parts.store.refresh({ force: false });
-      assert.equal(parts.told.length, 1);
+      const secondRunId = await pendingRun('host-refused-next', identity.arn);
+      const second = await processWith(parts, FORBID_SELF_APPROVAL, await publish(parts, secondRunId));
+      assert.equal(second.status, 'refused', JSON.stringify(second));
+      await waitFor(() => parts.told.length, (n) => n >= 2, 'the warning about the second run');
+      assert.equal(parts.told.length, 2, `told: ${JSON.stringify(parts.told)}`);
+      assert.match(parts.told[1]?.text ?? '', new RegExp(`${JOB} run ${secondRunId} is back in Pending Approvals\\.`));
+      assert.ok(!(parts.told[1]?.text ?? '').includes(runId), 'the first run is not told again');
       assert.ok(rowIds(parts.tree).includes(runId));
     });
   });

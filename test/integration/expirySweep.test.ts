@@ -12,7 +12,7 @@ import { DEFAULT_CONNECTION_SETTINGS } from '../../src/core/connectionSettings';
 import { expiryAuditId } from '../../src/core/expirySweep';
 import { createLambdaHandler, type LogLine } from '../../src/processor/lambdaHandler';
 import { localStack, type StackEnv } from '../support/localStack';
-import { purge, receiveAll, sqsClient, type Delivered } from '../support/queues';
+import { purge, receiveUpToNow, sqsClient, type Delivered } from '../support/queues';
 
 import type * as ProcessorRunnerModule from '../../scripts/lib/processorRunner.mjs' with { 'resolution-mode': 'import' };
 
@@ -82,7 +82,7 @@ describe('expiry sweep against the local stack', function () {
   const outcomesTap = (): string => env.queueUrls.outcomesTap ?? assert.fail('the stack has the outcomes tap queue');
   /** Everything on the outcomes topic's tap since the last call, for these runs. */
   const published = async (runIds: readonly string[]): Promise<Delivered[]> =>
-    (await receiveAll(sqs, outcomesTap(), 1)).filter((d) => runIds.includes(String(d.message.job_run_id)));
+    (await receiveUpToNow(sqs, outcomesTap())).filter((d) => runIds.includes(String(d.message.job_run_id)));
 
   before(async () => {
     for (const key of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED']) savedEnv[key] = process.env[key];

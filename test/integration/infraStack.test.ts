@@ -165,6 +165,12 @@ describe('infra template as a stack in the local moto', function () {
         if (json.WithDecryption === true && param('Name') === names.secret) {
           requests.push({ action: 'kms:Decrypt', resource: outputs.ApprovalsKeyArn ?? '', context: via('ssm') });
         }
+      } else if (call_ === 'ssm:GetParameterHistory') {
+        // The processor reads the secret's previous version during a rotation grace.
+        requests.push({ action: 'ssm:GetParameterHistory', resource: parameterArn(param('Name')) });
+        if (json.WithDecryption === true && param('Name') === names.secret) {
+          requests.push({ action: 'kms:Decrypt', resource: outputs.ApprovalsKeyArn ?? '', context: via('ssm') });
+        }
       } else if (call_ === 'sns:Publish') {
         requests.push({ action: 'sns:Publish', resource: param('TopicArn') });
         // The topic is encrypted with the stack's key: SNS asks KMS with the publisher's rights.
@@ -517,9 +523,12 @@ describe('infra template as a stack in the local moto', function () {
     const doc = (await (await fetch(`${env.opensearchUrl}/job-events/_doc/${encodeURIComponent(run.jobRunId)}`)).json()) as { _source: Record<string, unknown> };
     assert.equal(doc._source.approval_status, 'APPROVED', 'the run records the approval');
 
-    const requests = iamRequestsOf({ aws: awsCalls, opensearch: osCalls });
-    const actions = new Set(requests.map((r) => r.action));
-    for (const needed of ['ssm:GetParameter', 'kms:Decrypt', 'es:ESHttpPost', 'es:ESHttpGet']) assert.ok(actions.has(needed), `the processor made ${needed}`);
+    const made = iamRequestsOf({ aws: awsCalls, opensearch: osCalls });
+    const actions = new Set(made.map((r) => r.action));
+    for (const needed of ['ssm:GetParameter', 'kms:Decrypt', 'es:ESHttpPost', 'es:ESHttpGet', 'sts:GetCallerIdentity']) assert.ok(actions.has(needed), `the processor made ${needed}`);
+    // The GetCallerIdentity call is the reviewer's identity proof, forwarded as it was signed:
+    // it carries the reviewer's credentials, so it asks nothing of the processor's role.
+    const requests = made.filter((r) => r.action !== 'sts:GetCallerIdentity');
     assert.deepEqual(denied(await processorPolicies(), requests), []);
     // What Lambda's SQS poller does with the function's role, for the event source mapping.
     const poller: IamRequest[] = [

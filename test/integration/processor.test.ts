@@ -19,7 +19,7 @@ import { evidenceSha256 } from '../../src/core/evidence';
 import { parseJobRun } from '../../src/core/jobRunParser';
 import { localStack, type SeedManifest, type StackEnv } from '../support/localStack';
 import { startFaultyProxy, type FaultyProxy } from '../support/faultyProxy';
-import { purge, receiveAll, sqsClient } from '../support/queues';
+import { purge, receiveUpToNow, sqsClient } from '../support/queues';
 
 import type * as ProcessorRunnerModule from '../../scripts/lib/processorRunner.mjs' with { 'resolution-mode': 'import' };
 
@@ -585,7 +585,7 @@ describe('approval processor against the local stack', function () {
       noFailures(await handler(sqsEvent(JSON.stringify(await sign(refusedRun, { identityArn: ALICE })))));
 
       const ours = new Set([quorumRun.job_run_id, rejectedRun.job_run_id, refusedRun.job_run_id]);
-      const outcomes = (await receiveAll(sqs, String(env.queueUrls.outcomesTap))).filter((d) => ours.has(d.message.job_run_id));
+      const outcomes = (await receiveUpToNow(sqs, String(env.queueUrls.outcomesTap))).filter((d) => ours.has(d.message.job_run_id));
       assert.deepEqual(
         outcomes.map((d) => [d.message.event_type, d.message.job_run_id, d.message.decision, d.attributes.decision?.Value]).sort(),
         [
@@ -600,7 +600,7 @@ describe('approval processor against the local stack', function () {
       assert.equal(approved?.run_document_id, quorumRun.job_run_id, 'the run document that carries it');
       assert.ok((await audit(deciding.decision_id))?.outcome_published_at, 'the audit says the outcome went out');
       // Downstream (the orchestrator's queue, decision=APPROVED) got the approval from the outcomes topic.
-      const downstream = (await receiveAll(sqs, env.queueUrls.downstream)).filter((d) => ours.has(d.message.job_run_id));
+      const downstream = (await receiveUpToNow(sqs, env.queueUrls.downstream)).filter((d) => ours.has(d.message.job_run_id));
       assert.deepEqual(downstream.map((d) => [d.message.event_type, d.message.job_run_id]), [['approval_outcome', quorumRun.job_run_id]]);
     });
   });
@@ -680,12 +680,11 @@ describe('approval processor against the local stack', function () {
       const clientConfig = { region: env.region, endpoint: env.awsEndpointUrl, credentials: env.credentials ?? { accessKeyId: 'testing', secretAccessKey: 'testing' } };
       sns = new SNSClient(clientConfig);
       sqs = new SQSClient(clientConfig);
-      const status = runner.processorRunnerStatus();
-      if (!status.running) {
-        // Decisions other tests published are not ours to process.
-        await purge(sqs, env.queueUrls.processor);
-        startedHere = !(await runner.startProcessorRunner(env)).alreadyRunning;
-      }
+      // Decisions other tests published are not ours to process.
+      if (!runner.processorRunnerStatus().running) await purge(sqs, env.queueUrls.processor);
+      // A runner already running is kept only if it runs the bundle of the current sources.
+      startedHere = !(await runner.startProcessorRunner(env)).alreadyRunning;
+      assert.equal(runner.processorRunnerStatus().bundleSha256, runner.bundleSha256(), 'the runner runs the bundle of the current sources');
     });
 
     after(async () => {
