@@ -186,6 +186,48 @@ describe('the dwh-approvals CLI as a child process against the local stack', fun
     assert.deepEqual(answer.kind === 'verified' ? answer.arn : answer, reviewer.arn, 'STS names the reviewer for the proof');
   });
 
+  it('on a terminal (a pty from util-linux `script`): asks for the reason and the confirmation, draws a spinner on stderr and colours', async () => {
+    const runId = manifest.pendingRunIds[8] ?? assert.fail('a pending run');
+    await purge(sqs, env.queueUrls.tap);
+    const command = [process.execPath, path.join(ROOT, 'bin', 'dwh-reject.js'), runId].map((part) => `'${part.replace(/'/g, "'\\''")}'`).join(' ');
+    const child = spawn('script', ['-qec', command, '/dev/null'], {
+      cwd: os.tmpdir(),
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: awsDir,
+        TERM: 'xterm',
+        AWS_CONFIG_FILE: path.join(awsDir, 'config'),
+        AWS_SHARED_CREDENTIALS_FILE: path.join(awsDir, 'credentials'),
+        AWS_ENDPOINT_URL: env.awsEndpointUrl,
+        AWS_PROFILE: 'cli-reviewer',
+      },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let screen = '';
+    const answered = new Set<string>();
+    const answer = (prompt: string, text: string): void => {
+      if (!answered.has(prompt) && screen.includes(prompt)) {
+        answered.add(prompt);
+        child.stdin.write(`${text}\r`);
+      }
+    };
+    child.stdout.on('data', (chunk: Buffer) => {
+      screen += chunk.toString('utf8');
+      answer(`Reason to reject ${runId}: `, 'Schema drift breaks the join');
+      answer('? [y/N] ', 'y');
+    });
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('close', resolve);
+    });
+    assert.equal(code, 0, screen);
+    assert.deepEqual([...answered].length, 2, `both prompts were shown: ${screen}`);
+    assert.ok(/[\u2800-\u28ff] Looking the run up/.test(screen), 'a spinner frame');
+    assert.ok(screen.includes(`\u001b[31mRejected\u001b[39m ${runId}`), `the result in colour: ${JSON.stringify(screen.slice(-300))}`);
+    const delivered = await receiveUpToNow(sqs, env.queueUrls.tap);
+    assert.deepEqual(delivered.map((d) => [d.message.job_run_id, d.message.decision, d.message.reason]), [[runId, 'REJECTED', 'Schema drift breaks the join']]);
+  });
+
   it('reject without --reason or --yes off a terminal is a usage error (exit 2) and publishes nothing; so is an unknown command', async () => {
     const runId = manifest.pendingRunIds[6] ?? assert.fail('a pending run');
     await purge(sqs, env.queueUrls.tap);
