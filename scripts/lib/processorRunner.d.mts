@@ -33,7 +33,7 @@ export interface StartOptions {
   policy?: unknown;
   freshnessMinutes?: number;
   pollers?: number;
-  /** The expiry sweep every this many seconds (default 60); 0 = no sweep. */
+  /** The expiry sweep every this many seconds; default 0: no sweep (the demo's runner sweeps every minute). */
   sweepSeconds?: number;
   extraEnv?: Record<string, string>;
   /** Stop a running runner first (otherwise it is kept and reported as alreadyRunning, unless it runs an older bundle). */

@@ -44,8 +44,7 @@ describe('the closed loop: workbench → SNS → processor → OpenSearch → wo
     await probe.purgeQueues('processor', 'tap', 'downstream');
     runner = await import('../../scripts/lib/processorRunner.mjs');
     // A runner already running is kept only if it runs the bundle of the current sources.
-    // No expiry sweep here: the seed's overdue runs are part of the pool this suite decides.
-    const started = await runner.startProcessorRunner(workbench.stackEnv, { sweepSeconds: 0 });
+    const started = await runner.startProcessorRunner(workbench.stackEnv);
     startedRunner = !started.alreadyRunning;
     await workbench.openActivityBarContainer();
     await expectPending(workbench, seed.pendingRunIds, 'the seeded pending runs');
