@@ -29,7 +29,8 @@ function describeEnv(env) {
   log(`topic       ${env.topicArn}`);
   if (env.outcomesTopicArn) log(`outcomes    ${env.outcomesTopicArn}`);
   for (const [key, url] of Object.entries(env.queueUrls)) log(`queue       ${key.padEnd(10)} ${url}`);
-  log(`SSM         ${env.ssm.endpointParameter}, ${env.ssm.topicArnParameter}, ${env.ssm.signingSecretParameter} (SecureString)`);
+  log(`SSM         ${env.ssm.endpointParameter}, ${env.ssm.topicArnParameter}, ${env.ssm.signingSecretParameter} (SecureString), ${env.ssm.policyParameter}`);
+  for (const user of Object.values(env.users ?? {})) log(`reviewer    ${user.arn}  (profile ${user.profile})`);
   log(`env file    ${env.stackDir}/env.json`);
 }
 

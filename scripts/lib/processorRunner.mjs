@@ -49,6 +49,8 @@ export function processorEnvironment(env, base = process.env) {
     OPENSEARCH_INDEX: env.indices?.events ?? 'job-events',
     APPROVALS_INDEX: env.indices?.approvals ?? 'job-approvals',
     SIGNING_SECRET_PARAMETER: env.ssm.signingSecretParameter,
+    // The policy the stack put into SSM, the one the extension shows.
+    ...(env.ssm.policyParameter ? { POLICY_PARAMETER: env.ssm.policyParameter } : {}),
     DWH_AWS_ENDPOINT_URL: env.awsEndpointUrl,
     AWS_REGION: env.region,
     ...(env.outcomesTopicArn ? { OUTCOMES_TOPIC_ARN: env.outcomesTopicArn } : {}),

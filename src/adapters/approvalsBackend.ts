@@ -1,6 +1,7 @@
 // Everything the extension talks to for one profile and region, wired together: the
 // credentials, SSM configuration, the OpenSearch repository, the SNS publisher and STS.
 // Built afresh when the connection settings change; nothing here knows about VS Code.
+import { parseApprovalPolicy, type ApprovalPolicy } from '../core/approvalPolicy';
 import type { ConnectionSettings } from '../core/connectionSettings';
 import type { DecisionPorts } from '../core/decisionWorkflow';
 import type { PendingSource } from '../core/pendingRunsStore';
@@ -41,6 +42,11 @@ export class ApprovalsBackend {
       this.repositoryPromise.catch(() => (this.repositoryPromise = undefined));
     }
     return this.repositoryPromise;
+  }
+
+  /** The approval policy from SSM (a missing parameter = the default); throws ApprovalPolicyError for a malformed one. */
+  async approvalPolicy(): Promise<ApprovalPolicy> {
+    return parseApprovalPolicy(await this.parameters.approvalPolicyText());
   }
 
   pendingSource(): PendingSource {

@@ -24,6 +24,7 @@ import {
   supersededRunsQuery,
   type SortValues,
 } from '../core/pendingQuery';
+import { approvalVotesQuery } from '../core/approvalProgress';
 import { parseAuditRecord, type AuditRecord } from '../core/auditRecord';
 import { MAX_DECISION_IDS_PER_QUERY, auditsByDecisionIdsQuery, type AuditLookup } from '../core/publishedDecisions';
 import type { AwsContext } from './awsContext';
@@ -155,6 +156,21 @@ export class OpenSearchRunRepository {
     try {
       const results = await Promise.all(batches.map((batch) => this.search(this.indices.approvals, auditsByDecisionIdsQuery(batch))));
       return results.flat().map((hit) => ({ auditId: hit._id, record: parseAuditRecord(hit._id, hit._source) }));
+    } catch (error) {
+      if (isIndexMissing(error)) return [];
+      throw error;
+    }
+  }
+
+  /**
+   * The audits that may count as approvals under a quorum (core/approvalProgress.ts): of
+   * one run (awaiting-quorum or recorded), or with no run id every open awaiting-quorum vote.
+   * A missing audit index has none.
+   */
+  async approvalVotes(jobRunId?: string): Promise<AuditRecord[]> {
+    try {
+      const hits = await this.search(this.indices.approvals, approvalVotesQuery(jobRunId));
+      return hits.map((hit) => parseAuditRecord(hit._id, hit._source));
     } catch (error) {
       if (isIndexMissing(error)) return [];
       throw error;

@@ -7,6 +7,7 @@ import type { ConnectionSettings } from '../core/connectionSettings';
 import { normalizeOpenSearchEndpoint } from '../core/connectionSettings';
 import type { AwsContext } from './awsContext';
 import { toDwhError } from './awsErrors';
+import { DwhError } from '../core/failureClassification';
 
 /** A SecureString's current value and the one before it (a rotation), from its history. */
 export interface SecretVersions {
@@ -23,7 +24,7 @@ export class SsmParameters {
 
   constructor(
     private readonly aws: AwsContext,
-    private readonly settings: Pick<ConnectionSettings, 'opensearchEndpoint' | 'opensearchEndpointParameter' | 'topicArn' | 'topicArnParameter' | 'signingSecretParameter'>,
+    private readonly settings: Pick<ConnectionSettings, 'opensearchEndpoint' | 'opensearchEndpointParameter' | 'topicArn' | 'topicArnParameter' | 'signingSecretParameter' | 'policyParameter'>,
   ) {
     this.client = new SSMClient(aws.clientConfig());
   }
@@ -40,6 +41,19 @@ export class SsmParameters {
   /** The decision signing secret (SecureString). Never log or persist the result. */
   signingSecret(): Promise<string> {
     return this.parameter(this.settings.signingSecretParameter, true);
+  }
+
+  /**
+   * The approval policy's JSON text (core/approvalPolicy.ts), or '' when the parameter does
+   * not exist: then the default policy applies, as in the processor. Other failures throw.
+   */
+  async approvalPolicyText(): Promise<string> {
+    try {
+      return await this.parameter(this.settings.policyParameter, false);
+    } catch (error) {
+      if (error instanceof DwhError && error.failure.kind === 'parameter-missing') return '';
+      throw error;
+    }
   }
 
   /**

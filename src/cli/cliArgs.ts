@@ -70,6 +70,7 @@ const SETTABLE: Record<string, keyof ConnectionSettings | 'approvalTtlHours'> = 
   'sns.topicArn': 'topicArn',
   'sns.topicArnParameter': 'topicArnParameter',
   'signing.secretParameter': 'signingSecretParameter',
+  'policy.parameter': 'policyParameter',
   approvalTtlHours: 'approvalTtlHours',
 };
 

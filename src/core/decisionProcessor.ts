@@ -62,8 +62,9 @@
 // else thrown is transient, and the message is delivered again.
 
 import { createHash } from 'node:crypto';
-import { describeTally, policyForJob, approverKey, isSelfApproval, tallyQuorum, type ApprovalPolicy, type JobPolicy, type Vote } from './approvalPolicy';
+import { policyForJob, type ApprovalPolicy, type JobPolicy } from './approvalPolicy';
 import { OUTCOME_EVENT_TYPE, outcomeIdOf, type ApprovalOutcome } from './approvalOutcome';
+import { describeTally, eligibility, tallyApprovals, type RunContext, type VoteRecord } from './approvalProgress';
 import { retryDelays } from './backoff';
 import { decidedByFromArn } from './callerIdentity';
 import {
@@ -306,8 +307,10 @@ export function judgeDecision(input: JudgeInput): Verdict {
         `reviewed, ${evidence.slice(0, 12)}… now); it must be reviewed again.`,
     };
   }
-  if (message.decision === 'APPROVED' && policy.forbidSelfApproval && isSelfApproval(run.triggeredBy, message)) {
-    return { kind: 'refused', detail: `${message.decided_by} triggered this run (triggered_by ${quote(run.triggeredBy ?? '')}) and cannot approve it.` };
+  // Who decides is the verified identity_arn, judged as a person by the job's policy.
+  const allowed = eligibility(policy, run, message.identity_arn, message.decision);
+  if (!allowed.allowed) {
+    return { kind: 'refused', detail: allowed.detail };
   }
   const own: RunApprovalFields = {
     approval_status: message.decision,
@@ -316,15 +319,24 @@ export function judgeDecision(input: JudgeInput): Verdict {
     approval_timestamp: message.timestamp,
     approval_decision_ids: [message.decision_id],
   };
-  // A rejection from anyone decides at once; so does an approval where one suffices.
+  // A rejection from anyone allowed decides at once; so does an approval where one suffices.
   if (message.decision === 'REJECTED' || policy.quorum <= 1) {
     return { kind: 'apply', detail: null, fields: own };
   }
-  const current = voteOf(message, input.receivedAt);
-  const earlier = input.audits.filter((doc) => countsAsVote(doc, message.job_run_id, evidence, input.runDocumentId ?? null)).map(voteOfAudit);
-  const tally = tallyQuorum(earlier, current, policy.quorum);
+  const context: RunContext = {
+    jobName: run.jobName,
+    jobRunId: message.job_run_id,
+    triggeredBy: run.triggeredBy,
+    evidenceSha256: evidence,
+    runDocumentId: input.runDocumentId ?? null,
+  };
+  const records = input.audits.map(voteRecordOfAudit);
+  const tally = tallyApprovals(policy, context, records, voteRecordOf(message, input.receivedAt));
   if (!tally.reached) {
-    const again = tally.duplicate ? `${message.decided_by} has already approved this run; the same approver counts once. ` : '';
+    // The current decision's own audit may be among the records: it is not an earlier vote.
+    const earlier = tallyApprovals(policy, context, records.filter((record) => record.decisionId !== message.decision_id));
+    const duplicate = earlier.approvals.some((approval) => approval.personKey === allowed.principal.personKey);
+    const again = duplicate ? `${allowed.principal.personName} has already approved this run; the same person counts once. ` : '';
     return { kind: 'awaiting-quorum', detail: `${again}Awaiting quorum: ${describeTally(tally)}.` };
   }
   return {
@@ -332,10 +344,10 @@ export function judgeDecision(input: JudgeInput): Verdict {
     detail: `Quorum reached: ${describeTally(tally)}.`,
     fields: {
       approval_status: 'APPROVED',
-      approved_by: tally.approvers.map((vote) => vote.decidedBy).join(', '),
-      approval_reason: tally.approvers.map((vote) => `${vote.decidedBy}: ${vote.reason}`).join('\n'),
+      approved_by: tally.approvals.map((approval) => approval.decidedBy).join(', '),
+      approval_reason: tally.approvals.map((approval) => `${approval.decidedBy}: ${approval.reason}`).join('\n'),
       approval_timestamp: message.timestamp,
-      approval_decision_ids: [...new Set([...tally.approvers.map((vote) => vote.decisionId), message.decision_id])],
+      approval_decision_ids: [...new Set([...tally.approvals.map((approval) => approval.decisionId), message.decision_id])],
     },
   };
 }
@@ -841,42 +853,35 @@ function statusOf(verdict: Verdict): AuditOutcomeStatus {
   }
 }
 
-/**
- * An earlier audit that is a verified, live approval of this run for the evidence (and the
- * document) it has now. Audits of unverified messages are `invalid` and never count.
- */
-function countsAsVote(doc: AuditDocument, jobRunId: string, evidence: string, runDocumentId: string | null): boolean {
-  return (
-    doc.job_run_id === jobRunId &&
-    (doc.audit_code ?? null) === null &&
-    (runDocumentId === null || doc.run_document_id == null || doc.run_document_id === runDocumentId) &&
-    doc.decision === 'APPROVED' &&
-    (doc.audit_status === 'awaiting-quorum' || doc.audit_status === 'recorded') &&
-    doc.evidence_sha256 === evidence &&
-    typeof doc.decision_id === 'string' &&
-    approverKey(doc) !== null
-  );
-}
-
-function voteOf(message: DecisionMessage, receivedAt: string | undefined): Vote {
+/** An audit document as the shared tally reads it (identity_arn, never decided_by). */
+function voteRecordOfAudit(doc: AuditDocument): VoteRecord {
   return {
-    decisionId: message.decision_id,
-    approver: approverKey(message) ?? message.decided_by,
-    decidedBy: message.decided_by,
-    reason: message.reason,
-    timestamp: message.timestamp,
-    ...(receivedAt === undefined ? {} : { receivedAt }),
+    decisionId: doc.decision_id,
+    jobRunId: doc.job_run_id,
+    decision: doc.decision,
+    auditStatus: doc.audit_status,
+    evidenceSha256: doc.evidence_sha256,
+    identityArn: doc.identity_arn,
+    reason: doc.reason,
+    timestamp: doc.timestamp,
+    receivedAt: doc.received_at,
+    auditCode: doc.audit_code ?? null,
+    runDocumentId: doc.run_document_id ?? null,
   };
 }
 
-function voteOfAudit(doc: AuditDocument): Vote {
+/** The decision being judged, as a vote of its verified identity. */
+function voteRecordOf(message: DecisionMessage, receivedAt: string | undefined): VoteRecord {
   return {
-    decisionId: doc.decision_id ?? '',
-    approver: approverKey(doc) ?? '',
-    decidedBy: doc.decided_by ?? '(unknown)',
-    reason: doc.reason ?? '',
-    timestamp: doc.timestamp,
-    receivedAt: doc.received_at,
+    decisionId: message.decision_id,
+    jobRunId: message.job_run_id,
+    decision: message.decision,
+    auditStatus: 'awaiting-quorum',
+    evidenceSha256: message.evidence_sha256,
+    identityArn: message.identity_arn,
+    reason: message.reason,
+    timestamp: message.timestamp,
+    receivedAt: receivedAt ?? null,
   };
 }
 

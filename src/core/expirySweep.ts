@@ -13,12 +13,14 @@
 // (`expiry_announcement_claimed_at`), published, then marked (`expiry_announced_at`); a claim
 // that was never marked (a sweep that died in between) is taken over after CLAIM_STALE_MS.
 //
-// Policy: the same JSON as the approval policy (core/approvalPolicy.ts), field `expiry`:
-//   { "default": { "expiry": "expire" }, "jobs": { "load_orders": { "expiry": "reject" } } }
+// Policy: the approval policy's `expiry` per job (core/approvalPolicy.ts; globs and
+// specificity as for the other fields):
+//   { "default": { "expiry": "expire" }, "jobs": { "load_*": { "expiry": "reject" } } }
 // Pure: no AWS SDK, no OpenSearch.
 import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonicalJson';
 import { OUTCOME_EVENT_TYPE, outcomeIdOf, type ApprovalOutcome } from './approvalOutcome';
+import { policyForJob, type ApprovalPolicy, type ExpiryAction } from './approvalPolicy';
 import type { AuditDocument, AuditUpdate, RunSnapshot, RunVersion } from './decisionProcessor';
 import { expiryOf, formatDuration } from './expiry';
 import { parseJobRun } from './jobRunParser';
@@ -27,16 +29,10 @@ import { SYSTEM_DECIDER, type Decision, type JobRun } from './model';
 export { SYSTEM_DECIDER };
 import { isPending } from './pendingQuery';
 
-export type ExpiryAction = 'expire' | 'reject' | 'approve';
 /** What an expiry writes as approval_status. */
 export type ExpiryStatus = 'EXPIRED' | Decision;
+export type { ExpiryAction };
 
-export interface ExpiryPolicy {
-  default: ExpiryAction;
-  jobs: Readonly<Record<string, ExpiryAction>>;
-}
-
-export const DEFAULT_EXPIRY_POLICY: ExpiryPolicy = Object.freeze({ default: 'expire', jobs: Object.freeze({}) });
 export const EXPIRY_EVENT_TYPE = 'approval_expiry';
 export const EXPIRING_EVENT_TYPE = 'approval_expiring';
 /** Runs with less than this left are announced (once). */
@@ -44,48 +40,11 @@ export const ANNOUNCE_WITHIN_MS = 60 * 60_000;
 /** A claim this old that was never finished is taken over by the next sweep. */
 export const CLAIM_STALE_MS = 5 * 60_000;
 
-const ACTIONS: readonly ExpiryAction[] = ['expire', 'reject', 'approve'];
 const STATUS_OF: Record<ExpiryAction, ExpiryStatus> = { expire: 'EXPIRED', reject: 'REJECTED', approve: 'APPROVED' };
 
-export class ExpiryPolicyError extends Error {
-  override readonly name = 'ExpiryPolicyError';
-}
-
-/**
- * The `expiry` of each entry of the approval policy's JSON (text or parsed); entries without
- * one take the default's, and the default's is `expire`. Other fields are the approval
- * policy's and are left to it. Throws ExpiryPolicyError for an action that is not one of
- * expire, reject, approve: a sweep must never guess what to do with a run.
- */
-export function parseExpiryPolicy(input: unknown): ExpiryPolicy {
-  let value = input;
-  if (typeof input === 'string') {
-    if (input.trim() === '') return DEFAULT_EXPIRY_POLICY;
-    try {
-      value = JSON.parse(input);
-    } catch (error) {
-      throw new ExpiryPolicyError(`The approval policy is not JSON: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
-  if (!isPlainObject(value)) return DEFAULT_EXPIRY_POLICY;
-  const read = (entry: unknown, fallback: ExpiryAction, where: string): ExpiryAction => {
-    if (!isPlainObject(entry) || !Object.prototype.hasOwnProperty.call(entry, 'expiry')) return fallback;
-    const action = entry.expiry;
-    if (!ACTIONS.includes(action as ExpiryAction)) {
-      throw new ExpiryPolicyError(`"${where}.expiry" in the approval policy must be one of ${ACTIONS.join(', ')}; got ${JSON.stringify(action)}.`);
-    }
-    return action as ExpiryAction;
-  };
-  const base = read(value.default, DEFAULT_EXPIRY_POLICY.default, 'default');
-  const jobs: Record<string, ExpiryAction> = Object.create(null) as Record<string, ExpiryAction>;
-  if (isPlainObject(value.jobs)) {
-    for (const [jobName, entry] of Object.entries(value.jobs)) jobs[jobName] = read(entry, base, `jobs.${jobName}`);
-  }
-  return { default: base, jobs };
-}
-
-export function expiryActionFor(policy: ExpiryPolicy, jobName: string): ExpiryAction {
-  return Object.prototype.hasOwnProperty.call(policy.jobs, jobName) ? (policy.jobs[jobName] ?? policy.default) : policy.default;
+/** The job's expiry action under the approval policy (its most specific entry, else the default). */
+export function expiryActionFor(policy: ApprovalPolicy, jobName: string): ExpiryAction {
+  return policyForJob(policy, jobName).expiry;
 }
 
 /** The expiry's audit id: one per run document, so that racing sweeps claim the same id. */
@@ -125,7 +84,7 @@ export interface ExpirySweepPorts {
 }
 
 export interface ExpirySweepOptions {
-  policy: ExpiryPolicy;
+  policy: ApprovalPolicy;
   /** Hours a run without `expires_at` waits (SPEC default 72). */
   ttlHours: number;
   /** Runs handled at once. */

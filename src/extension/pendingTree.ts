@@ -15,6 +15,7 @@ import { label, markdown, message } from '../core/untrustedText';
 import { untrustedMarkdown } from './markdown';
 import { appendPublishedNotice, decoratePublishedRun } from './publishedFollowUp';
 import { readConnectionSettings, readViewSettings, type SortBy } from './settings';
+import { APPROVER_RULE_TEXTS } from './approverRuleTexts';
 
 export type PendingNode =
   | { kind: 'job'; jobName: string; runs: JobRun[] }
@@ -25,6 +26,8 @@ export class PendingTreeProvider implements vscode.TreeDataProvider<PendingNode>
   private readonly changed = new vscode.EventEmitter<PendingNode | PendingNode[] | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private filterText = '';
+  /** "Waiting for me": only runs this predicate keeps (core waitingForIdentity); null = all. */
+  private waitingFor: ((run: JobRun) => boolean) | null = null;
   /** Rows and groups as last drawn, with the clock-dependent text they were drawn with. */
   private readonly shown = new ShownTexts<PendingNode>();
   /** The job groups last returned, so that getParent names the very node the tree holds. */
@@ -41,6 +44,16 @@ export class PendingTreeProvider implements vscode.TreeDataProvider<PendingNode>
 
   setFilter(text: string): void {
     this.filterText = text.trim();
+    this.refresh();
+  }
+
+  get waitingForMe(): boolean {
+    return this.waitingFor !== null;
+  }
+
+  /** Shows only the runs `predicate` keeps (the runs waiting for the current identity); null shows all. */
+  setWaitingFor(predicate: ((run: JobRun) => boolean) | null): void {
+    this.waitingFor = predicate;
     this.refresh();
   }
 
@@ -72,7 +85,8 @@ export class PendingTreeProvider implements vscode.TreeDataProvider<PendingNode>
   /** The runs shown, filtered and sorted as the tree shows them. */
   visibleRuns(): JobRun[] {
     const needle = this.filterText.toLowerCase();
-    const runs = needle ? this.store.runs.filter((run) => searchText(run).includes(needle)) : [...this.store.runs];
+    const mine = this.waitingFor;
+    const runs = needle || mine ? this.store.runs.filter((run) => (!needle || searchText(run).includes(needle)) && (!mine || mine(run))) : [...this.store.runs];
     return sortRuns(runs, readViewSettings().sortBy, readViewSettings().approvalTtlHours);
   }
 
@@ -83,6 +97,9 @@ export class PendingTreeProvider implements vscode.TreeDataProvider<PendingNode>
     if (status.kind === 'failed') return failureNode(status.failure);
     if (!this.store.hasLoaded) return status.kind === 'idle' ? [] : [{ kind: 'message', text: 'Loading pending runs…', icon: 'loading~spin' }];
     const runs = this.visibleRuns();
+    if (runs.length === 0 && this.waitingFor && this.store.runs.length > 0) {
+      return [{ kind: 'message', text: APPROVER_RULE_TEXTS.noneWaitingForMe(this.store.runs.length), icon: 'pass', command: { command: 'dwhApprovals.filterWaitingForMe', title: 'Show all pending runs' } }];
+    }
     if (runs.length === 0) {
       return this.filterText
         ? [{ kind: 'message', text: label`No pending run matches "${this.filterText}"`, icon: 'filter', command: { command: 'dwhApprovals.filter', title: 'Change filter' } }]

@@ -6,6 +6,7 @@ import type { PendingRunsStore } from '../core/pendingRunsStore';
 import { label, message } from '../core/untrustedText';
 import { PendingTreeProvider, type PendingNode } from './pendingTree';
 import { readViewSettings, updateUserSetting } from './settings';
+import { APPROVER_RULE_TEXTS } from './approverRuleTexts';
 
 export type ViewState = 'loading' | 'notConfigured' | 'empty' | 'ready' | 'error';
 
@@ -46,9 +47,11 @@ export class PendingView implements vscode.Disposable {
     this.provider.refresh();
     const count = this.store.count;
     const loaded = this.store.hasLoaded;
-    this.treeView.badge = loaded && count > 0 ? { value: count, tooltip: `${count} ${count === 1 ? 'run' : 'runs'} pending approval` } : undefined;
+    // The badge counts every pending run, also while the tree shows only those waiting for me.
+    this.treeView.badge = loaded && count > 0 ? { value: count, tooltip: `${count} ${count === 1 ? 'run' : 'runs'} pending approval${this.provider.waitingForMe ? APPROVER_RULE_TEXTS.badgeCountsAll : ''}` } : undefined;
     const filter = this.provider.filter;
-    this.treeView.description = filter ? label`filter: ${filter}` : undefined;
+    const parts = [this.provider.waitingForMe ? APPROVER_RULE_TEXTS.waitingForMeDescription : null, filter ? label`filter: ${filter}` : null].filter((part): part is string => part !== null);
+    this.treeView.description = parts.length > 0 ? parts.join(' · ') : undefined;
     void vscode.commands.executeCommand('setContext', 'dwhApprovals.state', this.state());
   }
 
@@ -61,7 +64,7 @@ export class PendingView implements vscode.Disposable {
     const status = this.store.status;
     if (status.kind === 'failed') return status.failure.kind === 'no-credentials' && !this.isConfigured() ? 'notConfigured' : 'error';
     if (!this.store.hasLoaded) return 'loading';
-    return this.store.count === 0 && !this.provider.filter ? 'empty' : 'ready';
+    return this.store.count === 0 && !this.provider.filter && !this.provider.waitingForMe ? 'empty' : 'ready';
   }
 
   dispose(): void {

@@ -14,7 +14,9 @@
 //   DWH_AWS_ENDPOINT_URL           SSM endpoint, for a local emulator only
 //   FRESHNESS_MINUTES              accepted clock distance of a decision; default 15
 //   POLICY                         approval policy JSON (see core/approvalPolicy.ts), else
-//   POLICY_PARAMETER               an SSM parameter holding it; neither = quorum 1, no self-approval
+//   POLICY_PARAMETER               the SSM parameter holding it (default /dwh/approvals/policy,
+//                                  as the extension reads); a parameter that does not exist =
+//                                  the default policy (quorum 1, anyone, no self-approval)
 //   PROCESSOR_CONCURRENCY          records of a batch processed at once; default 10
 //   OUTCOMES_TOPIC_ARN             SNS topic for approval_outcome messages; unset = none published
 //   ACCEPT_SIGNATURE_V1            true | false: accept v1 decisions (identity not proven); default false
@@ -41,7 +43,7 @@ export interface ProcessorConfig {
   awsEndpointUrl: string | null;
   freshnessMinutes: number;
   policyJson: string | null;
-  policyParameter: string | null;
+  policyParameter: string;
   concurrency: number;
   outcomesTopicArn: string | null;
   acceptSignatureV1: boolean;
@@ -79,7 +81,7 @@ export function readProcessorConfig(env: Environment): ProcessorConfig {
     awsEndpointUrl: text(env, 'DWH_AWS_ENDPOINT_URL'),
     freshnessMinutes: positiveNumber(env, 'FRESHNESS_MINUTES', 15, 24 * 60),
     policyJson: text(env, 'POLICY'),
-    policyParameter: text(env, 'POLICY_PARAMETER'),
+    policyParameter: text(env, 'POLICY_PARAMETER') ?? DEFAULT_CONNECTION_SETTINGS.policyParameter,
     concurrency: Math.floor(positiveNumber(env, 'PROCESSOR_CONCURRENCY', 10, 100)),
     outcomesTopicArn: text(env, 'OUTCOMES_TOPIC_ARN'),
     acceptSignatureV1: flag(env, 'ACCEPT_SIGNATURE_V1', false),

@@ -11,7 +11,7 @@ import { StsIdentityVerifier } from '../adapters/stsIdentityVerifier';
 import { parseApprovalPolicy, type ApprovalPolicy } from '../core/approvalPolicy';
 import { DecisionProcessor, type SigningSecrets } from '../core/decisionProcessor';
 import { DEFAULT_TTL_HOURS } from '../core/expiry';
-import { ExpirySweep, parseExpiryPolicy } from '../core/expirySweep';
+import { ExpirySweep } from '../core/expirySweep';
 import { OpenSearchDecisionStore } from './openSearchDecisionStore';
 import type { ProcessorConfig } from './processorConfig';
 
@@ -43,6 +43,7 @@ export async function createProcessorRuntime(config: ProcessorConfig, options: R
     topicArn: undefined,
     topicArnParameter: '',
     signingSecretParameter: config.signingSecretParameter,
+    policyParameter: config.policyParameter,
   });
   const graceMs = config.secretRotationGraceMinutes * 60_000;
   const readSecrets = async (): Promise<SigningSecrets> => {
@@ -57,11 +58,12 @@ export async function createProcessorRuntime(config: ProcessorConfig, options: R
     const [secrets, endpoint, policyText, region] = await Promise.all([
       readSecrets(),
       parameters.opensearchEndpoint(),
-      config.policyJson ?? (config.policyParameter ? parameters.value(config.policyParameter, false) : Promise.resolve('')),
+      // A policy parameter that does not exist is the default policy, as in the extension; any
+      // other failure (access denied, throttling) stops the cold start: never a guessed policy.
+      config.policyJson ?? parameters.approvalPolicyText(),
       aws.region(),
     ]);
     const policy = parseApprovalPolicy(policyText);
-    const expiryPolicy = parseExpiryPolicy(policyText);
     const client = createOpenSearchClient(aws, {
       endpoint,
       region,
@@ -114,7 +116,7 @@ export async function createProcessorRuntime(config: ProcessorConfig, options: R
         ...(publisher ? { publishOutcome: (outcome) => publisher.publish(outcome), publishAnnouncement: (announcement) => publisher.publishAnnouncement(announcement) } : {}),
         now,
       },
-      { policy: expiryPolicy, ttlHours, concurrency: config.concurrency },
+      { policy, ttlHours, concurrency: config.concurrency },
     );
     return {
       processor,

@@ -6,6 +6,7 @@ import * as assert from 'node:assert/strict';
 import { createHmac, randomUUID } from 'node:crypto';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { parseApprovalPolicy, policyForJob } from '../../src/core/approvalPolicy';
 import type { FrameLocator, Locator } from 'playwright-core';
 import { purge, receiveUpToNow, sqsClient, type Delivered } from '../support/queues';
 import type { StackEnv } from '../support/localStack';
@@ -212,6 +213,10 @@ export class RunPool {
       else docs.set(runId, doc.source);
     }
     for (const [runId, doc] of docs) if (doc.__duplicate) docs.delete(runId);
+    // A job the stack's approval policy gives a quorum above one (score_*) waits for a second
+    // reviewer: approverRules.e2e's concern. One approval decides every run handed out here.
+    const policy = parseApprovalPolicy(probe.env.approvalPolicy ?? '');
+    for (const [runId, doc] of docs) if (policyForJob(policy, String(doc.job_name)).quorum > 1) docs.delete(runId);
     return new RunPool(docs);
   }
 

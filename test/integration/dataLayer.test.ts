@@ -173,7 +173,8 @@ describe('data layer against the local stack', function () {
       const delivered = tap[0]!;
       assert.deepEqual(delivered.attributes.decision, { Type: 'String', Value: 'APPROVED' });
       assert.equal(delivered.message.reason, 'integration APPROVED');
-      assert.equal(delivered.message.decided_by, 'moto');
+      // The profile dwh-local is the stack's IAM user dwh-reviewer1: moto's STS answers with its ARN.
+      assert.equal(delivered.message.decided_by, 'dwh-reviewer1');
       assert.equal(delivered.message.signature_version, 'v2');
       // The proof, sent to STS as the processor sends it, names the identity the message claims.
       const sts = new StsIdentityVerifier({ region: env.region, endpointUrl: env.awsEndpointUrl });

@@ -442,6 +442,18 @@ describe('DecisionProcessor', () => {
       assert.equal((await processor(store).process(body(sign(runSource('run-2', { triggered_by: ALICE }), { decision: 'REJECTED' })))).status, 'recorded');
     });
 
+    it('refuses a caller the job’s policy does not name, and root by default, and leaves the run alone', async () => {
+      const policy = parseApprovalPolicy({ jobs: { 'transform_*': { approvers: [CAROL] } } });
+      const outsider = await processor(store, policy).process(body(sign(source)));
+      assert.equal(outsider.status, 'refused');
+      assert.equal(outsider.detail, `alice ("${ALICE}") is not an approver of jobs matching "transform_*".`);
+      const root = await processor(store).process(body(sign(source, { identityArn: 'arn:aws:iam::123456789012:root', decision: 'REJECTED' })));
+      assert.equal(root.status, 'refused');
+      assert.match(root.detail ?? '', /a root identity; the default policy counts only iam-user, sso-user, assumed-role/);
+      assert.equal(store.run('doc-1').approval_status, undefined);
+      assert.equal((await processor(store, policy).process(body(sign(source, { identityArn: CAROL })))).status, 'recorded');
+    });
+
     it('refuses a decision for a run that is no longer waiting for approval', async () => {
       store.run('doc-1').status = 'SUCCESS';
       const result = await processor(store).process(body(sign(source)));
@@ -535,7 +547,8 @@ describe('DecisionProcessor', () => {
   });
 
   describe('a quorum of 2', () => {
-    const policy = parseApprovalPolicy({ jobs: { transform_images: { quorum: 2 } } });
+    // Reviewer's trust policy makes its session names people (personalRoles): alice and bob are two.
+    const policy = parseApprovalPolicy({ jobs: { transform_images: { quorum: 2, personalRoles: ['arn:aws:iam::123456789012:role/Reviewer'] } } });
 
     it('is not reached by the same approver twice', async () => {
       const first = await processor(store, policy).process(body(sign(source)));
@@ -755,7 +768,8 @@ describe('DecisionProcessor', () => {
   });
 
   describe('effective outcomes', () => {
-    const quorum2 = parseApprovalPolicy({ jobs: { transform_images: { quorum: 2 } } });
+    // Reviewer's sessions are people here (personalRoles): alice and bob are two.
+    const quorum2 = parseApprovalPolicy({ jobs: { transform_images: { quorum: 2, personalRoles: ['arn:aws:iam::123456789012:role/Reviewer'] } } });
 
     it('one per recorded approval or rejection, none for a vote or a refusal, none again on replay', async () => {
       const approval = sign(source);

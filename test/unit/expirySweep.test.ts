@@ -1,18 +1,10 @@
-// The expiry sweep's logic over in-memory ports: the policy's `expiry` field, what is due,
+// The expiry sweep's logic over in-memory ports: the approval policy's `expiry` field, what is due,
 // and the races the integration test cannot time on purpose — a decision that lands between
 // the sweep's read and its conditional update, and a claim left behind by a sweep that died.
 import assert from 'node:assert/strict';
 import type { AuditDocument, AuditUpdate, RunSnapshot, RunVersion } from '../../src/core/decisionProcessor';
-import { parseApprovalPolicy } from '../../src/core/approvalPolicy';
-import {
-  CLAIM_STALE_MS,
-  ExpiryPolicyError,
-  ExpirySweep,
-  expiryAuditId,
-  isExpirySweepEvent,
-  parseExpiryPolicy,
-  type ExpirySweepPorts,
-} from '../../src/core/expirySweep';
+import { ApprovalPolicyError, DEFAULT_APPROVAL_POLICY, parseApprovalPolicy } from '../../src/core/approvalPolicy';
+import { CLAIM_STALE_MS, ExpirySweep, expiryActionFor, expiryAuditId, isExpirySweepEvent, type ExpirySweepPorts } from '../../src/core/expirySweep';
 import type { ApprovalOutcome } from '../../src/core/approvalOutcome';
 import { parseJobRun } from '../../src/core/jobRunParser';
 
@@ -73,17 +65,19 @@ function pendingDoc(job: string, expiresAtMs: number): Record<string, unknown> {
 }
 
 describe('expiry policy', () => {
-  it('reads `expiry` per job from the approval policy\'s JSON, default expire, and the approval policy accepts the field', () => {
-    const json = JSON.stringify({ default: { quorum: 1 }, jobs: { a: { expiry: 'reject' }, b: { quorum: 2 } } });
-    assert.deepEqual({ ...parseExpiryPolicy(json) , jobs: { ...parseExpiryPolicy(json).jobs } }, { default: 'expire', jobs: { a: 'reject', b: 'expire' } });
-    assert.deepEqual({ ...parseExpiryPolicy(JSON.stringify({ default: { expiry: 'approve' }, jobs: { b: {} } })).jobs }, { b: 'approve' });
-    assert.equal(parseExpiryPolicy('').default, 'expire');
-    assert.doesNotThrow(() => parseApprovalPolicy(json));
+  it('reads `expiry` from the approval policy: per job name or glob (the most specific entry), else the default, else expire', () => {
+    const policy = parseApprovalPolicy(JSON.stringify({ default: { quorum: 1 }, jobs: { 'load_*': { expiry: 'reject' }, load_orders: { quorum: 2 }, score_fraud: { expiry: 'approve' } } }));
+    assert.equal(expiryActionFor(policy, 'load_items'), 'reject');
+    assert.equal(expiryActionFor(policy, 'load_orders'), 'expire', 'entries do not cascade: load_orders takes the default');
+    assert.equal(expiryActionFor(policy, 'score_fraud'), 'approve');
+    assert.equal(expiryActionFor(policy, 'other'), 'expire');
+    assert.equal(expiryActionFor(parseApprovalPolicy(JSON.stringify({ default: { expiry: 'reject' } })), 'other'), 'reject');
+    assert.equal(expiryActionFor(DEFAULT_APPROVAL_POLICY, 'any'), 'expire');
   });
 
   it('refuses an action it does not know rather than guessing', () => {
-    assert.throws(() => parseExpiryPolicy({ jobs: { a: { expiry: 'delete' } } }), ExpiryPolicyError);
-    assert.throws(() => parseExpiryPolicy({ default: { expiry: null } }), /default\.expiry/);
+    assert.throws(() => parseApprovalPolicy({ jobs: { a: { expiry: 'delete' } } }), ApprovalPolicyError);
+    assert.throws(() => parseApprovalPolicy({ default: { expiry: null } }), /default\.expiry/);
   });
 
   it('knows the schedule rule\'s event and EventBridge\'s scheduled event, nothing else', () => {
@@ -99,7 +93,7 @@ describe('expiry sweep', () => {
     const store = new MemoryStore();
     store.put('orders-1', pendingDoc('orders', NOW - MINUTE));
     store.beforeUpdate = () => store.put('orders-1', { ...store.docs.get('orders-1')?.source, approval_status: 'APPROVED', approved_by: 'alice' });
-    const report = await new ExpirySweep(store.ports(), { policy: parseExpiryPolicy(''), ttlHours: 72 }).sweep();
+    const report = await new ExpirySweep(store.ports(), { policy: DEFAULT_APPROVAL_POLICY, ttlHours: 72 }).sweep();
     assert.equal(report.results[0]?.kind, 'superseded');
     assert.equal(store.docs.get('orders-1')?.source.approved_by, 'alice');
     assert.equal(store.audits.get(expiryAuditId('orders-1'))?.audit_status, 'superseded');
@@ -109,7 +103,7 @@ describe('expiry sweep', () => {
   it('leaves a fresh claim of another sweep alone, and takes over a stale one', async () => {
     const store = new MemoryStore();
     store.put('orders-1', pendingDoc('orders', NOW - 10 * MINUTE));
-    const sweep = (now: number) => new ExpirySweep(store.ports(now), { policy: parseExpiryPolicy(''), ttlHours: 72 }).sweep();
+    const sweep = (now: number) => new ExpirySweep(store.ports(now), { policy: DEFAULT_APPROVAL_POLICY, ttlHours: 72 }).sweep();
     // A sweep that claimed the expiry and died before updating the run.
     await store.ports().createAudit(expiryAuditId('orders-1'), { received_at: new Date(NOW).toISOString(), audit_status: 'recorded' } as AuditDocument, { refresh: false });
     assert.equal((await sweep(NOW + MINUTE)).results[0]?.kind, 'skipped');

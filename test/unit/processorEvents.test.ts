@@ -82,6 +82,7 @@ describe('processor configuration', () => {
     assert.equal(config.region, 'eu-west-1');
     assert.equal(config.awsEndpointUrl, null);
     assert.equal(config.policyJson, null);
+    assert.equal(config.policyParameter, '/dwh/approvals/policy');
     assert.equal(config.concurrency, 10);
     assert.equal(config.outcomesTopicArn, null);
     assert.equal(config.acceptSignatureV1, false, 'v1 is refused unless configured');

@@ -39,6 +39,30 @@ export const SSM_PARAMETERS = Object.freeze({
   endpointParameter: '/dwh/opensearch/endpoint',
   topicArnParameter: '/dwh/sns/job-approvals-arn',
   signingSecretParameter: '/dwh/approvals/signing-secret',
+  policyParameter: '/dwh/approvals/policy',
+});
+
+/**
+ * The reviewers of the local stack: IAM users in moto with access keys of their own, one AWS
+ * profile each (scripts/lib/localProfile.mjs). moto's STS answers GetCallerIdentity per access
+ * key, so each profile is a distinct person, as in AWS. The observer is no approver of score_*.
+ */
+export const STACK_USERS = Object.freeze([
+  { userName: 'dwh-reviewer1', profile: 'dwh-local' },
+  { userName: 'dwh-reviewer2', profile: 'dwh-local-reviewer2' },
+  { userName: 'dwh-observer', profile: 'dwh-local-observer' },
+]);
+
+/**
+ * The approval policy in the stack's SSM (see src/core/approvalPolicy.ts): one approval
+ * decides most jobs, but score_* runs need two distinct reviewers, and only the reviewers
+ * may decide them, so the demo shows progress ("1 of 2 approvals") and a non-approver.
+ */
+export const LOCAL_APPROVAL_POLICY = Object.freeze({
+  default: { quorum: 1, forbidSelfApproval: true },
+  jobs: {
+    'score_*': { quorum: 2, approvers: [`arn:aws:iam::${ACCOUNT_ID}:user/dwh-reviewer*`] },
+  },
 });
 
 export const INDICES = Object.freeze({ events: 'job-events', approvals: 'job-approvals' });

@@ -14,7 +14,8 @@ import {
 } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { CREDENTIALS, MOTO_REQUIREMENT, OUTCOMES_TOPIC_NAME, QUEUES, REGION, SSM_PARAMETERS, TOPIC_NAME } from './config.mjs';
+import { CREDENTIALS, LOCAL_APPROVAL_POLICY, MOTO_REQUIREMENT, OUTCOMES_TOPIC_NAME, QUEUES, REGION, SSM_PARAMETERS, TOPIC_NAME } from './config.mjs';
+import { ensureStackUsers } from './iam.mjs';
 import {
   StackError,
   findPidsByCmdline,
@@ -151,9 +152,10 @@ async function ensureSecret(ssm) {
 
 /**
  * Create (or re-ensure) everything in moto. Idempotent: CreateTopic/CreateQueue return the existing
- * ones, subscriptions are listed before subscribing, the signing secret is kept if present.
+ * ones, subscriptions are listed before subscribing, the signing secret is kept if present, the
+ * reviewers' access keys recorded in `previousUsers` (env.json's `users`) are kept while moto has them.
  */
-export async function ensureAwsResources(cfg) {
+export async function ensureAwsResources(cfg, previousUsers = {}) {
   const { sns, sqs, ssm } = awsClients(cfg.awsEndpointUrl);
   try {
     const { TopicArn: topicArn } = await sns.send(new CreateTopicCommand({ Name: TOPIC_NAME }));
@@ -204,8 +206,12 @@ export async function ensureAwsResources(cfg) {
     }
     await ssm.send(new PutParameterCommand({ Name: SSM_PARAMETERS.endpointParameter, Type: 'String', Value: cfg.opensearchUrl, Overwrite: true }));
     await ssm.send(new PutParameterCommand({ Name: SSM_PARAMETERS.topicArnParameter, Type: 'String', Value: topicArn, Overwrite: true }));
+    await ssm.send(
+      new PutParameterCommand({ Name: SSM_PARAMETERS.policyParameter, Type: 'String', Value: JSON.stringify(LOCAL_APPROVAL_POLICY), Overwrite: true }),
+    );
     const secret = await ensureSecret(ssm);
-    return { topicArn, topicName: TOPIC_NAME, outcomesTopicArn, queueUrls, queueArns, secret };
+    const users = await ensureStackUsers(cfg.awsEndpointUrl, previousUsers);
+    return { topicArn, topicName: TOPIC_NAME, outcomesTopicArn, queueUrls, queueArns, secret, users };
   } finally {
     sns.destroy();
     sqs.destroy();

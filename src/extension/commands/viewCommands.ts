@@ -11,10 +11,12 @@ import { iconLabel } from '../../core/untrustedText';
 import type { Log } from '../logChannel';
 import type { PendingNode } from '../pendingTree';
 import type { PendingView } from '../pendingView';
+import type { WaitingForMeFilter } from '../waitingForMe';
 import { readConnectionSettings, updateUserSetting } from '../settings';
 
-export function registerViewCommands(store: PendingRunsStore, view: PendingView, log: Log): vscode.Disposable[] {
+export function registerViewCommands(store: PendingRunsStore, view: PendingView, log: Log, waitingForMe: WaitingForMeFilter): vscode.Disposable[] {
   return [
+    vscode.commands.registerCommand('dwhApprovals.filterWaitingForMe', () => waitingForMe.toggle()),
     vscode.commands.registerCommand('dwhApprovals.refresh', () => store.refresh({ force: true })),
     vscode.commands.registerCommand('dwhApprovals.filter', () => editFilter(view)),
     vscode.commands.registerCommand('dwhApprovals.copyRunId', (target?: PendingNode | string) => copyRunId(target)),
