@@ -25,9 +25,9 @@ import type { AuditDocument, AuditUpdate, RunSnapshot, RunVersion } from './deci
 import { expiryOf, formatDuration } from './expiry';
 import { parseJobRun } from './jobRunParser';
 import { SYSTEM_DECIDER, type Decision, type JobRun } from './model';
+import { isPending } from './pendingQuery';
 
 export { SYSTEM_DECIDER };
-import { isPending } from './pendingQuery';
 
 /** What an expiry writes as approval_status. */
 export type ExpiryStatus = 'EXPIRED' | Decision;
