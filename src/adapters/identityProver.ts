@@ -1,4 +1,4 @@
-// Signs signature v2's identity proof (SPEC §1): an STS GetCallerIdentity POST, SigV4-signed
+// Signs signature v2's identity proof (docs/CONTRACTS.md §5): an STS GetCallerIdentity POST, SigV4-signed
 // by the SDK's own signer with the reviewer's credentials, the decision's hash in the signed
 // header x-dwh-decision-sha256. Nothing is sent: the processor sends it to STS itself.
 import { HttpRequest } from '@smithy/core/protocols';

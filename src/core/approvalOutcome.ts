@@ -1,4 +1,4 @@
-// The effective outcome of a run's approval (SPEC §1 "Effective outcomes"): with a quorum and
+// The effective outcome of a run's approval (docs/CONTRACTS.md §8): with a quorum and
 // first-decision-wins, a message on job_approvals is a vote, not an outcome. The processor
 // publishes each outcome it records (approved once the quorum is met, rejected, and what
 // the expiry sweep records: EXPIRED, or the policy's decision by "system") as an

@@ -1,5 +1,5 @@
 // Where requests go and whose credentials sign them: the settings the adapters need, as
-// plain data, plus the endpoint normalisation the SPEC asks for.
+// plain data, plus the endpoint normalisation of docs/CONTRACTS.md §1.
 
 export type OpenSearchService = 'es' | 'aoss';
 

@@ -27,7 +27,7 @@ export const SIGNATURE_VERSION_V1 = 'v1';
 export type SignatureVersion = 'v1' | 'v2';
 // The reason's rule lives apart so the details page can check a reason without node:crypto.
 export { MAX_REASON_CHARS, reasonValidationError } from './decisionReason';
-/** SPEC: the processor accepts decisions whose timestamp is within ±15 minutes of its clock. */
+/** docs/CONTRACTS.md §3: the processor accepts decisions whose timestamp is within ±15 minutes of its clock. */
 export const FRESHNESS_MS = 15 * 60_000;
 
 /** The fields every version has, besides signature_version, identity_proof and signature. */
@@ -295,7 +295,7 @@ export function isDecisionFresh(message: Pick<DecisionMessage, 'timestamp'>, now
   return ms !== null && Math.abs(nowMs - ms) <= toleranceMs;
 }
 
-/** SNS Publish parameters besides TopicArn, per SPEC (attribute `decision`; FIFO ids). */
+/** SNS Publish parameters besides TopicArn (docs/CONTRACTS.md §3: attribute `decision`; FIFO ids). */
 export function publishParameters(message: DecisionMessage, topicArn: string): {
   Message: string;
   MessageAttributes: { decision: { DataType: 'String'; StringValue: Decision } };

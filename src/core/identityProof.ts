@@ -1,4 +1,4 @@
-// Signature v2's identity proof (SPEC §1): an STS GetCallerIdentity request SigV4-signed with
+// Signature v2's identity proof (docs/CONTRACTS.md §5): an STS GetCallerIdentity request SigV4-signed with
 // the reviewer's own credentials, carried in the decision as `identity_proof`, and bound to
 // the decision by the signed header x-dwh-decision-sha256. The processor sends it to STS
 // itself and takes the identity from STS's answer. This is the scheme of HashiCorp Vault's

@@ -12,7 +12,7 @@ import { collapseNewestPerRun, isPending } from './pendingQuery';
 import { parseS3Uri } from './s3Console';
 import { parseTimestampMs } from './timestamp';
 
-/** How many runs of the job the page compares with (SPEC §2: "this job's recent runs"). */
+/** How many of the job's recent runs the page compares with. */
 export const HISTORY_SIZE = 20;
 /** Past decisions on the job shown on the page. */
 export const DECISIONS_SIZE = 20;
@@ -201,7 +201,7 @@ export function buildRunDetails(input: RunDetailsInput): RunDetailsModel {
     jobRunId: run.jobRunId,
     documentId: run.documentId,
     isPending: pending,
-    // A decided run keeps status PENDING_APPROVAL (SPEC §1); its decision is what it is now.
+    // A decided run keeps status PENDING_APPROVAL (docs/CONTRACTS.md §2); its decision is what it is now.
     statusText: run.approval ? `${run.approval.status} (was ${run.status ?? 'missing'})` : run.status ?? 'missing',
     qualityText: run.qualityStatus ?? 'missing',
     quality,

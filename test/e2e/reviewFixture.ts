@@ -14,7 +14,7 @@ import { PENDING_VIEW, Workbench, eventually } from './workbench';
 
 // ---- the stack, seen from outside the product ---------------------------------------------
 
-/** Canonical JSON as SPEC §1 defines it, written here again so the check is independent. */
+/** Canonical JSON as docs/CONTRACTS.md §4 defines it, written here again so the check is independent. */
 export function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value !== null && typeof value === 'object') {

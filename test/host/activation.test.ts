@@ -1,6 +1,6 @@
 // The extension as VS Code sees it: installed under its id, activated lazily (only by its
 // views, commands and details panels, never at start-up), and every command of the contract
-// (SPEC §2) registered and contributed under its category. This suite runs first (files in
+// (docs/CONTRACTS.md §10) registered and contributed under its category. This suite runs first (files in
 // name order), before any other suite activates the extension.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';

@@ -1,5 +1,6 @@
-// Runs the extension-host suites inside a real VS Code (code-server), where `vscode` is the
-// real API. scripts/run-host-tests.mjs bundles this with a generated entry that hands over
+// Runs the extension-host suites inside a real VS Code (code-server; desktop VS Code with
+// `npm run test:desktop`), where `vscode` is the real API. scripts/run-host-tests.mjs (and
+// scripts/test-desktop.mjs) bundle this with a generated entry that hands over
 // every test/host/**/*.test.ts; the counts go to a JSON file because the runner outside
 // only sees the exit code.
 import * as fs from 'node:fs';

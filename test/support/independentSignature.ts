@@ -1,4 +1,4 @@
-// The decision signature as SPEC §1 defines it, written here from the spec and not from the
+// The decision signature as docs/CONTRACTS.md §4 defines it, written here from the spec and not from the
 // product's code (src/core/canonicalJson, decisionMessage), so a test that checks a published
 // signature with it is independent: hex HMAC-SHA256, keyed with the signing secret, over the
 // UTF-8 JSON of every field but `signature`, keys sorted, no whitespace.

@@ -69,7 +69,7 @@ describe('processor events', () => {
 });
 
 describe('processor configuration', () => {
-  it('has the SPEC defaults', () => {
+  it('has the documented defaults (docs/CONTRACTS.md §1, §2, §7)', () => {
     const config = readProcessorConfig({ AWS_REGION: 'eu-west-1' });
     assert.equal(config.opensearchEndpoint, null);
     assert.equal(config.opensearchEndpointParameter, '/dwh/opensearch/endpoint');

@@ -67,7 +67,7 @@ export const LOCAL_APPROVAL_POLICY = Object.freeze({
 
 export const INDICES = Object.freeze({ events: 'job-events', approvals: 'job-approvals' });
 
-/** Default approval TTL (hours) used for expiry when a run has no expires_at (SPEC §1). */
+/** Default approval TTL (hours) used for expiry when a run has no expires_at (docs/CONTRACTS.md §2). */
 export const DEFAULT_TTL_HOURS = 72;
 
 function intFromEnv(name, fallback) {

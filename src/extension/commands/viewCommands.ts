@@ -1,11 +1,9 @@
 // Commands about the view and the connection: refresh, filter, copy a run id, the log,
 // choosing the AWS profile and region (read from the user's AWS config files), and
 // `aws sso login` in a terminal when the session has expired.
-import * as fs from 'node:fs/promises';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { KNOWN_REGIONS, parseAwsProfiles, type AwsProfileEntry } from '../../core/awsConfigFile';
+import { readAwsProfiles } from '../../adapters/awsProfiles';
+import { KNOWN_REGIONS, type AwsProfileEntry } from '../../core/awsConfigFile';
 import type { PendingRunsStore } from '../../core/pendingRunsStore';
 import { iconLabel } from '../../core/untrustedText';
 import type { Log } from '../logChannel';
@@ -43,22 +41,6 @@ async function copyRunId(target?: PendingNode | string): Promise<void> {
   if (!runId) return;
   await vscode.env.clipboard.writeText(runId);
   vscode.window.setStatusBarMessage(iconLabel`Copied ${runId}`, 3000);
-}
-
-async function readIfPresent(file: string): Promise<string> {
-  try {
-    return await fs.readFile(file, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-export async function readAwsProfiles(): Promise<AwsProfileEntry[]> {
-  const home = os.homedir();
-  const configFile = process.env.AWS_CONFIG_FILE || path.join(home, '.aws', 'config');
-  const credentialsFile = process.env.AWS_SHARED_CREDENTIALS_FILE || path.join(home, '.aws', 'credentials');
-  const [config, credentials] = await Promise.all([readIfPresent(configFile), readIfPresent(credentialsFile)]);
-  return parseAwsProfiles(config, credentials);
 }
 
 const KIND_TEXT: Record<AwsProfileEntry['kind'], string> = {
