@@ -1,5 +1,5 @@
 // Runs that do not wait forever: the processor's scheduled sweep. A pending run past its
-// expiry (SPEC: `expires_at`, else timestamp + the TTL) gets the per-job policy's action —
+// expiry (docs/CONTRACTS.md §2: `expires_at`, else timestamp + the TTL) gets the per-job policy's action —
 // `expire` by default, or `reject` / `approve` — recorded like a decision: an audit in
 // job-approvals with `decided_by: "system"`, the run's approval fields written with
 // optimistic concurrency, and the outcome published on the outcomes topic. A run entering
@@ -85,7 +85,7 @@ export interface ExpirySweepPorts {
 
 export interface ExpirySweepOptions {
   policy: ApprovalPolicy;
-  /** Hours a run without `expires_at` waits (SPEC default 72). */
+  /** Hours a run without `expires_at` waits (default 72, docs/CONTRACTS.md §2). */
   ttlHours: number;
   /** Runs handled at once. */
   concurrency?: number;

@@ -48,7 +48,7 @@ export interface ProcessorConfig {
   outcomesTopicArn: string | null;
   acceptSignatureV1: boolean;
   secretRotationGraceMinutes: number;
-  /** The expiry sweep's TTL for runs without expires_at; absent: 72 (SPEC). */
+  /** The expiry sweep's TTL for runs without expires_at; absent: 72 (docs/CONTRACTS.md §2). */
   approvalTtlHours?: number;
 }
 
