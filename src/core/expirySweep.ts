@@ -76,6 +76,13 @@ export interface ExpirySweepPorts {
   updateAudit(id: string, fields: AuditUpdate): Promise<void>;
   /** A partial update of a job-events document that succeeds only at `version`. */
   updateRunIfVersion(documentId: string, version: RunVersion, fields: Record<string, unknown>): Promise<'updated' | 'conflict'>;
+  /** One job-events document by `_id`, read now; null if it is gone. Absent: no recovery pass. */
+  getRunDocument?(documentId: string): Promise<RunSnapshot | null>;
+  /**
+   * Expiry audits (event_type approval_expiry) recorded at or before `receivedBeforeMs` whose
+   * outcome was not marked published. Absent: no recovery pass.
+   */
+  listUnpublishedExpiries?(receivedBeforeMs: number): Promise<Array<{ auditId: string; audit: AuditDocument }>>;
   /** Absent: outcomes are not published (as for decisions). */
   publishOutcome?(outcome: ApprovalOutcome): Promise<void>;
   /** Absent: runs are not announced. */
@@ -105,6 +112,15 @@ export interface SweepReport {
 
 const MAX_ATTEMPTS = 5;
 
+/** What an expiry writes on the run (and publishes as its outcome). */
+type ExpiryFields = {
+  approval_status: ExpiryStatus;
+  approved_by: string;
+  approval_reason: string;
+  approval_timestamp: string;
+  approval_decision_ids: string[];
+};
+
 export class ExpirySweep {
   constructor(
     private readonly ports: ExpirySweepPorts,
@@ -128,6 +144,7 @@ export class ExpirySweep {
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, Math.min(this.options.concurrency ?? 4, due.length)) }, () => worker()));
+    results.push(...(await this.finishUnpublished(now)));
     return { candidates: due.length, results };
   }
 
@@ -159,7 +176,7 @@ export class ExpirySweep {
         if (claim !== 'claimed') return { jobRunId, kind: 'skipped', why: claim };
         claimedAudit = auditId;
       }
-      const fields = {
+      const fields: ExpiryFields = {
         approval_status: status,
         approved_by: SYSTEM_DECIDER,
         approval_reason: expiryReason(run, expiry, action),
@@ -167,27 +184,67 @@ export class ExpirySweep {
         approval_decision_ids: [auditId],
       };
       if ((await this.ports.updateRunIfVersion(snapshot.documentId, snapshot.version, fields)) === 'conflict') continue;
-      let outcomePublished = false;
-      if (this.ports.publishOutcome) {
-        await this.ports.publishOutcome({
-          event_type: OUTCOME_EVENT_TYPE,
-          outcome_id: outcomeIdOf(snapshot.documentId, status),
-          job_name: run.jobName,
-          job_run_id: run.jobRunId,
-          decision: status,
-          approved_by: fields.approved_by,
-          approval_reason: fields.approval_reason,
-          approval_timestamp: fields.approval_timestamp,
-          decision_ids: fields.approval_decision_ids,
-          run_document_id: snapshot.documentId,
-          recorded_at: new Date(this.ports.now()).toISOString(),
-        });
-        await this.ports.updateAudit(auditId, { outcome_published_at: new Date(this.ports.now()).toISOString() });
-        outcomePublished = true;
-      }
+      const outcomePublished = await this.publishOutcome(auditId, run.jobName, run.jobRunId, snapshot.documentId, fields);
       return { jobRunId, kind: 'expired', status, auditId, outcomePublished };
     }
     return { jobRunId, kind: 'skipped', why: `the run kept changing (${MAX_ATTEMPTS} version conflicts); the next sweep tries again` };
+  }
+
+  /** Publishes the expiry's outcome and marks it in the expiry's audit; false when outcomes are off. */
+  private async publishOutcome(auditId: string, jobName: string, jobRunId: string, documentId: string, fields: ExpiryFields): Promise<boolean> {
+    if (!this.ports.publishOutcome) return false;
+    await this.ports.publishOutcome({
+      event_type: OUTCOME_EVENT_TYPE,
+      outcome_id: outcomeIdOf(documentId, fields.approval_status),
+      job_name: jobName,
+      job_run_id: jobRunId,
+      decision: fields.approval_status,
+      approved_by: fields.approved_by,
+      approval_reason: fields.approval_reason,
+      approval_timestamp: fields.approval_timestamp,
+      decision_ids: fields.approval_decision_ids,
+      run_document_id: documentId,
+      recorded_at: new Date(this.ports.now()).toISOString(),
+    });
+    await this.ports.updateAudit(auditId, { outcome_published_at: new Date(this.ports.now()).toISOString() });
+    return true;
+  }
+
+  /**
+   * Finishes expiries whose sweep updated the run but died before it published the outcome:
+   * their audit is recorded without `outcome_published_at` for longer than CLAIM_STALE_MS, and
+   * the run document names the audit. Racing sweeps claim the publish with a conditional
+   * update of the run document (`expiry_outcome_claimed_at`), so one of them publishes it, with
+   * the outcome_id of the run document (a sweep dying again after publishing, before marking
+   * the audit, means one repeat: consumers deduplicate on outcome_id, as for decisions).
+   */
+  private async finishUnpublished(now: number): Promise<RunSweepResult[]> {
+    if (!this.ports.publishOutcome || !this.ports.listUnpublishedExpiries || !this.ports.getRunDocument) return [];
+    const results: RunSweepResult[] = [];
+    for (const { auditId, audit } of await this.ports.listUnpublishedExpiries(now - CLAIM_STALE_MS)) {
+      const documentId = audit.run_document_id;
+      if (typeof documentId !== 'string' || audit.audit_status !== 'recorded' || audit.outcome_published_at) continue;
+      const judged = await this.ports.getRunDocument(documentId);
+      const source = judged !== null && isPlainObject(judged.source) ? judged.source : null;
+      const ids = Array.isArray(source?.approval_decision_ids) ? source.approval_decision_ids : [];
+      const status = source?.approval_status;
+      if (judged === null || source === null || !ids.includes(auditId) || (status !== 'EXPIRED' && status !== 'REJECTED' && status !== 'APPROVED')) continue;
+      // One sweep finishes it: a conditional update of the run document claims the publish.
+      const claimedAt = typeof source.expiry_outcome_claimed_at === 'string' ? Date.parse(source.expiry_outcome_claimed_at) : NaN;
+      if (Number.isFinite(claimedAt) && now - claimedAt < CLAIM_STALE_MS) continue;
+      if ((await this.ports.updateRunIfVersion(documentId, judged.version, { expiry_outcome_claimed_at: new Date(now).toISOString() })) === 'conflict') continue;
+      const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+      const fields: ExpiryFields = {
+        approval_status: status,
+        approved_by: text(source.approved_by),
+        approval_reason: text(source.approval_reason),
+        approval_timestamp: text(source.approval_timestamp),
+        approval_decision_ids: [auditId],
+      };
+      await this.publishOutcome(auditId, text(source.job_name), text(source.job_run_id), documentId, fields);
+      results.push({ jobRunId: text(source.job_run_id), kind: 'expired', status, auditId, outcomePublished: true });
+    }
+    return results;
   }
 
   /**

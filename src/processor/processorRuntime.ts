@@ -109,6 +109,8 @@ export async function createProcessorRuntime(config: ProcessorConfig, options: R
       {
         listPending: () => runs.listPending(),
         getRunWithVersion: (id) => store.getRunWithVersion(id),
+        getRunDocument: (id) => store.getRunDocument(id),
+        listUnpublishedExpiries: (before) => store.listUnpublishedExpiries(before),
         createAudit: (id, doc, options) => store.createAudit(id, doc, options),
         getAudit: (id) => store.getAudit(id),
         updateAudit: (id, fields) => store.updateAudit(id, fields),

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { ApprovalsBackend } from '../../src/adapters/approvalsBackend';
 import { DEFAULT_CONNECTION_SETTINGS } from '../../src/core/connectionSettings';
+import { outcomeIdOf } from '../../src/core/approvalOutcome';
 import { expiryAuditId } from '../../src/core/expirySweep';
 import { createLambdaHandler, type LogLine } from '../../src/processor/lambdaHandler';
 import { localStack, type StackEnv } from '../support/localStack';
@@ -212,5 +213,23 @@ describe('expiry sweep against the local stack', function () {
     assert.equal((await runDoc(soon)).approval_status, 'REJECTED');
     const after = await published([soon, later]);
     assert.deepEqual(after.map((d) => [d.message.job_run_id, d.message.event_type, d.message.decision]), [[soon, 'approval_outcome', 'REJECTED']]);
+  });
+
+  it('publishes the outcome of an expiry whose sweep died between the run update and the publish, once, after its claim went stale', async () => {
+    const runId = await pendingRun('exp_default_job', { expiresAtMs: now - 30 * MINUTE });
+    const auditId = expiryAuditId(runId);
+    // What a sweep that died after its run update leaves: the run expired, the audit not marked published.
+    await os('POST', `/job-events/_update/${encodeURIComponent(runId)}?refresh=true`, {
+      doc: { approval_status: 'EXPIRED', approved_by: 'system', approval_reason: 'No decision (left by a dead sweep)', approval_timestamp: new Date(now - 10 * MINUTE).toISOString(), approval_decision_ids: [auditId] },
+    });
+    await os('PUT', `/job-approvals/_doc/${auditId}?refresh=true`, {
+      timestamp: new Date(now - 10 * MINUTE).toISOString(), event_type: 'approval_expiry', job_name: 'exp_default_job', job_run_id: runId, decision: 'EXPIRED',
+      decided_by: 'system', reason: 'No decision (left by a dead sweep)', decision_id: auditId, audit_status: 'recorded', received_at: new Date(now - 10 * MINUTE).toISOString(), run_document_id: runId,
+    });
+    await sweep(instance(), instance());
+    await sweep(instance());
+    const outcomes = await published([runId]);
+    assert.deepEqual(outcomes.map((d) => [d.message.decision, d.message.outcome_id]), [['EXPIRED', outcomeIdOf(runId, 'EXPIRED')]], 'one outcome, the outcome_id of the run document');
+    assert.equal(typeof (await audit(auditId))?.outcome_published_at, 'string');
   });
 });

@@ -51,6 +51,13 @@ class MemoryStore {
         this.put(id, { ...doc.source, ...fields });
         return Promise.resolve('updated' as const);
       },
+      getRunDocument: (id) => Promise.resolve(snapshot(id)),
+      listUnpublishedExpiries: (before: number) =>
+        Promise.resolve(
+          [...this.audits.entries()]
+            .filter(([, audit]) => audit.event_type === 'approval_expiry' && audit.audit_status === 'recorded' && !audit.outcome_published_at && Date.parse(audit.received_at) <= before)
+            .map(([auditId, audit]) => ({ auditId, audit })),
+        ),
       publishOutcome: (outcome) => {
         this.outcomes.push(outcome);
         return Promise.resolve();
@@ -112,5 +119,20 @@ describe('expiry sweep', () => {
     assert.equal(later.results[0]?.kind, 'expired', JSON.stringify(later.results));
     assert.equal(store.docs.get('orders-1')?.source.approval_status, 'EXPIRED');
     assert.equal(store.outcomes.length, 1);
+  });
+
+  it('publishes, once, the outcome of an expiry whose sweep died after updating the run, when its claim is stale', async () => {
+    const store = new MemoryStore();
+    const auditId = expiryAuditId('orders-1');
+    store.put('orders-1', { ...pendingDoc('orders', NOW - 20 * MINUTE), approval_status: 'EXPIRED', approved_by: 'system', approval_reason: 'No decision', approval_timestamp: new Date(NOW - 10 * MINUTE).toISOString(), approval_decision_ids: [auditId] });
+    const left = { event_type: 'approval_expiry', audit_status: 'recorded', run_document_id: 'orders-1', received_at: new Date(NOW - 10 * MINUTE).toISOString() } as AuditDocument;
+    store.audits.set(auditId, left);
+    const sweep = (now: number) => new ExpirySweep(store.ports(now), { policy: DEFAULT_APPROVAL_POLICY, ttlHours: 72 }).sweep();
+    assert.deepEqual((await sweep(NOW - 9 * MINUTE)).results, [], 'a fresh claim is its sweep\'s to finish');
+    const report = await sweep(NOW);
+    assert.deepEqual(report.results, [{ jobRunId: 'orders-1', kind: 'expired', status: 'EXPIRED', auditId, outcomePublished: true }]);
+    assert.deepEqual(store.outcomes.map((o) => [o.job_run_id, o.decision, o.approved_by, o.run_document_id]), [['orders-1', 'EXPIRED', 'system', 'orders-1']]);
+    await sweep(NOW + MINUTE);
+    assert.equal(store.outcomes.length, 1, 'marked: not published again');
   });
 });
