@@ -86,6 +86,10 @@ async function main() {
     }
     case 'down': {
       const { values } = parseArgs({ args: rest, options: { clean: { type: 'boolean', default: false } }, strict: true });
+      // The local approval API (alert emails) runs against the stack: it goes first.
+      const { stopApprovalApiServer } = await import('./lib/emailLinks.mjs');
+      const api = await stopApprovalApiServer();
+      if (api.pid) log(`stopped the approval API (pid ${api.pid})`);
       await stopStack({ clean: values.clean, log });
       return;
     }

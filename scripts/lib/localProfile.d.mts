@@ -6,7 +6,11 @@ export interface StackEnv {
   topicArn: string;
   /** The processor's outcomes topic (approval_outcome); the downstream queue subscribes to it. */
   outcomesTopicArn?: string;
-  queueUrls: { downstream: string; tap: string; processor: string; outcomesTap?: string };
+  queueUrls: { downstream: string; tap: string; processor: string; outcomesTap?: string; notifier?: string };
+  /** The job_events topic the notifier reads (issue 13). */
+  jobEventsTopicArn?: string;
+  /** The alert emails: sender, recipients, the approval API's role and local URL (issue 13). */
+  email?: { mailFrom: string; recipients: string[]; approvalApiRoleArn: string; approvalApiUrl: string; approvalApiPort: number };
   ssm: { endpointParameter: string; topicArnParameter: string; signingSecretParameter: string; policyParameter?: string };
   credentials?: { accessKeyId: string; secretAccessKey: string };
   /** The reviewers: IAM users in moto, by user name. */

@@ -54,6 +54,8 @@ export function processorEnvironment(env, base = process.env) {
     DWH_AWS_ENDPOINT_URL: env.awsEndpointUrl,
     AWS_REGION: env.region,
     ...(env.outcomesTopicArn ? { OUTCOMES_TOPIC_ARN: env.outcomesTopicArn } : {}),
+    // Decisions by email link come from the local approval API's role only (issue 13).
+    ...(env.email?.approvalApiRoleArn ? { EMAIL_APPROVER_ROLE_ARNS: env.email.approvalApiRoleArn } : {}),
     // moto accepts any credentials; the local node ignores SigV4 but gets it anyway, as in AWS.
     AWS_ACCESS_KEY_ID: env.credentials?.accessKeyId ?? 'testing',
     AWS_SECRET_ACCESS_KEY: env.credentials?.secretAccessKey ?? 'testing',

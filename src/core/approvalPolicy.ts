@@ -25,10 +25,20 @@
 //                       sts:SourceIdentity. Sessions of other roles count once per role.
 //   expiry              what the expiry sweep records for a run past its expiry (decided by
 //                       "system"): expire (default: EXPIRED), reject or approve
+//   notify              email addresses that get the alert email with approve/reject links
+//                       when a run of the job stops at the gate (issue 13); default none
+//   emailDecisions      what a decision through such a link may do: "allowed" (it decides,
+//                       and an approval counts once per recipient towards the quorum),
+//                       "not-counted" (it may reject, and approve only where one approval
+//                       suffices), "refused" (no alert is sent, no link decides). Default
+//                       "allowed". Email decisions are not subject to approvers/rejecters
+//                       (ARN patterns): their person is a recipient the job's notify lists.
 // Job keys are job names or globs ("*" = any run of characters). The most specific key
 // matching a job wins: an exact name first, then the glob with the most literal characters,
 // then the one with fewer "*", then the alphabetically first. Entries do not cascade: one
 // job entry applies, merged with "default".
+
+import { isEmailAddress } from './emailAddress';
 
 export const EXPIRY_ACTIONS = ['expire', 'reject', 'approve'] as const;
 export type ExpiryAction = (typeof EXPIRY_ACTIONS)[number];
@@ -51,6 +61,10 @@ export interface JobPolicy {
   personalRoles: readonly string[];
   /** What the expiry sweep records when nobody decided in time (core/expirySweep.ts). */
   expiry: ExpiryAction;
+  /** Who gets the alert email with approve/reject links (plain addresses). */
+  notify: readonly string[];
+  /** What a decision through an email link may do for this job. */
+  emailDecisions: EmailDecisions;
   /** The job key of `jobs` this came from, or null for "default" (for messages). */
   matchedBy: string | null;
 }
@@ -70,6 +84,8 @@ export const DEFAULT_JOB_POLICY: Readonly<JobPolicy> = Object.freeze({
   identityKinds: DEFAULT_IDENTITY_KINDS,
   personalRoles: Object.freeze([]),
   expiry: 'expire',
+  notify: Object.freeze([]),
+  emailDecisions: 'allowed',
   matchedBy: null,
 });
 export const DEFAULT_APPROVAL_POLICY: ApprovalPolicy = Object.freeze({ default: DEFAULT_JOB_POLICY, jobs: Object.freeze({}) });
@@ -78,7 +94,11 @@ export const MAX_QUORUM = 20;
 /** More patterns than this in one list is a generated policy gone wrong. */
 const MAX_PATTERNS = 200;
 const MAX_PATTERN_CHARS = 2048;
-const ENTRY_FIELDS = ['quorum', 'forbidSelfApproval', 'approvers', 'rejecters', 'identityKinds', 'personalRoles', 'expiry'] as const;
+const ENTRY_FIELDS = ['quorum', 'forbidSelfApproval', 'approvers', 'rejecters', 'identityKinds', 'personalRoles', 'notify', 'emailDecisions', 'expiry'] as const;
+export const EMAIL_DECISIONS = ['allowed', 'not-counted', 'refused'] as const;
+export type EmailDecisions = (typeof EMAIL_DECISIONS)[number];
+/** More recipients than this for one job is a list gone wrong. */
+const MAX_RECIPIENTS = 50;
 
 export class ApprovalPolicyError extends Error {
   override readonly name = 'ApprovalPolicyError';
@@ -213,8 +233,25 @@ function readJobPolicy(raw: unknown, base: JobPolicy, where: string, matchedBy: 
     identityKinds: kinds ?? base.identityKinds,
     personalRoles: personalRoles ?? base.personalRoles,
     expiry: (expiry as ExpiryAction | undefined) ?? base.expiry,
+    notify: readRecipients(own(raw, 'notify'), `${where}.notify`) ?? base.notify,
+    emailDecisions: readEmailDecisions(own(raw, 'emailDecisions'), `${where}.emailDecisions`) ?? base.emailDecisions,
     matchedBy,
   };
+}
+
+function readRecipients(raw: unknown, where: string): readonly string[] | undefined {
+  if (raw === undefined) return undefined;
+  if (!Array.isArray(raw) || raw.length > MAX_RECIPIENTS || !raw.every((address) => isEmailAddress(address))) {
+    throw new ApprovalPolicyError(`"${where}" must be a list of at most ${MAX_RECIPIENTS} plain email addresses.`);
+  }
+  return Object.freeze([...new Set(raw)]);
+}
+
+function readEmailDecisions(raw: unknown, where: string): EmailDecisions | undefined {
+  if (raw === undefined) return undefined;
+  const value = EMAIL_DECISIONS.find((d) => d === raw);
+  if (value === undefined) throw new ApprovalPolicyError(`"${where}" must be one of ${EMAIL_DECISIONS.join(', ')}; got ${shown(raw)}.`);
+  return value;
 }
 
 function readPatterns(raw: unknown, where: string, shape: 'arn-or-any' | 'role-arn'): readonly string[] | undefined {

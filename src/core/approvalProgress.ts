@@ -10,6 +10,7 @@
 import { globMatches, patternsFor, policyForJob, type ApprovalPolicy, type JobPolicy } from './approvalPolicy';
 import type { AuditRecord } from './auditRecord';
 import { decidedByFromArn } from './callerIdentity';
+import { emailEligibility } from './emailPolicy';
 import { principalOf, triggeredBySamePerson, type Principal } from './principal';
 
 /** An audit document as both the processor and the extension read it. */
@@ -30,6 +31,10 @@ export interface VoteRecord {
   auditCode?: string | null;
   /** The run document the vote was judged on; a vote for another document of the run does not count. */
   runDocumentId?: string | null;
+  /** "email": made through an alert email's link; its person is decidedBy, the link's recipient. */
+  channel?: string | null;
+  /** decided_by of the decision: read only for an email decision (see channel). */
+  decidedBy?: string | null;
 }
 
 /** The run as the policy needs it. */
@@ -114,6 +119,13 @@ export function tallyApprovals(policy: JobPolicy, run: RunContext, records: read
   if (current) candidates.push(current);
   const counted: CountedApproval[] = [];
   for (const record of candidates) {
+    if (record.channel === 'email') {
+      // Only the approval API's role sends these (the processor verified it); the person is the recipient.
+      const byEmail = emailEligibility(policy, run, record.decidedBy, 'APPROVED');
+      if (!byEmail.allowed || typeof record.decisionId !== 'string') continue;
+      counted.push({ personKey: byEmail.personKey, decidedBy: byEmail.name, decisionId: record.decisionId, reason: record.reason ?? '', timestamp: record.timestamp ?? '', receivedAt: record.receivedAt ?? '' });
+      continue;
+    }
     const verdict = eligibility(policy, run, record.identityArn, 'APPROVED');
     if (!verdict.allowed || typeof record.decisionId !== 'string') continue;
     counted.push({

@@ -29,6 +29,8 @@ export interface AuditRecord {
   code?: string | null;
   /** `_id` of the run document the processor judged the decision on; null when absent. */
   runDocumentId?: string | null;
+  /** "email" when the decision came through an alert email's link (issue 13). */
+  channel?: string | null;
 }
 
 function text(value: unknown, fallback: string): string {
@@ -54,6 +56,7 @@ export function parseAuditRecord(id: string, source: unknown): AuditRecord {
     receivedAt: typeof doc.received_at === 'string' ? doc.received_at : null,
     code: typeof doc.audit_code === 'string' && doc.audit_code !== '' ? doc.audit_code : null,
     runDocumentId: typeof doc.run_document_id === 'string' && doc.run_document_id !== '' ? doc.run_document_id : null,
+    ...(doc.channel === 'email' ? { channel: 'email' } : {}),
   };
 }
 

@@ -47,7 +47,17 @@ export interface DecisionFields {
   identity_arn: string;
   /** evidenceSha256() of the run as the reviewer saw it. */
   evidence_sha256: string;
+  /**
+   * How the decision was made when not in the extension: "email" = through an alert email's
+   * link, published by the approval API with its own role's proof for the recipient named in
+   * decided_by (v2 only). Absent for decisions made in the extension.
+   */
+  channel?: DecisionChannel;
 }
+
+/** The channels a decision can come through besides the extension. */
+export type DecisionChannel = 'email';
+export const EMAIL_CHANNEL: DecisionChannel = 'email';
 
 export interface DecisionMessageV1 extends DecisionFields {
   signature_version: 'v1';
@@ -90,6 +100,8 @@ export interface DecisionInput {
   decisionId?: string;
   /** Defaults to now. */
   timestamp?: Date | number;
+  /** Set by the approval API for a decision made through an email link. */
+  channel?: DecisionChannel;
 }
 
 export type DecisionParseResult =
@@ -187,6 +199,7 @@ function unsignedFields(input: DecisionInput): DecisionFields {
     decision_id: input.decisionId ?? randomUUID(),
     identity_arn: input.identityArn,
     evidence_sha256: input.evidenceSha256,
+    ...(input.channel === undefined ? {} : { channel: input.channel }),
   };
 }
 
@@ -277,7 +290,7 @@ export function validateDecisionMessage(value: unknown): DecisionParseResult {
   const fields = value as Record<string, unknown>;
   // A message has exactly its version's fields: an extra one could not be verified by a
   // reader that does not know it, so it is refused rather than ignored.
-  const known: readonly string[] = fields.signature_version === SIGNATURE_VERSION ? [...FIELDS, 'identity_proof'] : FIELDS;
+  const known: readonly string[] = fields.signature_version === SIGNATURE_VERSION ? [...FIELDS, 'identity_proof', 'channel'] : FIELDS;
   const unexpected = Object.keys(fields).filter((key) => !known.includes(key));
   if (unexpected.length > 0) {
     return { ok: false, reason: `Unexpected field(s): ${unexpected.slice(0, 5).join(', ')}.`, fields };
@@ -345,6 +358,8 @@ function fieldProblem(fields: Record<string, unknown> | UnsignedDecisionMessage,
   if (s.signature_version !== SIGNATURE_VERSION && s.signature_version !== SIGNATURE_VERSION_V1) {
     return `signature_version is neither ${SIGNATURE_VERSION} nor ${SIGNATURE_VERSION_V1}.`;
   }
+  if (f.channel !== undefined && f.channel !== EMAIL_CHANNEL) return `channel is not ${EMAIL_CHANNEL}.`;
+  if (f.channel !== undefined && s.signature_version !== SIGNATURE_VERSION) return `channel needs signature ${SIGNATURE_VERSION}.`;
   if (withSignature && !SHA256_HEX.test(s.signature)) return 'signature is not a lower-case hex HMAC-SHA256.';
   if (withSignature && s.signature_version === SIGNATURE_VERSION) {
     const proofProblem = identityProofShapeProblem(f.identity_proof);

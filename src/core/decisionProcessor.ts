@@ -63,12 +63,15 @@
 
 import { createHash } from 'node:crypto';
 import { policyForJob, type ApprovalPolicy, type JobPolicy } from './approvalPolicy';
+import { emailEligibility, isApprovalApiIdentity } from './emailPolicy';
+import { isEmailAddress } from './emailAddress';
 import { OUTCOME_EVENT_TYPE, outcomeIdOf, type ApprovalOutcome } from './approvalOutcome';
 import { describeTally, eligibility, tallyApprovals, type RunContext, type VoteRecord } from './approvalProgress';
 import { retryDelays } from './backoff';
 import { decidedByFromArn } from './callerIdentity';
 import {
   DECISION_EVENT_TYPE,
+  EMAIL_CHANNEL,
   FRESHNESS_MS,
   decisionSha256,
   isDecisionFresh,
@@ -131,6 +134,8 @@ export interface AuditDocument {
   signature_version?: string | null;
   /** When the effective outcome this decision decided was published (absent: not yet). */
   outcome_published_at?: string | null;
+  /** "email" for a decision made through an alert email's link; absent/null: the extension. */
+  channel?: string | null;
 }
 
 /** What the processor changes in an audit after creating it. */
@@ -218,6 +223,12 @@ export interface DecisionProcessorOptions {
   acceptSignatureV1?: boolean;
   /** The STS endpoint(s) a v2 proof may be signed for: the processor's own. */
   allowedProofUrls?: readonly string[];
+  /**
+   * The approval API's role ARN(s). A decision proven by one of them is taken only with
+   * channel "email", for the recipient in decided_by; no other identity may send channel
+   * "email". Empty: no email decision is accepted.
+   */
+  emailApproverRoleArns?: readonly string[];
 }
 
 export interface DecisionOutcome {
@@ -307,8 +318,11 @@ export function judgeDecision(input: JudgeInput): Verdict {
         `reviewed, ${evidence.slice(0, 12)}… now); it must be reviewed again.`,
     };
   }
-  // Who decides is the verified identity_arn, judged as a person by the job's policy.
-  const allowed = eligibility(policy, run, message.identity_arn, message.decision);
+  // Who decides is the verified identity_arn, judged as a person by the job's policy; for an
+  // email decision (only ever from the approval API's role) it is the link's recipient.
+  const allowed = message.channel === EMAIL_CHANNEL
+    ? emailEligibility(policy, run, message.decided_by, message.decision)
+    : eligibility(policy, run, message.identity_arn, message.decision);
   if (!allowed.allowed) {
     return { kind: 'refused', detail: allowed.detail };
   }
@@ -335,8 +349,9 @@ export function judgeDecision(input: JudgeInput): Verdict {
   if (!tally.reached) {
     // The current decision's own audit may be among the records: it is not an earlier vote.
     const earlier = tallyApprovals(policy, context, records.filter((record) => record.decisionId !== message.decision_id));
-    const duplicate = earlier.approvals.some((approval) => approval.personKey === allowed.principal.personKey);
-    const again = duplicate ? `${allowed.principal.personName} has already approved this run; the same person counts once. ` : '';
+    const person = 'principal' in allowed ? { key: allowed.principal.personKey, name: allowed.principal.personName } : { key: allowed.personKey, name: allowed.name };
+    const duplicate = earlier.approvals.some((approval) => approval.personKey === person.key);
+    const again = duplicate ? `${person.name} has already approved this run; the same person counts once. ` : '';
     return { kind: 'awaiting-quorum', detail: `${again}Awaiting quorum: ${describeTally(tally)}.` };
   }
   return {
@@ -488,6 +503,21 @@ export class DecisionProcessor {
         code: 'identity-mismatch',
         detail: `The identity proof was signed by ${quote(answer.arn)}, but the decision names ${quote(message.identity_arn)}: it is not recorded.`,
       };
+    }
+    const viaApprovalApi = isApprovalApiIdentity(answer.arn, this.options.emailApproverRoleArns ?? []);
+    if (message.channel === EMAIL_CHANNEL) {
+      // The person is the link's recipient, and only because the approval API (which
+      // publishes only for a link it verified) proved it sent this.
+      if (!viaApprovalApi) {
+        return { code: 'identity-mismatch', detail: `An email decision must be sent by the approval API's role; ${quote(answer.arn)} is not it.` };
+      }
+      if (!isEmailAddress(message.decided_by)) {
+        return { code: 'identity-mismatch', detail: `decided_by ${quote(message.decided_by)} of an email decision is not an email address.` };
+      }
+      return null;
+    }
+    if (viaApprovalApi) {
+      return { code: 'identity-mismatch', detail: "The approval API's role is not a person: it decides only for an email link's recipient (channel email)." };
     }
     let derived: string;
     try {
@@ -798,6 +828,7 @@ export function auditDocument(
     run_document_id: binding.runDocumentId,
     audit_code: null,
     signature_version: message.signature_version,
+    ...(message.channel === undefined ? {} : { channel: message.channel }),
   };
 }
 
@@ -867,6 +898,8 @@ function voteRecordOfAudit(doc: AuditDocument): VoteRecord {
     receivedAt: doc.received_at,
     auditCode: doc.audit_code ?? null,
     runDocumentId: doc.run_document_id ?? null,
+    channel: doc.channel ?? null,
+    decidedBy: doc.decided_by,
   };
 }
 
@@ -882,6 +915,8 @@ function voteRecordOf(message: DecisionMessage, receivedAt: string | undefined):
     reason: message.reason,
     timestamp: message.timestamp,
     receivedAt: receivedAt ?? null,
+    channel: message.channel ?? null,
+    decidedBy: message.decided_by,
   };
 }
 

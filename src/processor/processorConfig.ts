@@ -24,6 +24,10 @@
 //                                  parameter's previous version, ssm:GetParameterHistory) is
 //                                  still accepted; default 60, 0 = not at all
 //   APPROVAL_TTL_HOURS             the expiry sweep: hours a run without expires_at waits; default 72
+//   EMAIL_APPROVER_ROLE_ARNS       the approval API's role ARN(s), comma-separated: decisions made
+//                                  through an email link are taken only from them (none = no
+//                                  email decision is accepted), and they decide nothing else;
+//                                  the per-job rules (notify, emailDecisions) are in the policy
 // Identity proofs (signature v2) are sent to the STS endpoint of AWS_REGION, or to
 // DWH_AWS_ENDPOINT_URL when it is set (a local emulator), and must have been signed for it.
 
@@ -50,6 +54,7 @@ export interface ProcessorConfig {
   secretRotationGraceMinutes: number;
   /** The expiry sweep's TTL for runs without expires_at; absent: 72 (docs/CONTRACTS.md §2). */
   approvalTtlHours?: number;
+  emailApproverRoleArns: string[];
 }
 
 export class ProcessorConfigError extends Error {
@@ -87,7 +92,17 @@ export function readProcessorConfig(env: Environment): ProcessorConfig {
     acceptSignatureV1: flag(env, 'ACCEPT_SIGNATURE_V1', false),
     secretRotationGraceMinutes: nonNegativeNumber(env, 'SECRET_ROTATION_GRACE_MINUTES', 60, 7 * 24 * 60),
     approvalTtlHours: positiveNumber(env, 'APPROVAL_TTL_HOURS', DEFAULT_TTL_HOURS, 24 * 365),
+    emailApproverRoleArns: roleArns(env, 'EMAIL_APPROVER_ROLE_ARNS'),
   };
+}
+
+function roleArns(env: Environment, name: string): string[] {
+  const raw = text(env, name);
+  if (raw === null) return [];
+  const arns = raw.split(',').map((arn) => arn.trim()).filter((arn) => arn !== '');
+  const bad = arns.find((arn) => !/^arn:[^:]+:(iam::\d{12}:role\/.+|sts::\d{12}:assumed-role\/[^/]+\/[^/]+)$/.test(arn));
+  if (bad !== undefined) throw new ProcessorConfigError(`${name} must list role ARNs (arn:aws:iam::ACCOUNT:role/NAME); got ${JSON.stringify(bad)}.`);
+  return arns;
 }
 
 function flag(env: Environment, name: string, fallback: boolean): boolean {

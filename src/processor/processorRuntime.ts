@@ -101,6 +101,7 @@ export async function createProcessorRuntime(config: ProcessorConfig, options: R
         freshnessMs: config.freshnessMinutes * 60_000,
         acceptSignatureV1: config.acceptSignatureV1,
         allowedProofUrls: [sts.endpoint],
+        emailApproverRoleArns: config.emailApproverRoleArns,
       },
     );
     const ttlHours = config.approvalTtlHours ?? DEFAULT_TTL_HOURS;

@@ -165,7 +165,10 @@ function header(d: RunDetailsModel): HTMLElement {
     ['Age', d.ageText, 'age'],
     [d.isPending ? 'Expires' : d.expired ? 'Expired' : 'Would have expired', `${d.expiryText}${d.expirySource === 'ttl' ? ' (timestamp + approval TTL)' : ''}`, 'expires-at'],
   ];
-  if (d.approval) facts.push([d.expired ? 'Expired without a decision' : 'Decision', `${d.approval.status} by ${d.approval.approvedBy} at ${d.approval.timeText}${d.approval.reason ? `: ${d.approval.reason}` : ''}`, 'approval']);
+  if (d.approval) {
+    const via = d.approval.byEmailLink ? ' (by email link)' : '';
+    facts.push([d.expired ? 'Expired without a decision' : 'Decision', `${d.approval.status} by ${d.approval.approvedBy}${via} at ${d.approval.timeText}${d.approval.reason ? `: ${d.approval.reason}` : ''}`, 'approval']);
+  }
   if (d.eventType) facts.push(['Event', d.eventType]);
   if (d.failureType) facts.push(['Failure type', d.failureType]);
   if (d.triggeredBy) facts.push(['Triggered by', d.triggeredBy]);
@@ -410,7 +413,7 @@ function pastDecisions(rows: DecisionRow[] | string): HTMLElement {
               'p',
               { className: 'decision-line' },
               h('strong', {}, r.decision),
-              ` by ${r.decidedBy} · ${r.timeText} · run `,
+              ` by ${r.decidedBy}${r.byEmailLink ? ' (by email link)' : ''} · ${r.timeText} · run `,
               h('code', {}, r.jobRunId),
               r.isThisRun ? ' (this run)' : null,
               r.auditStatus !== 'recorded' ? h('span', { className: 'badge audit' }, r.auditStatus) : null,

@@ -109,6 +109,8 @@ function buildEnv(cfg, aws, pids) {
     topicArn: aws.topicArn,
     topicName: aws.topicName,
     outcomesTopicArn: aws.outcomesTopicArn,
+    jobEventsTopicArn: aws.jobEventsTopicArn,
+    email: { ...aws.email, approvalApiUrl: cfg.approvalApiUrl, approvalApiPort: cfg.approvalApiPort },
     queueUrls: aws.queueUrls,
     queueArns: aws.queueArns,
     ssm: { ...SSM_PARAMETERS },

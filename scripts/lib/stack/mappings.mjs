@@ -97,6 +97,8 @@ export const JOB_APPROVALS_MAPPING = {
     audit_code: { type: 'keyword' },
     signature_version: { type: 'keyword' },
     outcome_published_at: { type: 'date' },
+    // "email" for a decision made through an alert email's link (absent: the extension).
+    channel: { type: 'keyword' },
   },
 };
 

@@ -14,7 +14,9 @@ import {
 } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { CREDENTIALS, LOCAL_APPROVAL_POLICY, MOTO_REQUIREMENT, OUTCOMES_TOPIC_NAME, QUEUES, REGION, SSM_PARAMETERS, TOPIC_NAME } from './config.mjs';
+import { CreateEmailIdentityCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { CreateRoleCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { ACCOUNT_ID, CREDENTIALS, EMAIL, JOB_EVENTS_TOPIC_NAME, LOCAL_APPROVAL_POLICY, MOTO_REQUIREMENT, OUTCOMES_TOPIC_NAME, QUEUES, REGION, SSM_PARAMETERS, TOPIC_NAME } from './config.mjs';
 import { ensureStackUsers } from './iam.mjs';
 import {
   StackError,
@@ -160,8 +162,13 @@ export async function ensureAwsResources(cfg, previousUsers = {}) {
   try {
     const { TopicArn: topicArn } = await sns.send(new CreateTopicCommand({ Name: TOPIC_NAME }));
     const { TopicArn: outcomesTopicArn } = await sns.send(new CreateTopicCommand({ Name: OUTCOMES_TOPIC_NAME }));
-    const topics = { approvals: topicArn, outcomes: outcomesTopicArn };
-    const existing = { approvals: await listSubscriptions(sns, topicArn), outcomes: await listSubscriptions(sns, outcomesTopicArn) };
+    const { TopicArn: jobEventsTopicArn } = await sns.send(new CreateTopicCommand({ Name: JOB_EVENTS_TOPIC_NAME }));
+    const topics = { approvals: topicArn, outcomes: outcomesTopicArn, jobEvents: jobEventsTopicArn };
+    const existing = {
+      approvals: await listSubscriptions(sns, topicArn),
+      outcomes: await listSubscriptions(sns, outcomesTopicArn),
+      jobEvents: await listSubscriptions(sns, jobEventsTopicArn),
+    };
     const queueUrls = {};
     const queueArns = {};
     for (const [key, spec] of Object.entries(QUEUES)) {
@@ -211,11 +218,41 @@ export async function ensureAwsResources(cfg, previousUsers = {}) {
     );
     const secret = await ensureSecret(ssm);
     const users = await ensureStackUsers(cfg.awsEndpointUrl, previousUsers);
-    return { topicArn, topicName: TOPIC_NAME, outcomesTopicArn, queueUrls, queueArns, secret, users };
+    const email = await ensureEmailResources(cfg.awsEndpointUrl);
+    return { topicArn, topicName: TOPIC_NAME, outcomesTopicArn, jobEventsTopicArn, queueUrls, queueArns, secret, users, email };
   } finally {
     sns.destroy();
     sqs.destroy();
     ssm.destroy();
+  }
+}
+
+/**
+ * The alert emails' resources: the sender verified in SES, and the approval API's IAM role
+ * (the local API server runs with a session of it). Idempotent.
+ */
+async function ensureEmailResources(endpoint) {
+  const common = { endpoint, region: REGION, credentials: { ...CREDENTIALS } };
+  const ses = new SESv2Client(common);
+  const iam = new IAMClient(common);
+  try {
+    try {
+      await ses.send(new CreateEmailIdentityCommand({ EmailIdentity: EMAIL.mailFrom }));
+    } catch (err) {
+      if (err?.name !== 'AlreadyExistsException') throw err;
+    }
+    const roleArn = `arn:aws:iam::${ACCOUNT_ID}:role/${EMAIL.approvalApiRoleName}`;
+    try {
+      await iam.send(new GetRoleCommand({ RoleName: EMAIL.approvalApiRoleName }));
+    } catch (err) {
+      if (err?.name !== 'NoSuchEntityException' && err?.name !== 'NoSuchEntity') throw err;
+      const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] };
+      await iam.send(new CreateRoleCommand({ RoleName: EMAIL.approvalApiRoleName, AssumeRolePolicyDocument: JSON.stringify(trust) }));
+    }
+    return { mailFrom: EMAIL.mailFrom, recipients: [...EMAIL.recipients], approvalApiRoleArn: roleArn };
+  } finally {
+    ses.destroy();
+    iam.destroy();
   }
 }
 
