@@ -1,5 +1,6 @@
-// Bundles the extension (Node, cjs), the approval processor, notifier and approval API (Lambda, cjs) and the
-// details webview's script (browser, iife). `--production` minifies; `--watch` rebuilds.
+// Bundles the extension (Node, cjs), the approval processor, notifier and approval API (Lambda, cjs),
+// the CLI (Node, cjs; bin/ requires it) and the details webview's script (browser, iife).
+// `--production` minifies; `--watch` rebuilds.
 const esbuild = require('esbuild');
 
 const production = process.argv.includes('--production');
@@ -19,6 +20,9 @@ const targets = [
     platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], mainFields: ['module', 'main'] },
   { ...common, entryPoints: ['src/processor/lambdaHandler.ts'], outfile: 'dist/processor.js',
     platform: 'node', format: 'cjs', target: 'node20', mainFields: ['module', 'main'] },
+  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js',
+    platform: 'node', format: 'cjs', target: 'node20', mainFields: ['module', 'main'],
+    define: { CLI_VERSION: JSON.stringify(require('./package.json').version) } },
   // The alert email's two functions: the notifier (job_events → SES) and the approval API.
   { ...common, entryPoints: ['src/approvals/notifier.ts'], outfile: 'dist/notifier.js',
     platform: 'node', format: 'cjs', target: 'node20', mainFields: ['module', 'main'] },
