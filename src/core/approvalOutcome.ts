@@ -44,6 +44,32 @@ export function outcomeIdOf(runDocumentId: string, decision: OutcomeDecision): s
   return createHash('sha256').update(`${runDocumentId}\n${decision}`, 'utf8').digest('hex');
 }
 
+/** The fields of a run document that an outcome repeats (as the processor or the expiry sweep wrote them). */
+export interface RunOutcomeFields {
+  approval_status: OutcomeDecision;
+  approved_by: string;
+  approval_reason: string;
+  approval_timestamp: string;
+  approval_decision_ids: string[];
+}
+
+/** The outcome a run document now carries, recorded at `recordedAtMs`. */
+export function outcomeOfRun(run: { jobName: string; jobRunId: string; documentId: string }, fields: RunOutcomeFields, recordedAtMs: number): ApprovalOutcome {
+  return {
+    event_type: OUTCOME_EVENT_TYPE,
+    outcome_id: outcomeIdOf(run.documentId, fields.approval_status),
+    job_name: run.jobName,
+    job_run_id: run.jobRunId,
+    decision: fields.approval_status,
+    approved_by: fields.approved_by,
+    approval_reason: fields.approval_reason,
+    approval_timestamp: fields.approval_timestamp,
+    decision_ids: fields.approval_decision_ids,
+    run_document_id: run.documentId,
+    recorded_at: new Date(recordedAtMs).toISOString(),
+  };
+}
+
 /** SNS Publish parameters besides TopicArn: attribute `decision`; FIFO ids from the run and outcome. */
 export function outcomePublishParameters(outcome: ApprovalOutcome, topicArn: string): {
   Message: string;

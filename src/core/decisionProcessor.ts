@@ -65,7 +65,7 @@ import { createHash } from 'node:crypto';
 import { policyForJob, type ApprovalPolicy, type JobPolicy } from './approvalPolicy';
 import { emailEligibility, isApprovalApiIdentity } from './emailPolicy';
 import { isEmailAddress } from './emailAddress';
-import { OUTCOME_EVENT_TYPE, outcomeIdOf, type ApprovalOutcome } from './approvalOutcome';
+import { outcomeOfRun, type ApprovalOutcome } from './approvalOutcome';
 import { describeTally, eligibility, tallyApprovals, type RunContext, type VoteRecord } from './approvalProgress';
 import { retryDelays } from './backoff';
 import { decidedByFromArn } from './callerIdentity';
@@ -693,19 +693,7 @@ export class DecisionProcessor {
   /** Publishes an effective outcome and marks it in the decisive decision's audit. */
   private async publishOutcome(decisionId: string, jobName: string, jobRunId: string, documentId: string, fields: RunApprovalFields): Promise<boolean> {
     if (!this.ports.publishOutcome) return false;
-    await this.ports.publishOutcome({
-      event_type: OUTCOME_EVENT_TYPE,
-      outcome_id: outcomeIdOf(documentId, fields.approval_status),
-      job_name: jobName,
-      job_run_id: jobRunId,
-      decision: fields.approval_status,
-      approved_by: fields.approved_by,
-      approval_reason: fields.approval_reason,
-      approval_timestamp: fields.approval_timestamp,
-      decision_ids: fields.approval_decision_ids,
-      run_document_id: documentId,
-      recorded_at: new Date(this.ports.now()).toISOString(),
-    });
+    await this.ports.publishOutcome(outcomeOfRun({ jobName, jobRunId, documentId }, fields, this.ports.now()));
     await this.ports.updateAudit(decisionId, { outcome_published_at: new Date(this.ports.now()).toISOString() });
     return true;
   }

@@ -19,7 +19,7 @@
 // Pure: no AWS SDK, no OpenSearch.
 import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonicalJson';
-import { OUTCOME_EVENT_TYPE, outcomeIdOf, type ApprovalOutcome } from './approvalOutcome';
+import { outcomeOfRun, type ApprovalOutcome } from './approvalOutcome';
 import { policyForJob, type ApprovalPolicy, type ExpiryAction } from './approvalPolicy';
 import type { AuditDocument, AuditUpdate, RunSnapshot, RunVersion } from './decisionProcessor';
 import { expiryOf, formatDuration } from './expiry';
@@ -193,19 +193,7 @@ export class ExpirySweep {
   /** Publishes the expiry's outcome and marks it in the expiry's audit; false when outcomes are off. */
   private async publishOutcome(auditId: string, jobName: string, jobRunId: string, documentId: string, fields: ExpiryFields): Promise<boolean> {
     if (!this.ports.publishOutcome) return false;
-    await this.ports.publishOutcome({
-      event_type: OUTCOME_EVENT_TYPE,
-      outcome_id: outcomeIdOf(documentId, fields.approval_status),
-      job_name: jobName,
-      job_run_id: jobRunId,
-      decision: fields.approval_status,
-      approved_by: fields.approved_by,
-      approval_reason: fields.approval_reason,
-      approval_timestamp: fields.approval_timestamp,
-      decision_ids: fields.approval_decision_ids,
-      run_document_id: documentId,
-      recorded_at: new Date(this.ports.now()).toISOString(),
-    });
+    await this.ports.publishOutcome(outcomeOfRun({ jobName, jobRunId, documentId }, fields, this.ports.now()));
     await this.ports.updateAudit(auditId, { outcome_published_at: new Date(this.ports.now()).toISOString() });
     return true;
   }
