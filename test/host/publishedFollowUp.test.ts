@@ -105,7 +105,7 @@ describe('published decisions the processor did not apply', function () {
     const store = new OpenSearchDecisionStore(client, env().opensearchUrl, indices());
     const processor = new DecisionProcessor(
       store.processorPorts(),
-      { secret: await parts.connection.backend.parameters.signingSecret(), policy: parseApprovalPolicy(policy) },
+      { secret: await (await parts.connection.backend.load()).parameters.signingSecret(), policy: parseApprovalPolicy(policy) },
     );
     return processor.process(body);
   }
