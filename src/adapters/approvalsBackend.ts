@@ -43,7 +43,9 @@ export class ApprovalsBackend {
   pendingSource(): PendingSource {
     return {
       summary: async () => (await this.repository()).summary(),
-      listPending: async () => (await this.repository()).listPending(),
+      overview: async (request) => (await this.repository()).overview(request),
+      page: async (request) => (await this.repository()).page(request),
+      listAll: async (request) => (await this.repository()).listAll(request),
       auditsFor: async (decisionIds) => (await this.repository()).auditsFor(decisionIds),
     };
   }

@@ -66,7 +66,11 @@ export class BackendConnection implements vscode.Disposable {
     const source = backend.pendingSource();
     return {
       summary: () => timed(this.log, 'Pending summary', () => source.summary(), (s) => `fingerprint: ${s.documents} pending documents, ~${s.approximateRuns} runs, newest ${s.newestTimestamp ?? 'none'}`),
-      listPending: () => timed(this.log, 'List pending runs', () => source.listPending(), (runs) => `${runs.length} runs`),
+      overview: (request) =>
+        timed(this.log, request.text ? 'Pending overview (filtered)' : 'Pending overview', () => source.overview(request), ({ overview }) =>
+          `${overview.total} runs in ${overview.groups.length} jobs, ${overview.urgent} urgent${overview.exact ? '' : ' (estimated)'}`),
+      page: (request) => timed(this.log, 'Page of pending runs', () => source.page(request), (page) => `${page.runs.length} runs${page.next ? ', more follow' : ''}`),
+      listAll: (request) => timed(this.log, 'List pending runs', () => source.listAll(request), (runs) => `${runs.length} runs`),
       auditsFor: (ids) =>
         timed(this.log, `Audits of ${ids.length} published ${ids.length === 1 ? 'decision' : 'decisions'}`, () => source.auditsFor?.(ids) ?? Promise.resolve([]), (found) =>
           found.map((audit) => `${audit.auditId}: ${audit.record.auditStatus}`).join(', ') || 'none yet'),
@@ -107,7 +111,9 @@ export class LazyBackend {
   pendingSource(): PendingSource {
     return {
       summary: async () => (await this.load()).pendingSource().summary(),
-      listPending: async () => (await this.load()).pendingSource().listPending(),
+      overview: async (request) => (await this.load()).pendingSource().overview(request),
+      page: async (request) => (await this.load()).pendingSource().page(request),
+      listAll: async (request) => (await this.load()).pendingSource().listAll(request),
       auditsFor: async (decisionIds) => (await this.load()).pendingSource().auditsFor?.(decisionIds) ?? [],
     };
   }

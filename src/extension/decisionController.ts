@@ -70,7 +70,7 @@ export class DecisionController implements vscode.Disposable {
       this.decisionIds.delete(idKey);
       this.draftReasons.delete(draftKey([runId], decision));
     }
-    if (result.kind === 'published') this.store.markPublished(runId, decision, { decisionId: result.message.decision_id, publishedAtMs: Date.now() });
+    if (result.kind === 'published') this.store.markPublished(runId, decision, { decisionId: result.message.decision_id, publishedAtMs: Date.now(), run });
     this.decided.fire({ jobRunId: runId, decision, result });
     return result;
   }

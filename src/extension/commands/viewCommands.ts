@@ -28,7 +28,7 @@ export function registerViewCommands(store: PendingRunsStore, view: PendingView,
 async function editFilter(view: PendingView): Promise<void> {
   const text = await vscode.window.showInputBox({
     title: 'Filter pending runs',
-    prompt: 'Show runs whose job name, run id or failing check contains this text. Empty clears the filter.',
+    prompt: 'Show runs whose job name, run id or check name contains this text. Empty clears the filter.',
     value: view.provider.filter,
   });
   if (text === undefined) return;
