@@ -71,6 +71,7 @@ export function pickPendingRuns(store: PendingRunsStore, options: RunSearchPickO
     const settle = (runs: JobRun[]) => {
       if (settled) return;
       settled = true;
+      searchId += 1; // a search still under way finds the pick gone
       clearTimeout(timer);
       resolve(runs);
       pick.dispose();

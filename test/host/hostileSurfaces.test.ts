@@ -107,11 +107,19 @@ describe('hostile job data on every surface', function () {
     standIn('createQuickPick', () => {
       const pick = createQuickPick<vscode.QuickPickItem>();
       const show = pick.show.bind(pick);
+      // The pick fills as it searches: record what it is given, and close it once it shows the hostile run.
+      const items = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(pick), 'items');
+      Object.defineProperty(pick, 'items', {
+        get: () => items?.get?.call(pick) as readonly vscode.QuickPickItem[],
+        set: (list: readonly vscode.QuickPickItem[]) => {
+          items?.set?.call(pick, list);
+          for (const item of list) recordItem('palette quick pick', item);
+          if (list.some((item) => item.label.includes(tag))) pick.hide();
+        },
+      });
       pick.show = () => {
-        for (const item of pick.items) recordItem('palette quick pick', item);
         record('palette quick pick title', pick.title);
         show();
-        pick.hide();
       };
       return pick;
     });
@@ -281,7 +289,7 @@ describe('hostile job data on every surface', function () {
     const controller = new DecisionController(connection, store, log);
     disposables.push({ dispose: () => store.dispose() }, connection, controller);
     await connection.start();
-    const run = store.find(runId);
+    const [run] = await store.listAll({ runIds: [runId] });
     assert.ok(run, 'the hostile run is pending');
     await controller.decide(run, 'APPROVED', `Host test ${HOSTILE_MIX}`);
     log.warn(`Details of ${runId}: ${HOSTILE_MIX}`);

@@ -60,6 +60,8 @@ const RUNS = {
   html: run('messy-html', HTML_JOB_NAME, { quality_checks: [] }),
 };
 const ALL = [RUNS.overdue, RUNS.urgent, RUNS.expiring, RUNS.normal, RUNS.html];
+/** The view's expiry order: the same expiry goes by run id (messy-html before orders-normal). */
+const EXPIRY_ORDER = ['orders-overdue', 'images-urgent', 'images-expiring', 'messy-html', 'orders-normal'];
 
 /** Counts overview loads (listCalls) and page requests (pages), with a gate and an error to inject. */
 class FakeSource implements PendingSource {
@@ -176,7 +178,7 @@ describe('pending tree provider', function () {
     await withUserSettings({ groupBy: 'none', sortBy: 'expiry' }, async () => {
       const p = await tree(new FakeSource(ALL));
       const rows = await items(p);
-      assert.deepEqual(rows.map((r) => label(r.item)), ALL.map((r) => r.jobRunId), 'one row per run, in expiry order');
+      assert.deepEqual(rows.map((r) => label(r.item)), EXPIRY_ORDER, 'one row per run, in expiry order');
       assert.ok(rows.every((r) => r.item.collapsibleState === vscode.TreeItemCollapsibleState.None));
       assert.equal((await runItem(p, 'orders-normal')).description, 'load_orders · drop_rate 12.0% > 10.0% · 2h ago · 2d 22h left');
       assert.equal((await runItem(p, 'orders-overdue')).description, 'load_orders · drop_rate 12.0% > 10.0% · 2h ago · overdue by 1h');
@@ -338,6 +340,7 @@ describe('pending tree provider', function () {
         store?.tick();
         await store?.refresh({ force: false });
         assert.ok((store as PendingRunsStore).revision > calls, 'the overview was taken again');
+        p.refresh(); // as the view does on every change of the store
         const groups = await items(p);
         assert.equal(groups.find((g) => label(g.item) === 'transform_images')?.item.description, '2 pending · 2 urgent');
         await items(p, groups.find((g) => label(g.item) === 'transform_images')?.node);
@@ -388,7 +391,7 @@ describe('pending tree provider', function () {
 
   it('shows nothing when no run is pending (the welcome view takes over), and a loading row before the first answer', async function () {
     const empty = await tree(new FakeSource([]));
-    assert.deepEqual(empty.getChildren(), []);
+    assert.deepEqual(await empty.getChildren(), []);
     assert.equal(store?.status.kind, 'ready');
 
     const slow = new FakeSource(ALL);
@@ -417,8 +420,9 @@ describe('pending tree provider', function () {
     const p = await tree(source);
     const profile = profileSetting();
     assert.ok(profile, 'the host runs with a profile set');
-    const [error, fix] = await items(p);
-    assert.ok(error && fix, 'an error row and a fix row');
+    const [error, retry, fix] = await items(p);
+    assert.ok(error && retry && fix, 'an error row, Retry and a fix row');
+    assert.equal(retry.item.command?.command, 'dwhApprovals.refresh');
     assert.match(label(error.item), new RegExp(`aws sso login --profile ${profile}`));
     assert.deepEqual(icon(error.item), { id: 'error', color: 'errorForeground' });
     assert.equal(error.item.contextValue, 'message');
@@ -432,6 +436,7 @@ describe('pending tree provider', function () {
     await withUserSettings({ groupBy: 'none' }, async () => {
       const source = new FakeSource(ALL);
       const p = await tree(source);
+      assert.equal((await items(p)).length, ALL.length, 'drawn once');
       source.error = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { name: 'ConnectionError' });
       await store?.refresh({ force: true });
       assert.equal(store?.status.kind, 'failed');
@@ -441,7 +446,7 @@ describe('pending tree provider', function () {
       assert.match(label(retry?.item ?? new vscode.TreeItem('')), /^Retry \(the list below is from .+ ago\)$/);
       assert.equal(retry?.item.command?.command, 'dwhApprovals.refresh');
       assert.equal(label(fix?.item ?? new vscode.TreeItem('')), 'Open Settings');
-      assert.deepEqual(rows.slice(3).map((r) => label(r.item)), ALL.map((r) => r.jobRunId), 'the last list stays');
+      assert.deepEqual(rows.slice(3).map((r) => label(r.item)), EXPIRY_ORDER, 'the last list stays');
       source.error = undefined;
       await store?.refresh({ force: true });
       assert.equal((await items(p)).length, ALL.length);
