@@ -115,7 +115,7 @@ export type StoreStatus =
   | { kind: 'failed'; failure: ClassifiedFailure };
 
 export interface StoreChange {
-  /** Runs that newly started waiting (the newest few; empty on the first load). */
+  /** Runs that newly started waiting (among the newest hundred; empty on the first load). */
   added: JobRun[];
   firstLoad: boolean;
   /** The overview was loaded anew (rows shown may have changed). */
@@ -135,8 +135,14 @@ export interface StoreSnapshot {
 }
 
 const MAX_BACKOFF_MS = 10 * 60 * 1000;
-/** At most this many newly pending runs are fetched to announce. */
-const MAX_ANNOUNCED = 20;
+/** How many of the newest runs each load reads to tell which are new. */
+const RECENT_WINDOW = 100;
+
+interface RecentRuns {
+  ids: ReadonlySet<string>;
+  /** The oldest of them when more runs are pending (older ones were not seen); null when they were all. */
+  oldestMs: number | null;
+}
 /** Runs seen in pages, kept to find them by id; forgotten beyond this many. */
 const MAX_KNOWN_RUNS = 20_000;
 
@@ -150,7 +156,8 @@ export class PendingRunsStore {
   private restoredAtMs: number | undefined;
   private lastLoadedAtMs: number | undefined;
   private lastSummary: string | undefined;
-  private newestPendingMs: number | null = null;
+  /** The newest runs at the last load: a run not among them is announced as new. */
+  private recent: RecentRuns | undefined;
   private currentStatus: StoreStatus = { kind: 'idle' };
   private inFlight: Promise<void> | undefined;
   private inFlightSource: PendingSource | undefined;
@@ -300,7 +307,7 @@ export class PendingRunsStore {
     this.loaded = false;
     this.lastLoadedAtMs = undefined;
     this.lastSummary = undefined;
-    this.newestPendingMs = null;
+    this.recent = undefined;
     this.known.clear();
     this.published.clear();
     this.timers.clearTimeout(this.followUpHandle);
@@ -539,11 +546,11 @@ export class PendingRunsStore {
         const ttlHours = this.ttlHours();
         const { overview, scope } = await source.overview({ sinceMs: timeOf(summary.oldestTimestamp), nowMs, ttlHours });
         if (source !== this.source) return; // the profile changed meanwhile
-        const added = await this.newlyPending(source, scope, ttlHours);
+        const { added, recent } = await this.newlyPending(source, scope, ttlHours);
         const stillPending = await this.publishedStillPending(source, scope, ttlHours);
         if (source !== this.source) return;
         this.lastSummary = fingerprint;
-        this.newestPendingMs = timeOf(summary.newestTimestamp);
+        this.recent = recent;
         this.consecutiveFailures = 0;
         this.replaceOverview(overview, scope, added, stillPending, nowMs);
       } else {
@@ -559,11 +566,22 @@ export class PendingRunsStore {
     }
   }
 
-  /** The newest runs pending since the last load (none on the first): what to announce. */
-  private async newlyPending(source: PendingSource, scope: PendingScope, ttlHours: number): Promise<JobRun[]> {
-    if (!this.loaded || this.newestPendingMs === null) return [];
-    const page = await source.page({ scope, selection: { newerThanMs: this.newestPendingMs }, sortBy: 'newest', ttlHours, byJob: false, size: MAX_ANNOUNCED });
-    return page.runs;
+  /**
+   * The runs newly pending since the last load (none on the first): what to announce. Each
+   * load reads the newest runs (RECENT_WINDOW); a run among them that the last load's newest
+   * did not hold, and no older than the oldest of those, is new (all of them when the last
+   * load held fewer: it knew every run).
+   */
+  private async newlyPending(source: PendingSource, scope: PendingScope, ttlHours: number): Promise<{ added: JobRun[]; recent: RecentRuns }> {
+    const page = await source.page({ scope, selection: {}, sortBy: 'newest', ttlHours, byJob: false, size: RECENT_WINDOW });
+    const recent: RecentRuns = {
+      ids: new Set(page.runs.map((run) => run.jobRunId)),
+      oldestMs: page.next ? (page.runs[page.runs.length - 1]?.timestampMs ?? null) : null,
+    };
+    const before = this.recent;
+    if (!this.loaded || !before) return { added: [], recent };
+    const added = page.runs.filter((run) => !before.ids.has(run.jobRunId) && (before.oldestMs === null || (run.timestampMs ?? -Infinity) >= before.oldestMs));
+    return { added, recent };
   }
 
   /** Which of the runs published from here are still pending (the others are recorded). */

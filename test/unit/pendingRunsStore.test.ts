@@ -432,6 +432,20 @@ describe('PendingRunsStore', () => {
       assert.deepEqual(store.groups.map((g) => [g.jobName, g.count]), [['orders', 2]]);
     });
 
+    it('announces a new run whose timestamp is older than the newest, and no run twice', async () => {
+      const source = new FakeSource();
+      source.runs = [runOf('a', 1), runOf('b', 60)];
+      const store = new PendingRunsStore(new ManualTimers(), () => ({}), { now: () => T });
+      await store.setSource(source);
+      const added: string[] = [];
+      store.onDidChange((change) => added.push(...change.added.map((r) => r.jobRunId)));
+      source.runs = [...source.runs, runOf('late', 30)];
+      await store.refresh({ force: false });
+      assert.deepEqual(added, ['late']);
+      await store.refresh({ force: true });
+      assert.deepEqual(added, ['late'], 'announced once');
+    });
+
     it('takes the urgent counts again when a run becomes urgent, and not before', async () => {
       const source = new FakeSource();
       source.runs = [jobRun('o1', 'orders', 30)];
