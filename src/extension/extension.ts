@@ -62,8 +62,13 @@ export function activate(context: vscode.ExtensionContext): void {
     startClock(store, pendingView, statusBar),
   );
 
-  void connection.start();
-  store.startPolling(readViewSettings().refreshIntervalSeconds);
+  // The first request (and with it the adapters' bundle, backendModule.ts) starts on the next
+  // turn of the event loop: activate() returns with the views showing the last known state.
+  const start = setImmediate(() => {
+    void connection.start();
+    store.startPolling(readViewSettings().refreshIntervalSeconds);
+  });
+  context.subscriptions.push({ dispose: () => clearImmediate(start) });
 }
 
 /** Where the last overview of these connection settings is kept between sessions. */

@@ -45,7 +45,8 @@ async function runsFor(
   // VS Code passes the clicked node and the whole selection for a multi-select.
   if (selection && selection.length > 1) return view.runsOf(selection);
   if (typeof target === 'string') {
-    const run = store.find(target);
+    // The store keeps the runs the tree has loaded; any other pending run is read now.
+    const run = store.find(target) ?? (await store.listAll({ runIds: [target] }).catch(() => []))[0];
     if (run) return [run];
     void vscode.window.showWarningMessage(message`Run ${target} is not in the pending list any more. Refresh to see its current state.`);
     return [];
