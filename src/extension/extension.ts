@@ -17,6 +17,7 @@ import { RecentDecisionsView } from './recentDecisionsTree';
 import { affectsView, readConnectionSettings, readViewSettings } from './settings';
 
 export function activate(context: vscode.ExtensionContext): void {
+  const activationStarted = performance.now();
   const log = createLog();
   const store = new PendingRunsStore(undefined, () => ({ profile: readConnectionSettings().profile }), {
     ttlHours: () => readViewSettings().approvalTtlHours,
@@ -69,6 +70,7 @@ export function activate(context: vscode.ExtensionContext): void {
     store.startPolling(readViewSettings().refreshIntervalSeconds);
   });
   context.subscriptions.push({ dispose: () => clearImmediate(start) });
+  log.info(`Activated in ${(performance.now() - activationStarted).toFixed(1)} ms${store.isRestored ? ', showing the last known counts' : ''}`);
 }
 
 /** Where the last overview of these connection settings is kept between sessions. */
