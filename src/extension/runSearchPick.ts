@@ -36,6 +36,8 @@ export function pickPendingRuns(store: PendingRunsStore, options: RunSearchPickO
   const ticked = new Map<string, RunPick>();
   let searchId = 0;
   let timer: NodeJS.Timeout | undefined;
+  /** The text the items shown were searched for. */
+  let searched: string | undefined;
 
   const search = async (text: string): Promise<void> => {
     const id = ++searchId;
@@ -58,6 +60,7 @@ export function pickPendingRuns(store: PendingRunsStore, options: RunSearchPickO
       }
       pick.items = items;
       pick.selectedItems = items.filter((item) => item.run && ticked.has(item.run.jobRunId));
+      searched = text.trim();
     } catch (error) {
       if (id !== searchId) return;
       pick.items = [{ label: '$(error) Could not search pending runs', detail: error instanceof Error ? error.message : String(error), alwaysShow: true }];
@@ -85,7 +88,13 @@ export function pickPendingRuns(store: PendingRunsStore, options: RunSearchPickO
       ticked.clear();
       for (const item of selected) if (item.run) ticked.set(item.run.jobRunId, item);
     });
-    pick.onDidAccept(() => {
+    pick.onDidAccept(async () => {
+      // Enter right after typing: decide on what the text finds, not on the items shown before.
+      if (searched !== pick.value.trim() && !(options.canSelectMany && pick.selectedItems.length > 0)) {
+        clearTimeout(timer);
+        await search(pick.value);
+        if (settled) return;
+      }
       const chosen = options.canSelectMany ? pick.selectedItems : pick.activeItems;
       const all = chosen.find((item) => item.all);
       if (all?.all) {

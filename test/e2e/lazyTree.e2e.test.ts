@@ -151,7 +151,10 @@ describe('the lazy tree in the workbench', function () {
     const q = quickInput(wb);
     await runCommandExpectingInput(wb, 'DWH Approvals: Approve Run…', 'Approve pending runs');
     await q.input.fill(lonelyRunId);
-    await eventually(() => q.rows.count(), (n) => n === 1, { message: `one pick for ${lonelyRunId}` });
+    // The pick searches as you type: the one row left is the run, not "Every pending run".
+    await eventually(async () => ({ all: await q.rows.count(), run: await q.rows.filter({ hasText: lonelyRunId }).count() }), (n) => n.all === 1 && n.run === 1, {
+      message: `one pick for ${lonelyRunId}`,
+    });
     await q.input.press('Enter');
     await wb.page.locator('.quick-input-widget .quick-input-title', { hasText: `Approve ${LONELY_JOB} run ${lonelyRunId}` }).waitFor({ state: 'visible', timeout: 30_000 });
     await q.input.fill('Lazy tree e2e: the lonely run is fine');
