@@ -1,8 +1,9 @@
-// Bundles the extension (Node, cjs) in two parts, the approval processor (Lambda, cjs) and
-// the details webview's script (browser, iife). `--production` minifies; `--watch` rebuilds.
-// The extension's adapters (AWS SDK, OpenSearch client) are a bundle of their own,
-// dist/backend.js, which dist/extension.js requires on its first request
-// (src/extension/backendModule.ts): activation loads neither.
+// Bundles the extension (Node, cjs) in two parts, the approval processor, notifier and approval
+// API (Lambda, cjs) and the details webview's script (browser, iife). `--production` minifies;
+// `--watch` rebuilds. The extension's adapters (AWS SDK, OpenSearch client, the SDK's
+// shared-config loader for profiles) are a bundle of their own, dist/backend.js, which
+// dist/extension.js requires on its first request (src/extension/backendModule.ts): activation
+// loads neither.
 const esbuild = require('esbuild');
 const path = require('node:path');
 
@@ -36,6 +37,11 @@ const targets = [
     platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], mainFields: ['module', 'main'] },
   { ...common, entryPoints: ['src/processor/lambdaHandler.ts'], outfile: 'dist/processor.js',
     platform: 'node', format: 'cjs', target: 'node20', mainFields: ['module', 'main'] },
+  // The alert email's two functions: the notifier (job_events → SES) and the approval API.
+  { ...common, entryPoints: ['src/approvals/notifier.ts'], outfile: 'dist/notifier.js',
+    platform: 'node', format: 'cjs', target: 'node20', mainFields: ['module', 'main'] },
+  { ...common, entryPoints: ['src/approvals/approvalApi.ts'], outfile: 'dist/approvalApi.js',
+    platform: 'node', format: 'cjs', target: 'node20', mainFields: ['module', 'main'] },
   { ...common, entryPoints: ['src/webview/detailsView.ts'], outfile: 'dist/webview/details.js',
     platform: 'browser', format: 'iife', target: 'es2022' },
 ];
@@ -50,7 +56,12 @@ async function main() {
   await Promise.all(contexts.map((ctx) => ctx.dispose()));
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+// scripts/lib/processorRunner.mjs builds the processor's target alone, before each run.
+module.exports = { targets };
+
+if (require.main === module) {
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

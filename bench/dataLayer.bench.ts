@@ -299,10 +299,13 @@ async function benchPublish(env: StackEnv, base: ConnectionSettings, manifest: S
     // SNS publish alone: prebuilt signed messages through the same publisher.
     const identity = await backend.callerIdentity.identity();
     const secret = await backend.parameters.signingSecret();
-    const messages: DecisionMessage[] = shown.slice(1).map((run) =>
-      buildDecisionMessage(
-        { jobName: run.jobName, jobRunId: run.jobRunId, decision: 'APPROVED', reason: 'Benchmark publish.', identityArn: identity.arn, decidedBy: identity.decidedBy, evidenceSha256: evidenceSha256(run) },
-        secret,
+    const messages: DecisionMessage[] = await Promise.all(
+      shown.slice(1).map((run) =>
+        buildDecisionMessage(
+          { jobName: run.jobName, jobRunId: run.jobRunId, decision: 'APPROVED', reason: 'Benchmark publish.', identityArn: identity.arn, decidedBy: identity.decidedBy, evidenceSha256: evidenceSha256(run) },
+          secret,
+          (hash) => backend!.prover.prove(hash),
+        ),
       ),
     );
     const aloneMs: number[] = [];

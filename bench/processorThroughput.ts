@@ -1,5 +1,8 @@
 // Approval processor throughput on the local stack, in two modes, each with N fresh pending
-// runs and N signed approvals (as SNS delivers them: in the envelope) through the bundled
+// runs and N signed approvals (signature v2: each with an identity proof the processor sends
+// to STS, so one STS round trip per decision; the records of a batch are processed
+// PROCESSOR_CONCURRENCY at once, so those round trips overlap instead of queueing one
+// behind another) (as SNS delivers them: in the envelope) through the bundled
 // handler (dist/processor.js), checking that every decision was recorded exactly once:
 //   sqs      queued on the stack's `processor` SQS queue, drained by the runner's poll loop
 //            (what `scripts/processor-runner.mjs` does);
@@ -14,15 +17,15 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { buildDecisionMessage, publishParameters, type DecisionMessage } from '../src/core/decisionMessage';
+import { DeleteMessageBatchCommand, PurgeQueueCommand, ReceiveMessageCommand, SQSClient, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { publishParameters, type DecisionMessage } from '../src/core/decisionMessage';
+import { createReviewer, decisionBy, type Reviewer } from '../test/support/reviewers';
 import { evidenceSha256 } from '../src/core/evidence';
 import { parseJobRun } from '../src/core/jobRunParser';
 import type * as RunnerModule from '../scripts/lib/processorRunner.mjs' with { 'resolution-mode': 'import' };
 import type { StackEnv } from '../scripts/lib/localProfile.mjs' with { 'resolution-mode': 'import' };
 
 const JOB = 'bench_processor_throughput';
-const REVIEWER = 'arn:aws:sts::123456789012:assumed-role/DataReviewer/bench-reviewer';
 
 interface StackModule {
   ensureStack(options?: { log?: (message: string) => void }): Promise<StackEnv>;
@@ -64,6 +67,8 @@ interface Setup {
   env: StackEnv;
   runner: typeof RunnerModule;
   secret: string;
+  /** Signs every decision with an identity proof of its own (signature v2): one STS round trip each in the processor. */
+  reviewer: Reviewer;
   sqs: SQSClient;
   sns: SNSClient;
 }
@@ -88,7 +93,7 @@ interface Result {
 }
 
 /** N pending runs in job-events and N signed approvals of them. */
-async function prepare({ env, secret }: Setup, total: number, tag: string): Promise<Batch> {
+async function prepare({ env, secret, reviewer }: Setup, total: number, tag: string): Promise<Batch> {
   const stamp = `${tag}-${Date.now()}`;
   const runs = Array.from({ length: total }, (_, i) => {
     const runId = `${JOB}-${stamp}-${String(i).padStart(5, '0')}`;
@@ -110,17 +115,20 @@ async function prepare({ env, secret }: Setup, total: number, tag: string): Prom
     await os(env, 'POST', '/job-events/_bulk', batch.map((r) => `${JSON.stringify({ index: { _id: r.job_run_id } })}\n${JSON.stringify(r)}\n`).join(''), true);
   });
   await os(env, 'POST', '/job-events/_refresh');
-  const messages = runs.map((run) =>
-    buildDecisionMessage(
-      {
-        jobName: JOB,
-        jobRunId: run.job_run_id,
-        decision: 'APPROVED',
-        reason: 'Benchmark approval.',
-        identityArn: REVIEWER,
-        evidenceSha256: evidenceSha256(parseJobRun(run.job_run_id, run)),
-      },
-      secret,
+  const messages = await Promise.all(
+    runs.map((run) =>
+      decisionBy(
+        reviewer,
+        env,
+        {
+          jobName: JOB,
+          jobRunId: run.job_run_id,
+          decision: 'APPROVED',
+          reason: 'Benchmark approval.',
+          evidenceSha256: evidenceSha256(parseJobRun(run.job_run_id, run)),
+        },
+        secret,
+      ),
     ),
   );
   return { stamp, runs, messages };
@@ -290,7 +298,8 @@ async function main(): Promise<void> {
   process.env.AWS_ACCESS_KEY_ID = credentials.accessKeyId;
   process.env.AWS_SECRET_ACCESS_KEY = credentials.secretAccessKey;
   const clientConfig = { region: env.region, endpoint: env.awsEndpointUrl, credentials };
-  const setup: Setup = { env, runner, secret, sqs: new SQSClient(clientConfig), sns: new SNSClient(clientConfig) };
+  const reviewer = await createReviewer(env, 'bench-reviewer');
+  const setup: Setup = { env, runner, secret, reviewer, sqs: new SQSClient(clientConfig), sns: new SNSClient(clientConfig) };
   const sharedQueue = runner.processorRunnerStatus().running;
 
   const results: Result[] = [];
@@ -320,13 +329,17 @@ async function main(): Promise<void> {
     }
   } finally {
     if (!values.keep) for (const batch of batches) await cleanUp(env, batch);
+    // Each approval published an approval_outcome: empty the queues on the outcomes topic.
+    for (const queueUrl of [env.queueUrls.downstream, env.queueUrls.outcomesTap]) {
+      if (queueUrl) await setup.sqs.send(new PurgeQueueCommand({ QueueUrl: queueUrl })).catch(() => undefined);
+    }
     setup.sqs.destroy();
     setup.sns.destroy();
   }
 
   for (const r of results) {
     console.log(
-      `[bench] ${r.mode.padEnd(7)}: ${r.decisions} decisions in ${r.seconds.toFixed(2)} s = ${r.decisionsPerSecond} decisions/s ` +
+      `[bench] ${r.mode.padEnd(7)}: ${r.decisions} v2 decisions (an STS round trip and an outcome publish each) in ${r.seconds.toFixed(2)} s = ${r.decisionsPerSecond} decisions/s ` +
         `(${pollers} at once; batch of 10 p50 ${r.batchP50Ms} ms, p95 ${r.batchP95Ms} ms; audits ${r.audits}, recorded ${r.recorded}, runs approved ${r.approved}, failed ${r.failed})`,
     );
   }

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // `npm run demo`: the extension in a real VS Code (code-server) against the local stack, as a
 // reviewer would see it. Readies the machine, brings the stack up and seeds it, bundles the
-// extension, starts code-server and prints the URL to open. Ctrl-C stops it all.
+// extension, starts code-server and prints the URL to open, and the Approve / Reject links of
+// the newest alert email (sent through moto's SES; the approval API answers on 127.0.0.1).
+// Ctrl-C stops it all.
 //   npm run demo -- --pending 40        how many pending runs to seed (the stack's default else)
 //   npm run demo -- --keep-stack        leave OpenSearch and moto running afterwards
 //   npm run demo -- --screenshot        also save test-results/demo/{tree,details,history,status-bar}.png
@@ -152,6 +154,12 @@ async function main() {
   });
   const url = workbenchUrl({ port: server.port, workspaceDir, extensionDevelopmentPath: repoRoot });
 
+  // Alert emails (issue 13): the approval API on 127.0.0.1, and an alert for the newest pending run.
+  const emailLinks = await import('./lib/emailLinks.mjs');
+  const api = await emailLinks.startApprovalApiServer(stackEnv, { restart: true });
+  step(`approval API for email links at ${api.url} (pid ${api.pid})`);
+  const alert = await emailLinks.sendNewestAlert(stackEnv);
+
   let processor = null;
   const processorScript = path.join(repoRoot, 'scripts', 'processor-runner.mjs');
   if (fs.existsSync(processorScript)) {
@@ -165,6 +173,7 @@ async function main() {
     stopping = true;
     step(`${signal}: stopping`);
     if (processor && processor.exitCode === null) processor.kill('SIGTERM');
+    await emailLinks.stopApprovalApiServer();
     await server.stop();
     if (!options['keep-stack']) {
       step('stopping the local stack (--keep-stack keeps it)');
@@ -191,6 +200,10 @@ async function main() {
 
   console.log('\nDWH Approvals demo is running. Open this URL in a browser (it loads the extension from source):');
   console.log(`\n  ${url}\n`);
+  if (alert) {
+    console.log(`The newest alert (run ${alert.runId}, sent through moto's SES to ${[...new Set(alert.recipients)].join(', ')}); its links for ${alert.email.destinations.join(', ')}:`);
+    console.log(`\n  Approve: ${alert.links.approve}\n  Reject:  ${alert.links.reject}\n`);
+  }
   console.log(`VS Code data: ${server.dataDir}; log: ${server.logFile}`);
   console.log('Press Ctrl-C to stop.');
   // Stays up until a signal arrives; the listeners above end the process.

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The approval processor for the local stack: long-polls the stack's `processor` queue and
-// hands each batch to the Lambda handler bundled in dist/processor.js (built first if
-// missing), deleting what it did not report as failed. One JSON line per decision on stdout;
+// hands each batch to the Lambda handler bundled in dist/processor.js (built from the current
+// sources first; the ready line names its SHA-256), deleting what it did not report as failed. One JSON line per decision on stdout;
 // the signing secret is read from SSM by the handler and never printed.
 //   node scripts/processor-runner.mjs            run until SIGINT/SIGTERM
 //   node scripts/processor-runner.mjs --once     drain the queue and exit (exit 3 if some failed)
@@ -45,7 +45,7 @@ async function main() {
   process.env.AWS_SECRET_ACCESS_KEY = config.AWS_SECRET_ACCESS_KEY;
   process.env.AWS_REGION = config.AWS_REGION;
 
-  const { createLambdaHandler } = loadProcessorHandler();
+  const { createLambdaHandler, bundleSha256 } = loadProcessorHandler();
   const handler = createLambdaHandler({ config });
   const queueUrl = values['queue-url'] ?? env.queueUrls.processor;
   const controller = new globalThis.AbortController();
@@ -63,7 +63,7 @@ async function main() {
   // once, and "ready" means ready.
   await handler.ready();
 
-  log({ level: 'info', msg: 'runner ready', pid: process.pid, queue: queueUrl, once: values.once });
+  log({ level: 'info', msg: 'runner ready', pid: process.pid, queue: queueUrl, once: values.once, bundle_sha256: bundleSha256 });
   const stats = await runProcessorLoop({
     env,
     handler,

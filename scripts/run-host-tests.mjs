@@ -46,7 +46,7 @@ async function main() {
     console.log(`extension-host tests: no result (exit ${exitCode})`);
     return 1;
   }
-  console.log(`extension-host tests: ${result.passed} passed, ${result.failed} failed (exit ${exitCode})`);
+  console.log(`extension-host tests: ${result.passed} passed, ${result.failed} failed, ${result.pending ?? 0} skipped (exit ${exitCode})`);
   return exitCode === 0 && result.failed === 0 ? 0 : 1;
 }
 

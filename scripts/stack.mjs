@@ -27,8 +27,10 @@ function describeEnv(env) {
   log(`OpenSearch  ${env.opensearchUrl}  (indices ${env.indices.events}, ${env.indices.approvals})`);
   log(`moto        ${env.awsEndpointUrl}  (region ${env.region})`);
   log(`topic       ${env.topicArn}`);
+  if (env.outcomesTopicArn) log(`outcomes    ${env.outcomesTopicArn}`);
   for (const [key, url] of Object.entries(env.queueUrls)) log(`queue       ${key.padEnd(10)} ${url}`);
-  log(`SSM         ${env.ssm.endpointParameter}, ${env.ssm.topicArnParameter}, ${env.ssm.signingSecretParameter} (SecureString)`);
+  log(`SSM         ${env.ssm.endpointParameter}, ${env.ssm.topicArnParameter}, ${env.ssm.signingSecretParameter} (SecureString), ${env.ssm.policyParameter}`);
+  for (const user of Object.values(env.users ?? {})) log(`reviewer    ${user.arn}  (profile ${user.profile})`);
   log(`env file    ${env.stackDir}/env.json`);
 }
 
@@ -84,6 +86,10 @@ async function main() {
     }
     case 'down': {
       const { values } = parseArgs({ args: rest, options: { clean: { type: 'boolean', default: false } }, strict: true });
+      // The local approval API (alert emails) runs against the stack: it goes first.
+      const { stopApprovalApiServer } = await import('./lib/emailLinks.mjs');
+      const api = await stopApprovalApiServer();
+      if (api.pid) log(`stopped the approval API (pid ${api.pid})`);
       await stopStack({ clean: values.clean, log });
       return;
     }

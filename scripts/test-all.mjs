@@ -2,7 +2,10 @@
 // `npm test`: makes the machine ready (Debian packages, node_modules, code-server), then runs
 // the checks (tsc, eslint, bundle) and the test tiers in order: unit, integration (local
 // stack), extension host (code-server), end-to-end (the workbench in Chromium). Prints each
-// tier's time and counts and closes with one line `N passed, N failed`; exits 1 on a failure.
+// tier's time and counts and closes with one line `N passed, N failed` (`, N skipped` after it
+// when a test was skipped); exits 1 on a failure. Only tests count as passed: the checks are
+// listed apart, and a failed check, a tier that ran no tests or skipped one, or a crash counts
+// as a failure (scripts/lib/testSummary.mjs). Every tier's mocha forbids .only and skipped tests.
 //   npm test -- --tier unit,integration     only these tiers (also DWH_TEST_TIERS)
 //   npm test -- --keep-stack                leave the local stack running afterwards
 // Node builtins only up to ensureNodeModules(): this runs on a fresh clone.
@@ -13,6 +16,7 @@ import { parseArgs } from 'node:util';
 import {
   ensureCodeServer, ensureDebianPackages, ensureNodeModules, repoRoot, wantedDebianPackages,
 } from './lib/prereqs.mjs';
+import { checksOutcome, describeOutcome, summarize, testTierOutcome, tierNotRun } from './lib/testSummary.mjs';
 
 const TIERS = ['checks', 'unit', 'integration', 'host', 'e2e'];
 const RESULTS = path.join(repoRoot, 'test-results');
@@ -63,29 +67,14 @@ function readResult(file) {
   }
 }
 
-/**
- * Counts from a tier's JSON result, trusting the exit code over it: a run that exited non-zero
- * without a recorded failure (a crash before or after the tests) still counts as one failure.
- */
-function countsFrom(file, exitCode, what) {
-  const result = readResult(file);
-  if (!result) return { passed: 0, failed: 1, note: `${what} produced no result (exit ${exitCode})` };
-  if (exitCode !== 0 && result.failed === 0) {
-    return { passed: result.passed, failed: 1, note: `${what} exited ${exitCode} after its tests` };
-  }
-  return { passed: result.passed, failed: result.failed };
-}
-
 async function mochaTier(name, config, files, env = {}) {
-  if (files.length === 0 || !fs.existsSync(path.join(repoRoot, config))) {
-    return { passed: 0, failed: 0, note: 'no test files' };
-  }
+  if (files.length === 0 || !fs.existsSync(path.join(repoRoot, config))) return tierNotRun('no test files');
   const output = path.join(RESULTS, `${name}.json`);
   fs.rmSync(output, { force: true });
   const code = await run(process.execPath, [
     MOCHA, '--config', config, '--reporter', REPORTER, '--reporter-option', `output=${output}`,
   ], { env });
-  return countsFrom(output, code, `mocha ${config}`);
+  return testTierOutcome(readResult(output), code, `mocha ${config}`);
 }
 
 async function checksTier() {
@@ -96,15 +85,13 @@ async function checksTier() {
     // The CloudFormation template (infra/): cfn-lint and checkov, pinned, in their cached venv.
     ['infra:check', process.execPath, [path.join(repoRoot, 'scripts', 'infra-check.mjs')]],
   ];
-  let passed = 0;
-  const failedNames = [];
+  const results = [];
   for (const [name, cmd, args] of checks) {
     console.log(`\n--- ${name}`);
-    if ((await run(cmd, args)) === 0) passed += 1;
-    else failedNames.push(name);
+    results.push({ name, ok: (await run(cmd, args)) === 0 });
   }
-  bundledThisRun = !failedNames.includes('bundle');
-  return { passed, failed: failedNames.length, note: failedNames.length ? `failed: ${failedNames.join(', ')}` : undefined };
+  bundledThisRun = results.some((r) => r.name === 'bundle' && r.ok);
+  return checksOutcome(results);
 }
 
 async function main() {
@@ -128,39 +115,41 @@ async function main() {
     unit: () => mochaTier('unit', 'test/unit/.mocharc.json', findFiles('test/unit', '.test.ts')),
     integration: async () => {
       const files = findFiles('test/integration', '.test.ts');
-      if (files.length === 0) return { passed: 0, failed: 0, note: 'no test files' };
+      if (files.length === 0) return tierNotRun('no test files');
       try {
         await stack.ensureStackUp();
         await stack.seedStack({});
       } catch (error) {
         console.error(error.stack ?? error);
-        return { passed: 0, failed: 1, note: `local stack failed: ${error.message}` };
+        return tierNotRun(`local stack failed: ${error.message}`);
       }
       return mochaTier('integration', 'test/integration/.mocharc.json', files);
     },
     host: async () => {
-      if (findFiles('test/host', '.test.ts').length === 0) return { passed: 0, failed: 0, note: 'no test files' };
+      if (findFiles('test/host', '.test.ts').length === 0) return tierNotRun('no test files');
+      const resultFile = path.join(RESULTS, 'host.json');
+      fs.rmSync(resultFile, { force: true });
       const code = await run(process.execPath, [path.join(repoRoot, 'scripts', 'run-host-tests.mjs')]);
-      return countsFrom(path.join(RESULTS, 'host.json'), code, 'the extension host');
+      return testTierOutcome(readResult(resultFile), code, 'the extension host');
     },
     e2e: () => mochaTier('e2e', 'test/e2e/.mocharc.json', findFiles('test/e2e', '.e2e.test.ts'),
       bundledThisRun ? { DWH_SKIP_BUNDLE: '1' } : {}),
   };
 
-  const rows = [];
+  const steps = [];
   for (const tier of tiers) {
     console.log(`\n=== ${tier}`);
     const started = Date.now();
-    let counts;
+    let outcome;
     try {
-      counts = await runners[tier]();
+      outcome = await runners[tier]();
     } catch (error) {
       console.error(error.stack ?? error);
-      counts = { passed: 0, failed: 1, note: error.message };
+      outcome = tierNotRun(`crashed: ${error.message}`);
     }
     const seconds = (Date.now() - started) / 1000;
-    rows.push({ tier, seconds, ...counts });
-    console.log(`=== ${tier}: ${counts.passed} passed, ${counts.failed} failed in ${seconds.toFixed(1)} s${counts.note ? ` (${counts.note})` : ''}`);
+    steps.push({ name: tier, seconds, outcome });
+    console.log(`=== ${tier}: ${describeOutcome(outcome)} in ${seconds.toFixed(1)} s`);
   }
 
   if (stack && !stackWasUp && !keepStack) {
@@ -168,16 +157,15 @@ async function main() {
     await stack.stopStack({ quiet: true }).catch((error) => console.error(`stack down failed: ${error.message}`));
   }
 
-  const passed = rows.reduce((n, r) => n + r.passed, 0);
-  const failed = rows.reduce((n, r) => n + r.failed, 0);
-  console.log('\nTier          Passed  Failed    Time');
-  for (const r of rows) {
-    console.log(`${r.tier.padEnd(12)} ${String(r.passed).padStart(7)} ${String(r.failed).padStart(7)} ${r.seconds.toFixed(1).padStart(7)} s${r.note ? `  ${r.note}` : ''}`);
-  }
+  const summary = summarize(steps);
+  console.log('');
+  for (const line of summary.lines) console.log(line);
   console.log(`total ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  fs.writeFileSync(path.join(RESULTS, 'summary.json'), JSON.stringify({ tiers: rows, passed, failed }, null, 2));
-  console.log(`${passed} passed, ${failed} failed`);
-  return failed === 0 ? 0 : 1;
+  fs.writeFileSync(path.join(RESULTS, 'summary.json'), JSON.stringify({
+    steps, passed: summary.passed, failed: summary.failed, skipped: summary.skipped,
+  }, null, 2));
+  console.log(summary.closingLine);
+  return summary.ok ? 0 : 1;
 }
 
 main().then(

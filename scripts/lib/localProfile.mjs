@@ -5,6 +5,9 @@ import path from 'node:path';
 import { repoRoot } from './prereqs.mjs';
 
 export const LOCAL_PROFILE = 'dwh-local';
+/** A second reviewer (another IAM user, another person) and a user who approves no score_* run. */
+export const SECOND_REVIEWER_PROFILE = 'dwh-local-reviewer2';
+export const OBSERVER_PROFILE = 'dwh-local-observer';
 
 /** The stack's directory: DWH_STACK_DIR, as scripts/lib/stack reads it, else `.stack/`. */
 export function stackDir(root = repoRoot) {
@@ -13,19 +16,25 @@ export function stackDir(root = repoRoot) {
 }
 
 /**
- * Writes `.stack/aws/config` and `.stack/aws/credentials` with the profile `dwh-local` (the
- * stack's dummy keys: moto accepts any) and returns the variables that make the AWS SDK read them.
+ * Writes `.stack/aws/config` and `.stack/aws/credentials` with a profile per reviewer of the
+ * stack (env.json's `users`: IAM users in moto with keys of their own; `dwh-local` is the
+ * first reviewer) and returns the variables that make the AWS SDK read them. A stack without
+ * users (an older env.json) gets `dwh-local` with the stack's dummy keys.
  */
 export function writeLocalProfile(stackEnv, root = repoRoot) {
   const dir = path.join(stackDir(root), 'aws');
   fs.mkdirSync(dir, { recursive: true });
   const config = path.join(dir, 'config');
   const credentials = path.join(dir, 'credentials');
-  fs.writeFileSync(config, `[profile ${LOCAL_PROFILE}]\nregion = ${stackEnv.region}\noutput = json\n`);
-  const keys = stackEnv.credentials ?? { accessKeyId: 'testing', secretAccessKey: 'testing' };
-  fs.writeFileSync(credentials,
-    `[${LOCAL_PROFILE}]\naws_access_key_id = ${keys.accessKeyId}\naws_secret_access_key = ${keys.secretAccessKey}\n`,
-    { mode: 0o600 });
+  const fallback = stackEnv.credentials ?? { accessKeyId: 'testing', secretAccessKey: 'testing' };
+  const users = Object.values(stackEnv.users ?? {});
+  const profiles = users.length > 0 ? users : [{ profile: LOCAL_PROFILE, ...fallback }];
+  fs.writeFileSync(config, profiles.map((p) => `[profile ${p.profile}]\nregion = ${stackEnv.region}\noutput = json\n`).join('\n'));
+  fs.writeFileSync(
+    credentials,
+    profiles.map((p) => `[${p.profile}]\naws_access_key_id = ${p.accessKeyId}\naws_secret_access_key = ${p.secretAccessKey}\n`).join('\n'),
+    { mode: 0o600 },
+  );
   return { AWS_CONFIG_FILE: config, AWS_SHARED_CREDENTIALS_FILE: credentials };
 }
 

@@ -34,7 +34,7 @@ export interface StartOptions {
   freshnessMinutes?: number;
   pollers?: number;
   extraEnv?: Record<string, string>;
-  /** Stop a running runner first (otherwise it is kept and reported as alreadyRunning). */
+  /** Stop a running runner first (otherwise it is kept and reported as alreadyRunning, unless it runs an older bundle). */
   restart?: boolean;
   readyTimeoutMs?: number;
 }
@@ -44,11 +44,18 @@ export interface RunnerProcess {
   logFile: string;
   pidFile: string;
   alreadyRunning: boolean;
+  /** A runner of an older bundle (other sources) was running and was replaced. */
+  restartedStale: boolean;
 }
 
-export function runnerFiles(): { pidFile: string; logFile: string };
+export function runnerFiles(): { pidFile: string; logFile: string; bundleFile: string };
 export function processorEnvironment(env: StackEnv, base?: Record<string, string | undefined>): Record<string, string>;
+/** Builds dist/processor.js from the current sources; its SHA-256. */
+export function buildProcessorBundle(): string;
+export function bundleSha256(): string | null;
 export function loadProcessorHandler(): {
+  /** SHA-256 of the bundle loaded, built from the current sources just before. */
+  bundleSha256: string;
   handler: LambdaHandler;
   createLambdaHandler: (options?: { config?: Record<string, string | undefined>; log?: (line: Record<string, unknown>) => void }) => LambdaHandler & {
     ready: () => Promise<void>;
@@ -57,6 +64,6 @@ export function loadProcessorHandler(): {
 };
 export function toSqsEventRecord(message: unknown, where: { queueArn: string; region: string }): Record<string, unknown>;
 export function runProcessorLoop(options: LoopOptions): Promise<LoopStats>;
-export function processorRunnerStatus(): { running: boolean; pid: number | null; pidFile: string; logFile: string };
+export function processorRunnerStatus(): { running: boolean; pid: number | null; pidFile: string; logFile: string; bundleFile: string; bundleSha256: string | null };
 export function startProcessorRunner(env?: StackEnv, options?: StartOptions): Promise<RunnerProcess>;
 export function stopProcessorRunner(): Promise<{ stopped: boolean; pid: number | null }>;

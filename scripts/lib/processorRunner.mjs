@@ -4,11 +4,14 @@
 //   runProcessorLoop(o)          the poll loop, in this process (the CLI and the bench use it)
 //   startProcessorRunner(env, o) the runner as a background child: .stack/processor.pid, .stack/processor.log
 //   stopProcessorRunner()        stop that child (SIGTERM, then SIGKILL)
-//   processorRunnerStatus()      { running, pid, logFile }
+//   processorRunnerStatus()      { running, pid, logFile, bundleSha256 }
 //   processorEnvironment(env)    the handler's configuration for the local stack
-//   loadProcessorHandler()       require dist/processor.js, building it first if missing
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+//   buildProcessorBundle()       build dist/processor.js from the current sources; its SHA-256
+//   loadProcessorHandler()       require dist/processor.js, built from the current sources first
+// A runner always runs the bundle of the current sources: each load builds it, and
+// startProcessorRunner restarts a running runner whose bundle is not the one just built.
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import {
@@ -24,9 +27,15 @@ import { StackError, isAlive, readPid, removeFile, sleep, spawnDetached, stopPid
 const RUNNER_SCRIPT = join(REPO_ROOT, 'scripts', 'processor-runner.mjs');
 const BUNDLE = join(REPO_ROOT, 'dist', 'processor.js');
 const READY_MARK = '"msg":"runner ready"';
+const requireCjs = createRequire(import.meta.url);
 
 export function runnerFiles(cfg = stackConfig()) {
-  return { pidFile: join(cfg.stackDir, 'processor.pid'), logFile: join(cfg.stackDir, 'processor.log') };
+  return {
+    pidFile: join(cfg.stackDir, 'processor.pid'),
+    logFile: join(cfg.stackDir, 'processor.log'),
+    /** The SHA-256 of the bundle the background runner loaded, written when it is ready. */
+    bundleFile: join(cfg.stackDir, 'processor.bundle-sha256'),
+  };
 }
 
 /**
@@ -39,8 +48,13 @@ export function processorEnvironment(env, base = process.env) {
     OPENSEARCH_INDEX: env.indices?.events ?? 'job-events',
     APPROVALS_INDEX: env.indices?.approvals ?? 'job-approvals',
     SIGNING_SECRET_PARAMETER: env.ssm.signingSecretParameter,
+    // The policy the stack put into SSM, the one the extension shows.
+    ...(env.ssm.policyParameter ? { POLICY_PARAMETER: env.ssm.policyParameter } : {}),
     DWH_AWS_ENDPOINT_URL: env.awsEndpointUrl,
     AWS_REGION: env.region,
+    ...(env.outcomesTopicArn ? { OUTCOMES_TOPIC_ARN: env.outcomesTopicArn } : {}),
+    // Decisions by email link come from the local approval API's role only (issue 13).
+    ...(env.email?.approvalApiRoleArn ? { EMAIL_APPROVER_ROLE_ARNS: env.email.approvalApiRoleArn } : {}),
     // moto accepts any credentials; the local node ignores SigV4 but gets it anyway, as in AWS.
     AWS_ACCESS_KEY_ID: env.credentials?.accessKeyId ?? 'testing',
     AWS_SECRET_ACCESS_KEY: env.credentials?.secretAccessKey ?? 'testing',
@@ -49,19 +63,38 @@ export function processorEnvironment(env, base = process.env) {
   for (const key of Object.keys(defaults)) {
     if (typeof base[key] === 'string' && base[key].trim() !== '') out[key] = base[key];
   }
-  for (const key of ['POLICY', 'POLICY_PARAMETER', 'FRESHNESS_MINUTES', 'PROCESSOR_CONCURRENCY', 'OPENSEARCH_AUTH', 'OPENSEARCH_TIMEOUT_MS']) {
+  for (const key of ['POLICY', 'POLICY_PARAMETER', 'FRESHNESS_MINUTES', 'PROCESSOR_CONCURRENCY', 'OPENSEARCH_AUTH', 'OPENSEARCH_TIMEOUT_MS', 'ACCEPT_SIGNATURE_V1', 'SECRET_ROTATION_GRACE_MINUTES']) {
     if (typeof base[key] === 'string' && base[key].trim() !== '') out[key] = base[key];
   }
   return out;
 }
 
-/** dist/processor.js, built with `node esbuild.js` first when it is missing. */
-export function loadProcessorHandler() {
-  if (!existsSync(BUNDLE)) {
-    const built = spawnSync(process.execPath, [join(REPO_ROOT, 'esbuild.js')], { cwd: REPO_ROOT, stdio: 'inherit' });
-    if (built.status !== 0 || !existsSync(BUNDLE)) throw new StackError('could not build dist/processor.js (node esbuild.js failed)');
+/** Builds dist/processor.js from the current sources (esbuild.js's processor target); resolves its SHA-256. */
+export function buildProcessorBundle() {
+  const esbuild = requireCjs('esbuild');
+  const target = requireCjs(join(REPO_ROOT, 'esbuild.js')).targets.find((t) => t.outfile === 'dist/processor.js');
+  if (!target) throw new StackError('esbuild.js has no target for dist/processor.js');
+  try {
+    esbuild.buildSync({ ...target, absWorkingDir: REPO_ROOT });
+  } catch (error) {
+    throw new StackError(`could not build dist/processor.js: ${error.message}`);
   }
-  return createRequire(import.meta.url)(BUNDLE);
+  return bundleSha256();
+}
+
+/** The SHA-256 of dist/processor.js as it is now (null when missing). */
+export function bundleSha256() {
+  return existsSync(BUNDLE) ? createHash('sha256').update(readFileSync(BUNDLE)).digest('hex') : null;
+}
+
+/**
+ * dist/processor.js, built from the current sources first (a bundle left from older sources
+ * is never run). The result's bundleSha256 names the bundle loaded.
+ */
+export function loadProcessorHandler() {
+  const sha256 = buildProcessorBundle();
+  delete requireCjs.cache[requireCjs.resolve(BUNDLE)]; // a second load in this process gets the new build
+  return { ...requireCjs(BUNDLE), bundleSha256: sha256 };
 }
 
 function lambdaAttributes(message) {
@@ -194,11 +227,18 @@ export async function runProcessorLoop(options) {
   return stats;
 }
 
-/** { running, pid, logFile, pidFile } of the background runner. */
+/** { running, pid, logFile, pidFile, bundleSha256 } of the background runner (bundleSha256: what it loaded, if known). */
 export function processorRunnerStatus(cfg = stackConfig()) {
   const files = runnerFiles(cfg);
   const pid = readPid(files.pidFile);
-  return { running: Boolean(pid && isAlive(pid) && isOurRunner(pid)), pid, ...files };
+  const running = Boolean(pid && isAlive(pid) && isOurRunner(pid));
+  let loaded = null;
+  try {
+    loaded = running ? readFileSync(files.bundleFile, 'utf8').trim() || null : null;
+  } catch {
+    // Started before runners recorded their bundle: unknown, so treated as stale.
+  }
+  return { running, pid, ...files, bundleSha256: loaded };
 }
 
 function isOurRunner(pid) {
@@ -213,20 +253,24 @@ function isOurRunner(pid) {
  * Starts scripts/processor-runner.mjs in the background against the stack `env` (default:
  * .stack/env.json) and waits until it has read its configuration and is polling.
  * options: policy (object or JSON text), freshnessMinutes, pollers, extraEnv,
- * restart (stop a running one first; otherwise a running one is kept), readyTimeoutMs (60000).
- * Resolves { pid, logFile, pidFile, alreadyRunning }.
+ * restart (stop a running one first; otherwise a running one is kept, unless it runs a bundle
+ * of other sources than the current ones), readyTimeoutMs (60000).
+ * Resolves { pid, logFile, pidFile, alreadyRunning, restartedStale }.
  */
 export async function startProcessorRunner(env, options = {}) {
   const cfg = stackConfig();
   ensureStackDir(cfg);
   const stackEnv = env ?? readStackEnv();
-  const { pidFile, logFile } = runnerFiles(cfg);
+  const { pidFile, logFile, bundleFile } = runnerFiles(cfg);
+  // Build now, not only in the child where nobody sees it fail; the hash says which sources.
+  const current = buildProcessorBundle();
   const status = processorRunnerStatus(cfg);
+  const stale = status.running && status.bundleSha256 !== current;
   if (status.running) {
-    if (!options.restart) return { pid: status.pid, logFile, pidFile, alreadyRunning: true };
+    if (!options.restart && !stale) return { pid: status.pid, logFile, pidFile, alreadyRunning: true, restartedStale: false };
     await stopProcessorRunner();
   }
-  loadProcessorHandler(); // build dist/processor.js now, not in the child where nobody sees it fail
+  removeFile(bundleFile);
   const childEnv = { ...process.env, ...processorEnvironment(stackEnv), ...(options.extraEnv ?? {}) };
   if (options.policy !== undefined) childEnv.POLICY = typeof options.policy === 'string' ? options.policy : JSON.stringify(options.policy);
   if (options.freshnessMinutes !== undefined) childEnv.FRESHNESS_MINUTES = String(options.freshnessMinutes);
@@ -243,7 +287,11 @@ export async function startProcessorRunner(env, options = {}) {
       removeFile(pidFile);
       throw new StackError(`the processor runner exited during start-up. Its log (${logFile}):\n${tailFile(logFile, 30)}`);
     }
-    if (logSince(logFile, logOffset).includes(READY_MARK)) return { pid, logFile, pidFile, alreadyRunning: false };
+    const ready = readyLine(logSince(logFile, logOffset));
+    if (ready) {
+      writeFileSync(bundleFile, `${ready.bundle_sha256 ?? ''}\n`);
+      return { pid, logFile, pidFile, alreadyRunning: false, restartedStale: stale };
+    }
     await sleep(200);
   }
   await stopPids([pid], { timeoutMs: 5_000 });
@@ -254,8 +302,9 @@ export async function startProcessorRunner(env, options = {}) {
 /** Stops the background runner if it runs. Resolves { stopped, pid }. */
 export async function stopProcessorRunner() {
   const cfg = stackConfig();
-  const { pidFile } = runnerFiles(cfg);
+  const { pidFile, bundleFile } = runnerFiles(cfg);
   const pid = readPid(pidFile);
+  removeFile(bundleFile);
   if (!pid || !isAlive(pid) || !isOurRunner(pid)) {
     removeFile(pidFile);
     return { stopped: false, pid };
@@ -263,6 +312,17 @@ export async function stopProcessorRunner() {
   await stopPids([pid], { timeoutMs: 15_000 });
   removeFile(pidFile);
   return { stopped: true, pid };
+}
+
+/** The runner's "runner ready" log line, parsed, once it is in `text`. */
+function readyLine(text) {
+  const line = text.split('\n').find((l) => l.includes(READY_MARK));
+  if (!line) return null;
+  try {
+    return JSON.parse(line);
+  } catch {
+    return {};
+  }
 }
 
 function logSince(file, offset) {

@@ -1,21 +1,28 @@
 // Everything the extension talks to for one profile and region, wired together: the
 // credentials, SSM configuration, the OpenSearch repository, the SNS publisher and STS.
 // Built afresh when the connection settings change; nothing here knows about VS Code.
+import { parseApprovalPolicy, type ApprovalPolicy } from '../core/approvalPolicy';
 import type { ConnectionSettings } from '../core/connectionSettings';
 import type { DecisionPorts } from '../core/decisionWorkflow';
 import type { PendingSource } from '../core/pendingRunsStore';
 import { AwsContext } from './awsContext';
 import { CallerIdentityReader } from './callerIdentity';
+import { IdentityProver } from './identityProver';
 import { OpenSearchRunRepository } from './openSearchRunRepository';
 import { SnsDecisionPublisher } from './snsDecisionPublisher';
 import { SsmParameters } from './ssmParameters';
 import { toDwhError } from './awsErrors';
+
+// The profile picker's reader (the SDK's shared-config loader) loads with the rest of the
+// adapters' bundle, not with activation (src/extension/backendModule.ts).
+export { readAwsProfiles } from './awsProfiles';
 
 export class ApprovalsBackend {
   readonly aws: AwsContext;
   readonly parameters: SsmParameters;
   readonly callerIdentity: CallerIdentityReader;
   readonly publisher: SnsDecisionPublisher;
+  readonly prover: IdentityProver;
   private repositoryPromise: Promise<OpenSearchRunRepository> | undefined;
 
   constructor(
@@ -26,6 +33,7 @@ export class ApprovalsBackend {
     this.parameters = new SsmParameters(this.aws, settings);
     this.callerIdentity = new CallerIdentityReader(this.aws);
     this.publisher = new SnsDecisionPublisher(this.aws);
+    this.prover = new IdentityProver(this.aws);
   }
 
   /** The OpenSearch repository, once its endpoint (SSM or setting) and region are known. */
@@ -38,6 +46,11 @@ export class ApprovalsBackend {
       this.repositoryPromise.catch(() => (this.repositoryPromise = undefined));
     }
     return this.repositoryPromise;
+  }
+
+  /** The approval policy from SSM (a missing parameter = the default); throws ApprovalPolicyError for a malformed one. */
+  async approvalPolicy(): Promise<ApprovalPolicy> {
+    return parseApprovalPolicy(await this.parameters.approvalPolicyText());
   }
 
   pendingSource(): PendingSource {
@@ -55,6 +68,7 @@ export class ApprovalsBackend {
       freshRun: async (jobRunId) => (await (await this.repository()).getRun(jobRunId))?.run ?? null,
       identity: () => this.callerIdentity.identity(),
       signingSecret: () => this.parameters.signingSecret(),
+      proveIdentity: (decisionSha256) => this.prover.prove(decisionSha256),
       topicArn: () => this.parameters.topicArn(),
       publish: (topicArn, message) => this.publisher.publish(topicArn, message),
       now: () => new Date(),

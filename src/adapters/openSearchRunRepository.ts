@@ -5,7 +5,7 @@
 // a job's recent runs, and recent decisions (or given ones, by decision_id) from the audit index.
 import { Client } from '@opensearch-project/opensearch';
 import { AwsSigv4Signer } from '@opensearch-project/opensearch/aws-v3';
-import type { ConnectionSettings } from '../core/connectionSettings';
+import type { ConnectionSettings, OpenSearchService } from '../core/connectionSettings';
 import { compareByExpiry } from '../core/expiry';
 import { parseJobRun } from '../core/jobRunParser';
 import type { JobRun } from '../core/model';
@@ -34,6 +34,7 @@ import {
   runByIdQuery,
   type SortValues,
 } from '../core/pendingQuery';
+import { approvalVotesQuery } from '../core/approvalProgress';
 import { parseAuditRecord, type AuditRecord } from '../core/auditRecord';
 import { MAX_DECISION_IDS_PER_QUERY, auditsByDecisionIdsQuery, type AuditLookup } from '../core/publishedDecisions';
 import type { AwsContext } from './awsContext';
@@ -41,6 +42,26 @@ import { toDwhError } from './awsErrors';
 
 /** The full list's page: the most one search returns (index.max_result_window). */
 const FULL_LIST_PAGE_SIZE = MAX_RESULT_WINDOW;
+
+export interface OpenSearchClientOptions {
+  endpoint: string;
+  region: string;
+  service: OpenSearchService;
+  /** `none`: plain HTTP without SigV4, for a local node only. Default sigv4. */
+  auth?: 'sigv4' | 'none';
+  /** Default per-request timeout of the client. */
+  requestTimeoutMs?: number;
+}
+
+/** The one way an OpenSearch client is built (extension and processor): SigV4 with the context's credentials. */
+export function createOpenSearchClient(aws: AwsContext, options: OpenSearchClientOptions): Client {
+  return new Client({
+    ...(options.auth === 'none' ? {} : AwsSigv4Signer({ region: options.region, service: options.service, getCredentials: () => aws.getCredentials() })),
+    node: options.endpoint,
+    maxRetries: 1,
+    ...(options.requestTimeoutMs ? { requestTimeout: options.requestTimeoutMs } : {}),
+  });
+}
 
 interface Hit {
   _id: string;
@@ -70,11 +91,7 @@ export class OpenSearchRunRepository {
   ) {}
 
   static create(aws: AwsContext, endpoint: string, region: string, settings: ConnectionSettings, ttlHours: () => number): OpenSearchRunRepository {
-    const client = new Client({
-      ...AwsSigv4Signer({ region, service: settings.opensearchService, getCredentials: () => aws.getCredentials() }),
-      node: endpoint,
-      maxRetries: 1,
-    });
+    const client = createOpenSearchClient(aws, { endpoint, region, service: settings.opensearchService });
     return new OpenSearchRunRepository(client, endpoint, { events: settings.opensearchIndex, approvals: settings.approvalsIndex }, ttlHours, {
       profile: aws.target.profile,
     });
@@ -205,6 +222,21 @@ export class OpenSearchRunRepository {
     try {
       const results = await Promise.all(batches.map((batch) => this.search(this.indices.approvals, auditsByDecisionIdsQuery(batch))));
       return results.flat().map((hit) => ({ auditId: hit._id, record: parseAuditRecord(hit._id, hit._source) }));
+    } catch (error) {
+      if (isIndexMissing(error)) return [];
+      throw error;
+    }
+  }
+
+  /**
+   * The audits that may count as approvals under a quorum (core/approvalProgress.ts): of
+   * one run (awaiting-quorum or recorded), or with no run id every open awaiting-quorum vote.
+   * A missing audit index has none.
+   */
+  async approvalVotes(jobRunId?: string): Promise<AuditRecord[]> {
+    try {
+      const hits = await this.search(this.indices.approvals, approvalVotesQuery(jobRunId));
+      return hits.map((hit) => parseAuditRecord(hit._id, hit._source));
     } catch (error) {
       if (isIndexMissing(error)) return [];
       throw error;

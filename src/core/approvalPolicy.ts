@@ -1,31 +1,96 @@
-// The approval policy the processor applies beyond the seeds, configurable per job name:
-// a quorum of distinct approvers before a run counts as approved, and a rule that whoever
-// triggered a run cannot approve it. Pure: no AWS SDK, no OpenSearch.
+// The approval policy, per job: who may decide, how many distinct people must approve, and
+// whether whoever triggered a run may approve it. Read by the processor (which enforces it)
+// and by the extension (which shows it before anyone types a reason). Pure: no AWS SDK.
 //
-// Configuration (JSON, from an environment variable or an SSM parameter):
+// Configuration (JSON, from the SSM parameter /dwh/approvals/policy or the POLICY variable):
 //   { "default": { "quorum": 1, "forbidSelfApproval": true },
-//     "jobs": { "load_orders": { "quorum": 2 } } }
-// A job's entry overrides only the fields it names; the rest come from "default".
+//     "jobs": { "load_*":      { "approvers": ["arn:aws:iam::123456789012:user/*"] },
+//               "load_orders": { "quorum": 2 } } }
+// Fields of an entry (each optional; a job entry overrides only the fields it names, the rest
+// come from "default"):
+//   quorum              distinct people who must approve (1..20); a rejection decides at once
+//   forbidSelfApproval  refuse an approval from whoever triggered the run (triggered_by)
+//   approvers           ARN patterns of who may approve ("*" matches any run of characters;
+//                       matched case-insensitively against the STS caller ARN); default ["*"]
+//   rejecters           ARN patterns of who may reject; default: the same as approvers.
+//                       Separate because stopping a run is the safe action: a wider group may
+//                       be allowed to reject than to approve.
+//   identityKinds       which kinds of caller count: iam-user, sso-user, assumed-role,
+//                       federated-user, root. Default: iam-user, sso-user, assumed-role.
+//                       Never root by default; federated-user names are chosen by whoever
+//                       calls GetFederationToken, so they are off by default too.
+//   personalRoles       role ARN patterns (arn:aws:iam::ACCOUNT:role/NAME, no path: the
+//                       session ARN carries none) whose session name is enforced to be the
+//                       person, e.g. by a trust policy condition on sts:RoleSessionName or
+//                       sts:SourceIdentity. Sessions of other roles count once per role.
+//   notify              email addresses that get the alert email with approve/reject links
+//                       when a run of the job stops at the gate (issue 13); default none
+//   emailDecisions      what a decision through such a link may do: "allowed" (it decides,
+//                       and an approval counts once per recipient towards the quorum),
+//                       "not-counted" (it may reject, and approve only where one approval
+//                       suffices), "refused" (no alert is sent, no link decides). Default
+//                       "allowed". Email decisions are not subject to approvers/rejecters
+//                       (ARN patterns): their person is a recipient the job's notify lists.
+// Job keys are job names or globs ("*" = any run of characters). The most specific key
+// matching a job wins: an exact name first, then the glob with the most literal characters,
+// then the one with fewer "*", then the alphabetically first. Entries do not cascade: one
+// job entry applies, merged with "default".
 
-import { parseCallerArn } from './callerIdentity';
+import { isEmailAddress } from './emailAddress';
+
+export const IDENTITY_KINDS = ['iam-user', 'sso-user', 'assumed-role', 'federated-user', 'root'] as const;
+export type IdentityKind = (typeof IDENTITY_KINDS)[number];
 
 export interface JobPolicy {
-  /** Distinct approvers needed before the run is approved; 1 = the first approval decides. */
+  /** Distinct people needed before the run is approved; 1 = the first approval decides. */
   quorum: number;
-  /** Refuse an approval from the identity that triggered the run (`triggered_by`). */
+  /** Refuse an approval from the person who triggered the run (`triggered_by`). */
   forbidSelfApproval: boolean;
+  /** ARN patterns of who may approve. */
+  approvers: readonly string[];
+  /** ARN patterns of who may reject; null = the same as `approvers`. */
+  rejecters: readonly string[] | null;
+  /** Kinds of caller identity that may decide at all. */
+  identityKinds: readonly IdentityKind[];
+  /** Role ARN patterns whose session names are people. */
+  personalRoles: readonly string[];
+  /** Who gets the alert email with approve/reject links (plain addresses). */
+  notify: readonly string[];
+  /** What a decision through an email link may do for this job. */
+  emailDecisions: EmailDecisions;
+  /** The job key of `jobs` this came from, or null for "default" (for messages). */
+  matchedBy: string | null;
 }
 
 export interface ApprovalPolicy {
   default: JobPolicy;
-  /** Per job name; each entry is complete (merged with `default` when parsed). */
+  /** Per job name or glob; each entry is complete (merged with `default` when parsed). */
   jobs: Readonly<Record<string, JobPolicy>>;
 }
 
-export const DEFAULT_JOB_POLICY: Readonly<JobPolicy> = Object.freeze({ quorum: 1, forbidSelfApproval: true });
+export const DEFAULT_IDENTITY_KINDS: readonly IdentityKind[] = Object.freeze(['iam-user', 'sso-user', 'assumed-role'] as IdentityKind[]);
+export const DEFAULT_JOB_POLICY: Readonly<JobPolicy> = Object.freeze({
+  quorum: 1,
+  forbidSelfApproval: true,
+  approvers: Object.freeze(['*']),
+  rejecters: null,
+  identityKinds: DEFAULT_IDENTITY_KINDS,
+  personalRoles: Object.freeze([]),
+  notify: Object.freeze([]),
+  emailDecisions: 'allowed',
+  matchedBy: null,
+});
 export const DEFAULT_APPROVAL_POLICY: ApprovalPolicy = Object.freeze({ default: DEFAULT_JOB_POLICY, jobs: Object.freeze({}) });
 /** A quorum above this is a typo, not a policy: no run would ever be approved. */
 export const MAX_QUORUM = 20;
+/** More patterns than this in one list is a generated policy gone wrong. */
+const MAX_PATTERNS = 200;
+const MAX_PATTERN_CHARS = 2048;
+const ENTRY_FIELDS = ['quorum', 'forbidSelfApproval', 'approvers', 'rejecters', 'identityKinds', 'personalRoles', 'notify', 'emailDecisions'] as const;
+export const EMAIL_DECISIONS = ['allowed', 'not-counted', 'refused'] as const;
+export type EmailDecisions = (typeof EMAIL_DECISIONS)[number];
+/** More recipients than this for one job is a list gone wrong. */
+const MAX_RECIPIENTS = 50;
 
 export class ApprovalPolicyError extends Error {
   override readonly name = 'ApprovalPolicyError';
@@ -51,137 +116,181 @@ export function parseApprovalPolicy(input: unknown): ApprovalPolicy {
   }
   const unknownTop = Object.keys(value).filter((key) => key !== 'default' && key !== 'jobs');
   if (unknownTop.length > 0) {
-    throw new ApprovalPolicyError(`The approval policy has unknown field(s): ${unknownTop.join(', ')} (expected "default" and "jobs").`);
+    throw new ApprovalPolicyError(`The approval policy has unknown field(s): ${names(unknownTop)} (expected "default" and "jobs").`);
   }
-  const base = readJobPolicy(own(value, 'default'), DEFAULT_JOB_POLICY, 'default');
+  const base = readJobPolicy(own(value, 'default'), DEFAULT_JOB_POLICY, 'default', null);
   const rawJobs = own(value, 'jobs');
   const jobs: Record<string, JobPolicy> = Object.create(null) as Record<string, JobPolicy>;
   if (rawJobs !== undefined && rawJobs !== null) {
     if (!isPlainObject(rawJobs)) {
-      throw new ApprovalPolicyError('"jobs" in the approval policy must be an object of job name → policy.');
+      throw new ApprovalPolicyError('"jobs" in the approval policy must be an object of job name (or glob) → policy.');
     }
-    for (const [jobName, entry] of Object.entries(rawJobs)) {
-      jobs[jobName] = readJobPolicy(entry, base, `jobs.${jobName}`);
+    for (const [jobKey, entry] of Object.entries(rawJobs)) {
+      if (jobKey.trim() === '' || jobKey.length > MAX_PATTERN_CHARS) {
+        throw new ApprovalPolicyError(`"jobs" in the approval policy has an empty or overlong job name ${JSON.stringify(jobKey.slice(0, 80))}.`);
+      }
+      jobs[jobKey] = readJobPolicy(entry, base, `jobs.${jobKey}`, jobKey);
     }
   }
   return { default: base, jobs };
 }
 
-/** The policy for one job: its own entry, else the default. */
+/** The policy for one job: its most specific matching entry (see the top of the file), else the default. */
 export function policyForJob(policy: ApprovalPolicy, jobName: string): JobPolicy {
-  return Object.prototype.hasOwnProperty.call(policy.jobs, jobName) ? (policy.jobs[jobName] ?? policy.default) : policy.default;
+  const key = jobKeyFor(policy, jobName);
+  return key === null ? policy.default : (policy.jobs[key] ?? policy.default);
 }
 
-/** Who an approval counts for: the identity ARN, else decided_by; lower-cased, trimmed. Null when neither. */
-export function approverKey(decision: { identity_arn?: unknown; decided_by?: unknown }): string | null {
-  for (const candidate of [decision.identity_arn, decision.decided_by]) {
-    if (typeof candidate === 'string' && candidate.trim() !== '') return candidate.trim().toLowerCase();
+/** The key of `jobs` that applies to the job, or null when only "default" does. */
+export function jobKeyFor(policy: ApprovalPolicy, jobName: string): string | null {
+  if (typeof jobName !== 'string') return null;
+  if (Object.prototype.hasOwnProperty.call(policy.jobs, jobName) && !jobName.includes('*')) return jobName;
+  let best: string | null = null;
+  for (const key of Object.keys(policy.jobs)) {
+    if (!key.includes('*') || !globMatches(key, jobName, false)) continue;
+    if (best === null || moreSpecific(key, best)) best = key;
   }
-  return null;
+  return best;
+}
+
+/** Who may take this decision under the policy: its approvers or its rejecters. */
+export function patternsFor(policy: JobPolicy, decision: 'APPROVED' | 'REJECTED'): readonly string[] {
+  return decision === 'APPROVED' ? policy.approvers : (policy.rejecters ?? policy.approvers);
 }
 
 /**
- * True when `triggeredBy` (the run's `triggered_by`: an ARN or a name) names the deciding
- * identity: the same identity ARN, the same decided_by, or an ARN whose user or session name
- * is the decided_by (the same person through another role still triggered the run).
- * Case-insensitive, because IAM names are unique regardless of case.
+ * `*` matches any run of characters (none included), everything else itself. Linear-time
+ * (no backtracking blow-up on hostile input). ARNs are compared ignoring case: IAM user and
+ * role names are unique regardless of case.
  */
-export function isSelfApproval(triggeredBy: string | null | undefined, decision: { identity_arn: string; decided_by: string }): boolean {
-  const trigger = norm(triggeredBy);
-  if (trigger === '') return false;
-  const arn = norm(decision.identity_arn);
-  const decidedBy = norm(decision.decided_by);
-  if (trigger === arn || trigger === decidedBy) return true;
-  const triggerName = nameOfArn(trigger);
-  if (triggerName !== null && (triggerName === decidedBy || triggerName === nameOfArn(arn))) return true;
-  return false;
-}
-
-/** One approval as the tally sees it: a decision already audited, or the one being processed. */
-export interface Vote {
-  decisionId: string;
-  /** approverKey() of the decision. */
-  approver: string;
-  /** decided_by, for approved_by and messages. */
-  decidedBy: string;
-  reason: string;
-  /** The decision's timestamp (ISO); orders the approvers. */
-  timestamp: string;
-  /** When the processor received it (ISO); orders decisions made in the same second. */
-  receivedAt?: string;
-}
-
-export interface QuorumTally {
-  quorum: number;
-  /** One vote per distinct approver (their earliest), in decision order. */
-  approvers: Vote[];
-  reached: boolean;
-  /** The current vote's approver had already approved; it does not count again. */
-  duplicate: boolean;
-}
-
-/**
- * Counts distinct approvers among earlier votes and the current one. Votes with the same
- * decisionId count once (the current decision's own audit may be among the earlier votes).
- */
-export function tallyQuorum(earlier: readonly Vote[], current: Vote, quorum: number): QuorumTally {
-  const others = earlier.filter((vote) => vote.decisionId !== current.decisionId);
-  const duplicate = others.some((vote) => vote.approver === current.approver);
-  const byApprover = new Map<string, Vote>();
-  for (const vote of [...others, current].sort(compareVotes)) {
-    if (!byApprover.has(vote.approver)) byApprover.set(vote.approver, vote);
+export function globMatches(pattern: string, text: string, ignoreCase = true): boolean {
+  const p = ignoreCase ? pattern.toLowerCase() : pattern;
+  const t = ignoreCase ? text.toLowerCase() : text;
+  const parts = p.split('*');
+  if (parts.length === 1) return p === t;
+  const first = parts[0] ?? '';
+  const last = parts[parts.length - 1] ?? '';
+  if (t.length < first.length + last.length || !t.startsWith(first) || !t.endsWith(last)) return false;
+  let at = first.length;
+  const end = t.length - last.length;
+  for (let i = 1; i < parts.length - 1; i += 1) {
+    const part = parts[i] ?? '';
+    if (part === '') continue;
+    const found = t.indexOf(part, at);
+    if (found < 0 || found + part.length > end) return false;
+    at = found + part.length;
   }
-  const approvers = [...byApprover.values()];
-  return { quorum, approvers, reached: approvers.length >= quorum, duplicate };
+  return true;
 }
 
-/** "2 of 3 approvals (alice, bob)". */
-export function describeTally(tally: QuorumTally): string {
-  const names = tally.approvers.map((vote) => vote.decidedBy).join(', ');
-  return `${tally.approvers.length} of ${tally.quorum} distinct approvals (${names})`;
+function moreSpecific(a: string, b: string): boolean {
+  const literal = (key: string) => key.replace(/\*/g, '').length;
+  const stars = (key: string) => key.split('*').length - 1;
+  if (literal(a) !== literal(b)) return literal(a) > literal(b);
+  if (stars(a) !== stars(b)) return stars(a) < stars(b);
+  return a < b;
 }
 
-function compareVotes(a: Vote, b: Vote): number {
-  if (a.timestamp !== b.timestamp) return a.timestamp < b.timestamp ? -1 : 1;
-  const [ra, rb] = [a.receivedAt ?? '', b.receivedAt ?? ''];
-  if (ra !== rb) return ra < rb ? -1 : 1;
-  return a.decisionId < b.decisionId ? -1 : a.decisionId > b.decisionId ? 1 : 0;
-}
-
-function readJobPolicy(raw: unknown, base: JobPolicy, where: string): JobPolicy {
-  if (raw === undefined || raw === null) return { ...base };
+function readJobPolicy(raw: unknown, base: JobPolicy, where: string, matchedBy: string | null): JobPolicy {
+  if (raw === undefined || raw === null) return { ...base, matchedBy };
   if (!isPlainObject(raw)) {
     throw new ApprovalPolicyError(`"${where}" in the approval policy must be an object like {"quorum": 2}.`);
   }
-  const unknown = Object.keys(raw).filter((key) => key !== 'quorum' && key !== 'forbidSelfApproval');
+  const unknown = Object.keys(raw).filter((key) => !(ENTRY_FIELDS as readonly string[]).includes(key));
   if (unknown.length > 0) {
-    throw new ApprovalPolicyError(`"${where}" in the approval policy has unknown field(s): ${unknown.join(', ')} (expected quorum, forbidSelfApproval).`);
+    throw new ApprovalPolicyError(`"${where}" in the approval policy has unknown field(s): ${names(unknown)} (expected ${ENTRY_FIELDS.join(', ')}).`);
   }
   const quorum = own(raw, 'quorum');
   const forbid = own(raw, 'forbidSelfApproval');
   if (quorum !== undefined && !(typeof quorum === 'number' && Number.isInteger(quorum) && quorum >= 1 && quorum <= MAX_QUORUM)) {
-    throw new ApprovalPolicyError(`"${where}.quorum" must be a whole number from 1 to ${MAX_QUORUM}; got ${JSON.stringify(quorum)}.`);
+    throw new ApprovalPolicyError(`"${where}.quorum" must be a whole number from 1 to ${MAX_QUORUM}; got ${shown(quorum)}.`);
   }
   if (forbid !== undefined && typeof forbid !== 'boolean') {
-    throw new ApprovalPolicyError(`"${where}.forbidSelfApproval" must be true or false; got ${JSON.stringify(forbid)}.`);
+    throw new ApprovalPolicyError(`"${where}.forbidSelfApproval" must be true or false; got ${shown(forbid)}.`);
   }
+  const approvers = readPatterns(own(raw, 'approvers'), `${where}.approvers`, 'arn-or-any');
+  const rejecters = readPatterns(own(raw, 'rejecters'), `${where}.rejecters`, 'arn-or-any');
+  const personalRoles = readPatterns(own(raw, 'personalRoles'), `${where}.personalRoles`, 'role-arn');
+  const kinds = readKinds(own(raw, 'identityKinds'), `${where}.identityKinds`);
   return {
     quorum: typeof quorum === 'number' ? quorum : base.quorum,
     forbidSelfApproval: typeof forbid === 'boolean' ? forbid : base.forbidSelfApproval,
+    approvers: approvers ?? base.approvers,
+    // A job that names its approvers but not its rejecters: its rejecters are its approvers.
+    rejecters: rejecters !== undefined ? rejecters : approvers !== undefined ? null : base.rejecters,
+    identityKinds: kinds ?? base.identityKinds,
+    personalRoles: personalRoles ?? base.personalRoles,
+    notify: readRecipients(own(raw, 'notify'), `${where}.notify`) ?? base.notify,
+    emailDecisions: readEmailDecisions(own(raw, 'emailDecisions'), `${where}.emailDecisions`) ?? base.emailDecisions,
+    matchedBy,
   };
 }
 
-function norm(value: string | null | undefined): string {
-  return typeof value === 'string' ? value.trim().toLowerCase() : '';
+function readRecipients(raw: unknown, where: string): readonly string[] | undefined {
+  if (raw === undefined) return undefined;
+  if (!Array.isArray(raw) || raw.length > MAX_RECIPIENTS || !raw.every((address) => isEmailAddress(address))) {
+    throw new ApprovalPolicyError(`"${where}" must be a list of at most ${MAX_RECIPIENTS} plain email addresses.`);
+  }
+  return Object.freeze([...new Set(raw)]);
 }
 
-function nameOfArn(text: string): string | null {
-  if (!text.startsWith('arn:')) return null;
-  try {
-    return parseCallerArn(text).name.toLowerCase();
-  } catch {
-    return null;
+function readEmailDecisions(raw: unknown, where: string): EmailDecisions | undefined {
+  if (raw === undefined) return undefined;
+  const value = EMAIL_DECISIONS.find((d) => d === raw);
+  if (value === undefined) throw new ApprovalPolicyError(`"${where}" must be one of ${EMAIL_DECISIONS.join(', ')}; got ${shown(raw)}.`);
+  return value;
+}
+
+function readPatterns(raw: unknown, where: string, shape: 'arn-or-any' | 'role-arn'): readonly string[] | undefined {
+  if (raw === undefined) return undefined;
+  if (!Array.isArray(raw) || raw.length > MAX_PATTERNS) {
+    throw new ApprovalPolicyError(`"${where}" must be a list (at most ${MAX_PATTERNS}) of ARN patterns like "arn:aws:iam::123456789012:user/*".`);
   }
+  return Object.freeze(
+    raw.map((item, index) => {
+      if (typeof item !== 'string' || item.trim() === '' || item.length > MAX_PATTERN_CHARS || hasControlCharacter(item)) {
+        throw new ApprovalPolicyError(`"${where}[${index}]" must be a non-empty ARN pattern; got ${shown(item)}.`);
+      }
+      const pattern = item.trim();
+      if (shape === 'arn-or-any' && pattern !== '*' && !/^arn:[^:]*:(iam|sts):/i.test(pattern)) {
+        throw new ApprovalPolicyError(`"${where}[${index}]" must be "*" or an IAM/STS ARN pattern (arn:aws:iam::… or arn:aws:sts::…); got ${shown(pattern)}.`);
+      }
+      if (shape === 'role-arn' && !/^arn:[^:]*:iam::[^:]*:role\/[^/]+$/i.test(pattern)) {
+        throw new ApprovalPolicyError(`"${where}[${index}]" must be a role ARN pattern without a path, like "arn:aws:iam::123456789012:role/DataReviewer"; got ${shown(pattern)}.`);
+      }
+      return pattern;
+    }),
+  );
+}
+
+function readKinds(raw: unknown, where: string): readonly IdentityKind[] | undefined {
+  if (raw === undefined) return undefined;
+  if (!Array.isArray(raw)) throw new ApprovalPolicyError(`"${where}" must be a list of ${IDENTITY_KINDS.join(', ')}.`);
+  const kinds: IdentityKind[] = [];
+  for (const item of raw) {
+    const kind = IDENTITY_KINDS.find((k) => k === item);
+    if (kind === undefined) throw new ApprovalPolicyError(`"${where}" holds ${shown(item)}; the kinds are ${IDENTITY_KINDS.join(', ')}.`);
+    if (!kinds.includes(kind)) kinds.push(kind);
+  }
+  return Object.freeze(kinds);
+}
+
+/** True when the text holds a C0 control character or DEL (no ARN or job glob does). */
+export function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i += 1) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
+
+function names(keys: readonly string[]): string {
+  return keys.map((key) => JSON.stringify(key.slice(0, 80))).join(', ');
+}
+
+function shown(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 120 ? `${text.slice(0, 119)}…` : text;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -18,6 +18,19 @@ export interface AuditRecord {
   detail: string | null;
   /** The evidence_sha256 the decision carried: what the reviewer saw (null when absent). */
   evidenceSha256: string | null;
+  /** The decider's caller ARN (verified by the processor for counted votes); null when absent. */
+  identityArn?: string | null;
+  /** When the processor received the decision; null when absent. */
+  receivedAt?: string | null;
+  /**
+   * Why the processor did not take the message on its merits (`audit_code`: e.g.
+   * identity-proof-expired, signature, decision-id-conflict); null or absent otherwise.
+   */
+  code?: string | null;
+  /** `_id` of the run document the processor judged the decision on; null when absent. */
+  runDocumentId?: string | null;
+  /** "email" when the decision came through an alert email's link (issue 13). */
+  channel?: string | null;
 }
 
 function text(value: unknown, fallback: string): string {
@@ -39,6 +52,11 @@ export function parseAuditRecord(id: string, source: unknown): AuditRecord {
     auditStatus: auditStatusOf(doc.audit_status),
     detail: typeof doc.audit_detail === 'string' ? doc.audit_detail : null,
     evidenceSha256: typeof doc.evidence_sha256 === 'string' && doc.evidence_sha256 !== '' ? doc.evidence_sha256 : null,
+    identityArn: typeof doc.identity_arn === 'string' && doc.identity_arn !== '' ? doc.identity_arn : null,
+    receivedAt: typeof doc.received_at === 'string' ? doc.received_at : null,
+    code: typeof doc.audit_code === 'string' && doc.audit_code !== '' ? doc.audit_code : null,
+    runDocumentId: typeof doc.run_document_id === 'string' && doc.run_document_id !== '' ? doc.run_document_id : null,
+    ...(doc.channel === 'email' ? { channel: 'email' } : {}),
   };
 }
 

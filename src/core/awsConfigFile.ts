@@ -1,5 +1,5 @@
-// Reads profile names (and their regions and kinds) from the text of the user's AWS
-// config and credentials files, for the profile picker. Plain INI, as the AWS CLI reads it.
+// The profile picker's list, from the user's AWS config and credentials files as the SDK's
+// own loader parsed them (src/adapters/awsProfiles.ts reads them; this only interprets).
 
 export interface AwsProfileEntry {
   name: string;
@@ -8,48 +8,34 @@ export interface AwsProfileEntry {
   kind: 'sso' | 'assume-role' | 'credential-process' | 'static' | 'other';
 }
 
-function sections(text: string): Map<string, Map<string, string>> {
-  const result = new Map<string, Map<string, string>>();
-  let current: Map<string, string> | undefined;
-  for (const rawLine of text.split(/\r?\n/)) {
-    const line = rawLine.trim();
-    if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
-    const header = /^\[([^\]]+)\]$/.exec(line);
-    if (header?.[1]) {
-      const name = header[1].trim();
-      current = result.get(name) ?? new Map<string, string>();
-      result.set(name, current);
-      continue;
-    }
-    const pair = /^([^=]+?)\s*=\s*(.*)$/.exec(line);
-    if (pair?.[1] && current) current.set(pair[1].trim().toLowerCase(), (pair[2] ?? '').trim());
-  }
-  return result;
-}
+/** Section name → its keys, as `loadSharedConfigFiles` returns each file. */
+export type IniSections = Record<string, Record<string, string | undefined> | undefined>;
 
-function kindOf(values: Map<string, string>): AwsProfileEntry['kind'] {
-  if (values.has('sso_session') || values.has('sso_start_url')) return 'sso';
-  if (values.has('role_arn')) return 'assume-role';
-  if (values.has('credential_process')) return 'credential-process';
-  if (values.has('aws_access_key_id')) return 'static';
+/**
+ * The loader's config file keeps `[profile x]` as `x` and `[default]` as `default`; the other
+ * section types keep their prefix and a dot (`sso-session.corp`, `services.local`).
+ */
+const NOT_PROFILE_SECTIONS = /^(?:sso-session|services)\./;
+
+function kindOf(values: Record<string, string | undefined>): AwsProfileEntry['kind'] {
+  if (values.sso_session || values.sso_start_url) return 'sso';
+  if (values.role_arn) return 'assume-role';
+  if (values.credential_process) return 'credential-process';
+  if (values.aws_access_key_id) return 'static';
   return 'other';
 }
 
-/** Profiles from the config file (`[profile x]`, `[default]`) and the credentials file (`[x]`). */
-export function parseAwsProfiles(configText: string, credentialsText: string): AwsProfileEntry[] {
+/** Profiles from both files, `default` first, then by name; a name in both is one entry. */
+export function awsProfilesFrom(files: { configFile: IniSections; credentialsFile: IniSections }): AwsProfileEntry[] {
   const profiles = new Map<string, AwsProfileEntry>();
-  for (const [section, values] of sections(configText)) {
-    const name = section === 'default' ? 'default' : /^profile\s+(.+)$/.exec(section)?.[1]?.trim();
-    if (!name) continue; // sso-session and services sections are not profiles
-    profiles.set(name, { name, region: values.get('region') || undefined, kind: kindOf(values) });
+  for (const [name, values = {}] of Object.entries(files.configFile)) {
+    if (NOT_PROFILE_SECTIONS.test(name)) continue;
+    profiles.set(name, { name, region: values.region || undefined, kind: kindOf(values) });
   }
-  for (const [name, values] of sections(credentialsText)) {
+  for (const [name, values = {}] of Object.entries(files.credentialsFile)) {
     const existing = profiles.get(name);
-    if (existing) {
-      if (existing.kind === 'other') existing.kind = kindOf(values);
-    } else {
-      profiles.set(name, { name, region: values.get('region') || undefined, kind: kindOf(values) });
-    }
+    if (!existing) profiles.set(name, { name, region: values.region || undefined, kind: kindOf(values) });
+    else if (existing.kind === 'other') existing.kind = kindOf(values);
   }
   return [...profiles.values()].sort((a, b) => (a.name === 'default' ? -1 : b.name === 'default' ? 1 : a.name.localeCompare(b.name)));
 }

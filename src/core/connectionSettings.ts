@@ -1,5 +1,5 @@
 // Where requests go and whose credentials sign them: the settings the adapters need, as
-// plain data, plus the endpoint normalisation the SPEC asks for.
+// plain data, plus the endpoint normalisation of docs/CONTRACTS.md §1.
 
 export type OpenSearchService = 'es' | 'aoss';
 
@@ -18,6 +18,8 @@ export interface ConnectionSettings {
   topicArn: string | undefined;
   topicArnParameter: string;
   signingSecretParameter: string;
+  /** SSM parameter holding the approval policy JSON (core/approvalPolicy.ts); missing = the default policy. */
+  policyParameter: string;
 }
 
 export const DEFAULT_CONNECTION_SETTINGS: ConnectionSettings = {
@@ -32,6 +34,7 @@ export const DEFAULT_CONNECTION_SETTINGS: ConnectionSettings = {
   topicArn: undefined,
   topicArnParameter: '/dwh/sns/job-approvals-arn',
   signingSecretParameter: '/dwh/approvals/signing-secret',
+  policyParameter: '/dwh/approvals/policy',
 };
 
 /**

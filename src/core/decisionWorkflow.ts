@@ -1,7 +1,9 @@
 // Publishing a decision, as one use case over ports: look the run up afresh, refuse if it
-// is no longer pending (saying who decided), sign the message and publish it once.
+// is no longer pending (saying who decided), prove the identity (signature v2), sign the
+// message and publish it once.
 // A retry after a failed publish reuses the decision_id, so downstream sees one decision.
 import { buildDecisionMessage, type DecisionMessage } from './decisionMessage';
+import type { IdentityProof } from './identityProof';
 import { evidenceSha256 } from './evidence';
 import type { Decision, JobRun } from './model';
 import { isPending } from './pendingQuery';
@@ -11,6 +13,8 @@ export interface DecisionPorts {
   freshRun(jobRunId: string): Promise<JobRun | null>;
   identity(): Promise<{ arn: string; decidedBy: string }>;
   signingSecret(): Promise<string>;
+  /** Signs the STS GetCallerIdentity request bound to this decision hash with the reviewer's credentials. */
+  proveIdentity(decisionSha256: string): Promise<IdentityProof>;
   topicArn(): Promise<string>;
   publish(topicArn: string, message: DecisionMessage): Promise<{ messageId: string }>;
   now(): Date;
@@ -50,7 +54,7 @@ export async function publishDecision(ports: DecisionPorts, request: DecisionReq
   if (evidenceSha256(fresh) !== shownEvidence) return { kind: 'evidenceChanged', freshRun: fresh };
 
   const [identity, secret, topicArn] = await Promise.all([ports.identity(), ports.signingSecret(), ports.topicArn()]);
-  const message = buildDecisionMessage(
+  const message = await buildDecisionMessage(
     {
       jobName: fresh.jobName,
       jobRunId: fresh.jobRunId,
@@ -63,6 +67,7 @@ export async function publishDecision(ports: DecisionPorts, request: DecisionReq
       ...(request.decisionId ? { decisionId: request.decisionId } : {}),
     },
     secret,
+    (hash) => ports.proveIdentity(hash),
   );
   const { messageId } = await ports.publish(topicArn, message);
   return { kind: 'published', messageId, message };

@@ -4,7 +4,7 @@
 import type { JobRun, Urgency } from './model';
 import { parseTimestampMs } from './timestamp';
 
-/** SPEC: a run without `expires_at` expires this long after its timestamp (a setting). */
+/** docs/CONTRACTS.md §2: a run without `expires_at` expires this long after its timestamp (a setting). */
 export const DEFAULT_TTL_HOURS = 72;
 export const URGENT_MS = 15 * 60_000;
 export const EXPIRING_MS = 60 * 60_000;

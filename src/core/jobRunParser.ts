@@ -25,7 +25,7 @@ export const MISSING_JOB_NAME = '(missing job_name)';
 export const MISSING_JOB_RUN_ID = '(missing job_run_id)';
 
 /**
- * Where the event as published (seed 002) nests a field that the indexer flattens: the parser
+ * Where the event as published (docs/CONTRACTS.md §2) nests a field that the indexer flattens: the parser
  * reads the flat field and, when it is missing, this path. `error` is the message itself or
  * an object with `type` and `message`, so both error fields come from all of it.
  */

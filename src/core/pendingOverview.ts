@@ -5,7 +5,7 @@
 //
 // Exact counts without loading runs. Almost every run has one document; a run with several
 // (a pending document and a newer one of another status, or two pending ones) is counted by
-// its newest (SPEC §1). One aggregation finds those runs (multiDocumentRunsQuery): it yields
+// its newest (docs/CONTRACTS.md §2). One aggregation finds those runs (multiDocumentRunsQuery): it yields
 // the PendingScope, the pending documents that stand for a run: every pending document,
 // except those of multi-document runs, plus the newest pending document of each such run
 // that is still pending. Every count, page and search below is over that scope, so the

@@ -265,7 +265,7 @@ export function excludeSuperseded<T extends RunKey>(pending: readonly T[], nonPe
   });
 }
 
-/** SPEC: pending = status PENDING_APPROVAL and no approval_status. */
+/** docs/CONTRACTS.md §2: pending = status PENDING_APPROVAL and no approval_status. */
 export function isPending(run: Pick<JobRun, 'status' | 'approval'>): boolean {
   return run.status === PENDING_STATUS && run.approval === null;
 }

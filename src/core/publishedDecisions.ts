@@ -40,8 +40,11 @@ export type FollowUpState =
   | { kind: 'hidden' }
   /** The processor counted the approval as one vote; the run waits for more approvers. */
   | { kind: 'awaiting-quorum'; have: number | null; need: number | null; detail: string | null }
-  /** The processor will not apply it: refused, superseded or invalid, with its reason. */
-  | { kind: 'not-applied'; status: 'refused' | 'superseded' | 'invalid'; detail: string | null }
+  /**
+   * The processor will not apply it: refused, superseded or invalid, with its reason and,
+   * for a message not taken on its merits, the audit's code (see isIdentityProofExpired).
+   */
+  | { kind: 'not-applied'; status: 'refused' | 'superseded' | 'invalid'; detail: string | null; code: string | null }
   /**
    * The grace period passed and the run is still pending. `auditStatus` is what the audit
    * index says, if it has the decision at all (null: the processor never recorded it).
@@ -56,6 +59,19 @@ export type FollowUpState =
  */
 const DECIDE_AGAIN_AFTER: ReadonlySet<AuditStatus> = new Set(['refused', 'invalid']);
 
+/** The processor could not check the decision's identity proof in time (STS accepts one for 15 minutes). */
+export function isIdentityProofExpired(code: string | null | undefined): boolean {
+  return code === 'identity-proof-expired';
+}
+
+/**
+ * The processor refused the decision for its signature: the signing secret this window holds
+ * may have been rotated, so it is read again before the next decision.
+ */
+export function isRefusedForSignature(code: string | null | undefined): boolean {
+  return code === 'signature';
+}
+
 /** Whether a decision audited with this status may be followed by a new one on the same run. */
 export function allowsDecidingAgain(status: string): boolean {
   return DECIDE_AGAIN_AFTER.has(status as AuditStatus);
@@ -68,6 +84,8 @@ export type AfterNotApplied =
       kind: 'decideAgain';
       status: 'refused' | 'invalid';
       detail: string | null;
+      /** The audit's code, when the message was not taken on its merits. */
+      code: string | null;
       /**
        * The run's checks, metrics or artifacts are not those the decision was made on (the
        * usual cause of a refusal): the reviewer must look at the run as it is now.
@@ -83,12 +101,13 @@ export type AfterNotApplied =
  * the decision carried, so a stale-evidence refusal asks for a fresh review whatever the
  * processor's wording.
  */
-export function afterNotApplied(audit: Pick<AuditRecord, 'auditStatus' | 'detail' | 'evidenceSha256'>, freshRun: JobRun | null): AfterNotApplied {
+export function afterNotApplied(audit: Pick<AuditRecord, 'auditStatus' | 'detail' | 'evidenceSha256' | 'code'>, freshRun: JobRun | null): AfterNotApplied {
   if (!allowsDecidingAgain(audit.auditStatus) || freshRun === null || !isPending(freshRun)) return { kind: 'final' };
   return {
     kind: 'decideAgain',
     status: audit.auditStatus as 'refused' | 'invalid',
     detail: audit.detail,
+    code: audit.code ?? null,
     evidenceChanged: audit.evidenceSha256 !== null && audit.evidenceSha256 !== evidenceSha256(freshRun),
   };
 }
@@ -124,7 +143,7 @@ export function isShown(state: FollowUpState): boolean {
 export function followUpState(published: PublishedDecision, audit: AuditRecord | undefined, nowMs: number, graceMs = PUBLISHED_GRACE_MS): FollowUpState {
   if (audit) {
     if (isNotApplied(audit.auditStatus)) {
-      return { kind: 'not-applied', status: audit.auditStatus, detail: audit.detail };
+      return { kind: 'not-applied', status: audit.auditStatus, detail: audit.detail, code: audit.code ?? null };
     }
     if (audit.auditStatus === 'awaiting-quorum') {
       const progress = quorumProgress(audit.detail);
@@ -205,6 +224,15 @@ export function followUpNotice(published: PublishedDecision, state: FollowUpStat
       };
     }
     case 'not-applied': {
+      if (isIdentityProofExpired(state.code)) {
+        return {
+          short: `your ${noun} could not be verified in time: decide again`,
+          long:
+            `Your ${noun} (published at ${at}) reached the approval processor after its identity proof had expired ` +
+            '(STS accepts one for 15 minutes), so it was not recorded. The run is still pending: decide again.',
+          warning: true,
+        };
+      }
       const verb = state.status === 'refused' ? 'refused by the processor' : state.status === 'superseded' ? 'superseded' : 'rejected by the processor as invalid';
       const reason = state.detail?.trim() || 'no reason given';
       return {

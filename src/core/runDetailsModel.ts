@@ -12,7 +12,7 @@ import { collapseNewestPerRun, isPending } from './pendingQuery';
 import { parseS3Uri } from './s3Console';
 import { parseTimestampMs } from './timestamp';
 
-/** How many runs of the job the page compares with (SPEC §2: "this job's recent runs"). */
+/** How many of the job's recent runs the page compares with. */
 export const HISTORY_SIZE = 20;
 /** Past decisions on the job shown on the page. */
 export const DECISIONS_SIZE = 20;
@@ -134,6 +134,8 @@ export interface DecisionRow {
   auditStatus: string;
   detail: string | null;
   isThisRun: boolean;
+  /** Present when the decision came through an alert email's link. */
+  byEmailLink?: true;
 }
 
 export interface ApprovalView {
@@ -141,6 +143,8 @@ export interface ApprovalView {
   approvedBy: string;
   reason: string;
   timeText: string;
+  /** Present when the run was decided through an alert email's link (its recorded audit says so). */
+  byEmailLink?: true;
 }
 
 export interface RunDetailsModel {
@@ -199,7 +203,7 @@ export function buildRunDetails(input: RunDetailsInput): RunDetailsModel {
     jobRunId: run.jobRunId,
     documentId: run.documentId,
     isPending: pending,
-    // A decided run keeps status PENDING_APPROVAL (SPEC §1); its decision is what it is now.
+    // A decided run keeps status PENDING_APPROVAL (docs/CONTRACTS.md §2); its decision is what it is now.
     statusText: run.approval ? `${run.approval.status} (was ${run.status ?? 'missing'})` : run.status ?? 'missing',
     qualityText: run.qualityStatus ?? 'missing',
     quality,
@@ -221,6 +225,7 @@ export function buildRunDetails(input: RunDetailsInput): RunDetailsModel {
           approvedBy: run.approval.approvedBy ?? 'unknown',
           reason: run.approval.reason ?? '',
           timeText: formatUtcText(run.approval.timestamp),
+          ...(decidedByEmailLink(run, input.decisions) ? { byEmailLink: true as const } : {}),
         }
       : null,
     checks,
@@ -463,6 +468,12 @@ function outcomeOf(run: JobRun): Pick<HistoryRow, 'outcome' | 'outcomeKind' | 'o
   return { outcome: status, outcomeKind: status === 'SUCCESS' ? 'success' : status === 'FAILED' ? 'failed' : 'other', outcomeDetail: null };
 }
 
+/** Whether the run's recorded decision came through an email link, as its audit (among the job's decisions) says. */
+function decidedByEmailLink(run: JobRun, decisions: Loaded<readonly AuditRecord[]>): boolean {
+  if (decisions.state !== 'loaded' || run.approval === null) return false;
+  return decisions.value.some((d) => d.jobRunId === run.jobRunId && d.channel === 'email' && d.auditStatus === 'recorded' && d.decision === run.approval?.status);
+}
+
 function decisionRow(record: AuditRecord, jobRunId: string): DecisionRow {
   return {
     decisionId: record.decisionId,
@@ -474,6 +485,7 @@ function decisionRow(record: AuditRecord, jobRunId: string): DecisionRow {
     auditStatus: record.auditStatus,
     detail: record.detail,
     isThisRun: record.jobRunId === jobRunId,
+    ...(record.channel === 'email' ? { byEmailLink: true as const } : {}),
   };
 }
 

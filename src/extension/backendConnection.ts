@@ -3,6 +3,7 @@
 // adapters (AWS SDK, OpenSearch client) load on its first request (backendModule.ts).
 import * as vscode from 'vscode';
 import type { ApprovalsBackend } from '../adapters/approvalsBackend';
+import type { ApprovalPolicy } from '../core/approvalPolicy';
 import type { CallerIdentity } from '../adapters/callerIdentity';
 import type { OpenSearchRunRepository } from '../adapters/openSearchRunRepository';
 import type { ConnectionSettings } from '../core/connectionSettings';
@@ -108,6 +109,16 @@ export class LazyBackend {
     return (await this.load()).repository();
   }
 
+  /** The approval policy from SSM (a missing parameter = the default); throws ApprovalPolicyError for a malformed one. */
+  async approvalPolicy(): Promise<ApprovalPolicy> {
+    return (await this.load()).approvalPolicy();
+  }
+
+  /** The signing secret is read from SSM again before the next decision (nothing to forget before the first request). */
+  forgetSigningSecret(): void {
+    void this.loaded?.then((backend) => backend.parameters.forgetSigningSecret(), () => undefined);
+  }
+
   pendingSource(): PendingSource {
     return {
       summary: async () => (await this.load()).pendingSource().summary(),
@@ -124,6 +135,7 @@ export class LazyBackend {
       freshRun: async (jobRunId) => (await ports()).freshRun(jobRunId),
       identity: async () => (await ports()).identity(),
       signingSecret: async () => (await ports()).signingSecret(),
+      proveIdentity: async (decisionSha256) => (await ports()).proveIdentity(decisionSha256),
       topicArn: async () => (await ports()).topicArn(),
       publish: async (topicArn, message) => (await ports()).publish(topicArn, message),
       now: () => new Date(),

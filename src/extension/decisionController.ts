@@ -7,6 +7,7 @@ import { publishDecision, type DecisionOutcome } from '../core/decisionWorkflow'
 import { DwhError, classifyFailure, type ClassifiedFailure } from '../core/failureClassification';
 import type { Decision, JobRun } from '../core/model';
 import type { PendingRunsStore } from '../core/pendingRunsStore';
+import { isRefusedForSignature } from '../core/publishedDecisions';
 import type { BackendConnection } from './backendConnection';
 import type { Log } from './logChannel';
 
@@ -29,12 +30,28 @@ export class DecisionController implements vscode.Disposable {
   private readonly draftReasons = new Map<string, string>();
   private readonly decided = new vscode.EventEmitter<DecisionEvent>();
   readonly onDidDecide = this.decided.event;
+  private readonly resurfaced: { dispose(): void };
 
   constructor(
     private readonly connection: BackendConnection,
     private readonly store: PendingRunsStore,
     private readonly log: Log,
-  ) {}
+  ) {
+    this.resurfaced = store.onDidResurface((entries) => {
+      for (const entry of entries) if (entry.state.kind === 'not-applied') this.turnedDown(entry.state.code);
+    });
+  }
+
+  /**
+   * The processor did not apply a decision of this window. Refused for its signature, the
+   * signing secret held in memory may be an old one (rotated in SSM): it is read again for
+   * the next decision.
+   */
+  turnedDown(code: string | null | undefined): void {
+    if (!isRefusedForSignature(code)) return;
+    this.connection.backend.forgetSigningSecret();
+    this.log.warn('A decision was refused for its signature: the signing secret will be read from SSM again before the next decision.');
+  }
 
   draftReason(runIds: readonly string[], decision: Decision): string | undefined {
     return this.draftReasons.get(draftKey(runIds, decision));
@@ -76,6 +93,7 @@ export class DecisionController implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.resurfaced.dispose();
     this.decided.dispose();
   }
 }

@@ -15,6 +15,7 @@ import { PendingView } from './pendingView';
 import { PublishedFollowUpNotifier } from './publishedFollowUp';
 import { RecentDecisionsView } from './recentDecisionsTree';
 import { affectsView, readConnectionSettings, readViewSettings } from './settings';
+import { WaitingForMeFilter } from './waitingForMe';
 
 export function activate(context: vscode.ExtensionContext): void {
   const activationStarted = performance.now();
@@ -29,6 +30,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const decisionsView = new RecentDecisionsView(connection, log, () => readViewSettings().refreshIntervalSeconds);
   const controller = new DecisionController(connection, store, log);
   const details = new DetailsPanels(context.extensionUri, connection, store, controller, log);
+  const waitingForMe = new WaitingForMeFilter(connection, store, pendingView, log);
 
   context.subscriptions.push(
     log,
@@ -39,8 +41,9 @@ export function activate(context: vscode.ExtensionContext): void {
     decisionsView,
     controller,
     details,
+    waitingForMe,
     new PublishedFollowUpNotifier(store, log),
-    ...registerViewCommands(store, pendingView, log),
+    ...registerViewCommands(store, pendingView, log, waitingForMe),
     ...registerDecisionCommands(store, pendingView, connection, controller),
     ...registerDetailsCommands(details),
     registerDetailsSerializer(details),

@@ -5,22 +5,28 @@
 // urgency, and contextValue flags for menus. When a refresh fails, the last list stays,
 // marked stale with its age, under the error, a Retry and the fix; the last session's list
 // is shown at once on start, marked as last known.
+// "Waiting for me" (waitingForMe.ts) depends on the policy, who triggered each run and the
+// votes, which no query can ask for: while it is on, the tree reads the whole pending list
+// once per overview revision (store.listAll, with the text filter), keeps the runs the
+// predicate keeps, and takes its groups, counts and pages from that list in memory
+// (core/listPendingSource, the same order and counts as the server's).
 // A row's Markdown tooltip is built only when it is hovered (resolveTreeItem), and the clock
 // redraws only the rows whose text it moved.
 import * as vscode from 'vscode';
 import { formatCheck } from '../core/checkFormat';
 import { expiryOf, formatDuration, formatTimeLeft } from '../core/expiry';
-import { matches } from '../core/listPendingSource';
+import { matches, overviewOfRuns, pendingSourceFromList } from '../core/listPendingSource';
 import type { JobRun } from '../core/model';
-import { PAGE_SIZE, type JobGroupOverview, type PageCursor, type PendingOverview, type PendingSelection } from '../core/pendingOverview';
+import { EMPTY_SCOPE, PAGE_SIZE, type JobGroupOverview, type PageCursor, type PendingOverview, type PendingSelection, type ViewSort } from '../core/pendingOverview';
 import { ShownTexts, runClockText, runShown, type RunIcon } from '../core/pendingDisplay';
-import type { PendingRunsStore } from '../core/pendingRunsStore';
+import type { PendingRunsStore, RunPage } from '../core/pendingRunsStore';
 import type { ClassifiedFailure } from '../core/failureClassification';
 import { fixFor } from './failureMessages';
 import { label, markdown, message } from '../core/untrustedText';
 import { untrustedMarkdown } from './markdown';
 import { appendPublishedNotice, decoratePublishedRun } from './publishedFollowUp';
 import { readConnectionSettings, readViewSettings } from './settings';
+import { APPROVER_RULE_TEXTS } from './approverRuleTexts';
 
 /** Groups start expanded while this few runs are pending (each expanded group asks for its page). */
 export const EXPAND_GROUPS_UP_TO = 200;
@@ -36,7 +42,8 @@ export type PendingNode =
 /** The rows of one list (a group's, or the flat list), as far as they are loaded. */
 interface LoadedList {
   revision: number;
-  filter: string;
+  /** The text filter and the waiting-for-me predicate the rows were read under (basis()). */
+  basis: string;
   runs: JobRun[];
   next: PageCursor | undefined;
   loading?: Promise<void>;
@@ -47,6 +54,12 @@ export class PendingTreeProvider implements vscode.TreeDataProvider<PendingNode>
   private readonly changed = new vscode.EventEmitter<PendingNode | PendingNode[] | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private filterText = '';
+  /** "Waiting for me": only runs this predicate keeps (core waitingForIdentity); null = all. */
+  private waitingFor: ((run: JobRun) => boolean) | null = null;
+  /** Bumped with every predicate, so lists read under another one are read again. */
+  private waitingForGeneration = 0;
+  /** The runs waiting for me, read for one overview revision, filter text and predicate. */
+  private waiting: { revision: number; basis: string; runs: Promise<JobRun[]> } | undefined;
   /** Rows as last drawn, with the clock-dependent text they were drawn with. */
   private readonly shown = new ShownTexts<PendingNode>();
   /** The job groups last returned, so that getParent and a redraw name the very node the tree holds. */
@@ -65,6 +78,18 @@ export class PendingTreeProvider implements vscode.TreeDataProvider<PendingNode>
 
   setFilter(text: string): void {
     this.filterText = text.trim();
+    this.refresh();
+  }
+
+  get waitingForMe(): boolean {
+    return this.waitingFor !== null;
+  }
+
+  /** Shows only the runs `predicate` keeps (the runs waiting for the current identity); null shows all. */
+  setWaitingFor(predicate: ((run: JobRun) => boolean) | null): void {
+    this.waitingFor = predicate;
+    this.waitingForGeneration += 1;
+    this.waiting = undefined;
     this.refresh();
   }
 
@@ -94,6 +119,10 @@ export class PendingTreeProvider implements vscode.TreeDataProvider<PendingNode>
 
   /** The groups shown (the overview's, or the filter's), most pressing first. */
   async shownGroups(): Promise<JobGroupOverview[]> {
+    if (this.waitingFor) {
+      const runs = (await this.waitingRuns()).filter((run) => this.store.isShown(run.jobRunId));
+      return overviewOfRuns(runs, this.now(), readViewSettings().approvalTtlHours).groups;
+    }
     if (!this.filterText) return this.store.groups;
     if (!this.filtered || this.filtered.revision !== this.store.revision || this.filtered.text !== this.filterText) {
       this.filtered = { revision: this.store.revision, text: this.filterText, overview: this.store.overviewFor(this.filterText) };
@@ -108,6 +137,10 @@ export class PendingTreeProvider implements vscode.TreeDataProvider<PendingNode>
 
   /** Every run of a group (or of the whole list), as far as the filter lets through: for bulk decisions. */
   async allRuns(group?: JobGroupOverview): Promise<JobRun[]> {
+    if (this.waitingFor) {
+      const selection = this.selection(group);
+      return (await this.waitingRuns()).filter((run) => matches(run, selection) && this.store.isShown(run.jobRunId));
+    }
     return this.store.listAll(this.selection(group));
   }
 
@@ -190,6 +223,28 @@ export class PendingTreeProvider implements vscode.TreeDataProvider<PendingNode>
     return item;
   }
 
+  /** The pending runs (as far as the text filter lets through) that wait for me, read once per overview revision. */
+  private waitingRuns(): Promise<JobRun[]> {
+    const predicate = this.waitingFor;
+    if (!predicate) return Promise.resolve([]);
+    const basis = this.basis();
+    if (!this.waiting || this.waiting.revision !== this.store.revision || this.waiting.basis !== basis) {
+      const runs = this.store.listAll(this.filterText ? { text: this.filterText } : {}).then((all) => all.filter(predicate));
+      this.waiting = { revision: this.store.revision, basis, runs };
+      // A failed read is not kept: the next redraw asks again.
+      const attempt = this.waiting;
+      runs.catch(() => {
+        if (this.waiting === attempt) this.waiting = undefined;
+      });
+    }
+    return this.waiting.runs;
+  }
+
+  /** What a list's rows depend on besides the overview's revision. */
+  private basis(): string {
+    return `${this.filterText}\u0000${this.waitingFor ? this.waitingForGeneration : 'all'}`;
+  }
+
   private selection(group: JobGroupOverview | undefined): PendingSelection {
     return { ...(group ? { jobKey: group.key } : {}), ...(this.filterText ? { text: this.filterText } : {}) };
   }
@@ -211,6 +266,9 @@ export class PendingTreeProvider implements vscode.TreeDataProvider<PendingNode>
   }
 
   private emptyRows(): PendingNode[] {
+    if (this.waitingFor && this.store.count > 0) {
+      return [{ kind: 'message', text: APPROVER_RULE_TEXTS.noneWaitingForMe(this.store.count), icon: 'pass', command: { command: 'dwhApprovals.filterWaitingForMe', title: 'Show all pending runs' } }];
+    }
     return this.filterText
       ? [{ kind: 'message', text: label`No pending run matches "${this.filterText}"`, icon: 'filter', command: { command: 'dwhApprovals.filter', title: 'Change filter' } }]
       : [];
@@ -219,11 +277,12 @@ export class PendingTreeProvider implements vscode.TreeDataProvider<PendingNode>
   /** A list's rows as loaded (its first page fetched now, or again after a reload), and "Show more". */
   private async listRows(listKey: string, group: JobGroupOverview | undefined): Promise<PendingNode[]> {
     let list = this.lists.get(listKey);
-    const stale = !list || list.revision !== this.store.revision || list.filter !== this.filterText;
-    if (stale && !(this.store.isRestored && list)) {
+    const basis = this.basis();
+    const stale = !list || list.revision !== this.store.revision || list.basis !== basis;
+    if (stale && !(this.store.isRestored && list && list.basis === basis)) {
       // Fetch again as many rows as were shown, so a reload does not fold "Show more" back.
-      const size = Math.min(MAX_RELOAD_ROWS, Math.max(PAGE_SIZE, list?.filter === this.filterText ? list.runs.length : 0));
-      const fresh: LoadedList = { revision: this.store.revision, filter: this.filterText, runs: [], next: undefined };
+      const size = Math.min(MAX_RELOAD_ROWS, Math.max(PAGE_SIZE, list?.basis === basis ? list.runs.length : 0));
+      const fresh: LoadedList = { revision: this.store.revision, basis, runs: [], next: undefined };
       fresh.loading = this.loadPage(fresh, group, undefined, size).finally(() => (fresh.loading = undefined));
       this.lists.set(listKey, fresh);
       list = fresh;
@@ -236,7 +295,7 @@ export class PendingTreeProvider implements vscode.TreeDataProvider<PendingNode>
     const runs = list.runs.filter((run) => this.store.isShown(run.jobRunId));
     const rows: PendingNode[] = runs.map((run) => ({ kind: 'run', run }));
     if (list.next) {
-      const total = group ? group.count : this.filterText ? undefined : this.store.count;
+      const total = group ? group.count : this.filterText || this.waitingFor ? undefined : this.store.count;
       rows.push({ kind: 'more', listKey, shown: runs.length, remaining: total === undefined ? undefined : Math.max(0, total - runs.length) });
     }
     return rows;
@@ -245,18 +304,21 @@ export class PendingTreeProvider implements vscode.TreeDataProvider<PendingNode>
   private async loadPage(list: LoadedList, group: JobGroupOverview | undefined, cursor: PageCursor | undefined, size: number): Promise<void> {
     const view = readViewSettings();
     try {
-      const page = await this.store.page(this.selection(group), {
-        sortBy: view.sortBy,
-        byJob: group === undefined && view.sortBy === 'job',
-        size,
-        ...(cursor ? { cursor } : {}),
-      });
+      const options = { sortBy: view.sortBy, byJob: group === undefined && view.sortBy === 'job', size, ...(cursor ? { cursor } : {}) };
+      const page = this.waitingFor ? await this.waitingPage(this.selection(group), options) : await this.store.page(this.selection(group), options);
       list.runs = [...list.runs, ...page.runs];
       list.next = page.next;
       list.error = undefined;
     } catch (error) {
       list.error = error instanceof Error ? error.message : String(error);
     }
+  }
+
+  /** A page of the runs waiting for me, in the view's order, as the server would page them. */
+  private async waitingPage(selection: PendingSelection, options: { sortBy: ViewSort; byJob: boolean; size: number; cursor?: PageCursor }): Promise<RunPage> {
+    const runs = await this.waitingRuns();
+    const source = pendingSourceFromList({ listPending: () => Promise.resolve(runs) });
+    return source.page({ scope: EMPTY_SCOPE, selection, ttlHours: readViewSettings().approvalTtlHours, ...options });
   }
 
   private jobItem(node: Extract<PendingNode, { kind: 'job' }>): vscode.TreeItem {

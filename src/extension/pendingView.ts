@@ -7,6 +7,7 @@ import type { PendingRunsStore } from '../core/pendingRunsStore';
 import { label, message } from '../core/untrustedText';
 import { PendingTreeProvider, staleAge, type PendingNode } from './pendingTree';
 import { readViewSettings, updateUserSetting } from './settings';
+import { APPROVER_RULE_TEXTS } from './approverRuleTexts';
 
 export type ViewState = 'loading' | 'notConfigured' | 'empty' | 'ready' | 'error';
 
@@ -52,11 +53,13 @@ export class PendingView implements vscode.Disposable {
     this.provider.refresh();
     const count = this.store.count;
     const loaded = this.store.hasLoaded;
-    const counted = `${countText(this.store)} ${count === 1 ? 'run' : 'runs'} pending approval`;
+    // The badge counts every pending run, also while the tree shows only those waiting for me.
+    const counted = `${countText(this.store)} ${count === 1 ? 'run' : 'runs'} pending approval${this.provider.waitingForMe ? APPROVER_RULE_TEXTS.badgeCountsAll : ''}`;
     this.treeView.badge = loaded && count > 0 ? { value: count, tooltip: this.store.isRestored ? `${counted} (${staleText(this.store, Date.now())})` : counted } : undefined;
     const filter = this.provider.filter;
     const stale = this.store.isRestored || (this.store.status.kind === 'failed' && loaded) ? staleText(this.store, Date.now()) : undefined;
-    this.treeView.description = [filter ? label`filter: ${filter}` : undefined, stale].filter(Boolean).join(' · ') || undefined;
+    const parts = [this.provider.waitingForMe ? APPROVER_RULE_TEXTS.waitingForMeDescription : undefined, filter ? label`filter: ${filter}` : undefined, stale];
+    this.treeView.description = parts.filter((part): part is string => part !== undefined).join(' · ') || undefined;
     void vscode.commands.executeCommand('setContext', 'dwhApprovals.state', this.state());
   }
 
@@ -69,7 +72,7 @@ export class PendingView implements vscode.Disposable {
     const status = this.store.status;
     if (status.kind === 'failed') return status.failure.kind === 'no-credentials' && !this.isConfigured() ? 'notConfigured' : 'error';
     if (!this.store.hasLoaded) return 'loading';
-    return this.store.count === 0 && !this.provider.filter ? 'empty' : 'ready';
+    return this.store.count === 0 && !this.provider.filter && !this.provider.waitingForMe ? 'empty' : 'ready';
   }
 
   dispose(): void {

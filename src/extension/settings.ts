@@ -43,6 +43,7 @@ export function readConnectionSettings(): ConnectionSettings {
     topicArn: userString('sns.topicArn'),
     topicArnParameter: userString('sns.topicArnParameter') ?? d.topicArnParameter,
     signingSecretParameter: userString('signing.secretParameter') ?? d.signingSecretParameter,
+    policyParameter: userString('policy.parameter') ?? d.policyParameter,
   };
 }
 
@@ -62,7 +63,7 @@ export function readViewSettings(): ViewSettings {
 
 /** True when a configuration change touches where requests go or whose credentials are used. */
 export function affectsConnection(event: vscode.ConfigurationChangeEvent): boolean {
-  return ['aws', 'opensearch', 'sns', 'signing'].some((group) => event.affectsConfiguration(`${SECTION}.${group}`));
+  return ['aws', 'opensearch', 'sns', 'signing', 'policy'].some((group) => event.affectsConfiguration(`${SECTION}.${group}`));
 }
 
 export function affectsView(event: vscode.ConfigurationChangeEvent): boolean {

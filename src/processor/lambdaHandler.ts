@@ -2,10 +2,12 @@
 // `processor.handler`), subscribed to job_approvals directly (SNS event) or through an SQS
 // queue (SQS event with ReportBatchItemFailures). Configuration: see processorConfig.ts.
 //
-// Per record: invalid decisions are audited and acknowledged; a record that failed for a
-// passing reason (OpenSearch or SSM unreachable, too many version conflicts) is reported in
+// Per record: invalid decisions are audited and acknowledged, and so are permanent failures
+// (OpenSearch refusing a document for good); a record that failed for a passing reason
+// (OpenSearch, SSM or STS unreachable, throttling, too many version conflicts) is reported in
 // batchItemFailures (SQS), so that only it is delivered again; for SNS the invocation
-// fails, and Lambda's retries of asynchronous invocations deliver it again.
+// fails, and Lambda's retries of asynchronous invocations deliver it again. Records of a
+// batch are processed PROCESSOR_CONCURRENCY at once, so their STS round trips overlap.
 import type { DecisionOutcome, DecisionProcessor } from '../core/decisionProcessor';
 import { readDecisionEvent, type DecisionRecord } from './eventRecords';
 import { readProcessorConfig, type Environment, type ProcessorConfig } from './processorConfig';
@@ -29,6 +31,8 @@ export interface HandlerOptions {
   config?: ProcessorConfig | Environment;
   /** One line per decision; defaults to JSON lines on stdout. Never given the secret. */
   log?: Logger;
+  /** The processor's clock; default Date.now (tests move it to show what time changes). */
+  now?: () => number;
 }
 
 /** Records are not started when less than this is left of the invocation: they are retried instead. */
@@ -47,16 +51,21 @@ export function createLambdaHandler(options: HandlerOptions = {}): DecisionHandl
     runtime ??= (async () => {
       const given = options.config;
       const config = isConfig(given) ? given : readProcessorConfig(given ?? process.env);
-      const started = await createProcessorRuntime(config);
+      const started = await createProcessorRuntime(config, options.now ? { now: options.now } : {});
       log({
         level: 'info',
         msg: 'processor started',
         opensearch: started.opensearchEndpoint,
+        sts: started.stsEndpoint,
         events_index: config.eventsIndex,
         approvals_index: config.approvalsIndex,
         freshness_minutes: config.freshnessMinutes,
+        accept_signature_v1: config.acceptSignatureV1,
+        secret_rotation_grace_minutes: config.secretRotationGraceMinutes,
+        outcomes_topic: config.outcomesTopicArn,
         policy: JSON.stringify(started.policy),
       });
+      if (!config.outcomesTopicArn) log({ level: 'warn', msg: 'OUTCOMES_TOPIC_ARN is not set: effective outcomes are not published' });
       return started;
     })();
     runtime.catch(() => {
@@ -125,7 +134,7 @@ async function processRecords(records: readonly DecisionRecord[], processor: Dec
       }
       const started = Date.now();
       try {
-        const outcome = await processor.process(record.body);
+        const outcome = await processor.process(record.body, { sentAtMs: record.sentAtMs });
         options.log(outcomeLine(record, outcome, Date.now() - started));
       } catch (error) {
         failed.add(record.id);
@@ -150,10 +159,12 @@ function outcomeLine(record: DecisionRecord, outcome: DecisionOutcome, ms: numbe
     decision: outcome.decision,
     decided_by: outcome.decidedBy,
     audit_status: outcome.status,
+    audit_code: outcome.code,
     detail: outcome.detail,
     replay: outcome.replay,
     resumed: outcome.resumed,
     run_updated: outcome.runUpdated,
+    outcome_published: outcome.outcomePublished,
     ms,
   };
 }

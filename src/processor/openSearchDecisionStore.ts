@@ -1,19 +1,22 @@
 // The approval processor's ports on OpenSearch: the run's newest document read in real
 // time with its version, conditional partial updates of it, and the audit documents in
 // job-approvals (created with op_type=create, so that an id is written once).
+// A request OpenSearch refuses for good (a 4xx other than 404, 409 and 429: a mapping error,
+// a malformed document) is a PermanentDecisionError: retrying would fail the same way.
 import type { Client } from '@opensearch-project/opensearch';
-import type {
-  AuditDocument,
-  AuditOutcomeStatus,
-  DecisionProcessorPorts,
-  RunApprovalFields,
-  RunSnapshot,
-  RunVersion,
+import {
+  PermanentDecisionError,
+  type AuditDocument,
+  type AuditUpdate,
+  type DecisionProcessorPorts,
+  type RunApprovalFields,
+  type RunSnapshot,
+  type RunVersion,
 } from '../core/decisionProcessor';
 import { DwhError } from '../core/failureClassification';
 import { runByIdQuery } from '../core/pendingQuery';
 
-export type DecisionStorePorts = Omit<DecisionProcessorPorts, 'now' | 'sleep'>;
+export type DecisionStorePorts = Omit<DecisionProcessorPorts, 'now' | 'sleep' | 'verifyIdentityProof' | 'publishOutcome'>;
 
 /** More audits than this for one run would be an attack or a bug, not a quorum. */
 const MAX_AUDITS_PER_RUN = 1000;
@@ -34,6 +37,7 @@ export class OpenSearchDecisionStore implements DecisionStorePorts {
   processorPorts(now: () => number = Date.now): DecisionProcessorPorts {
     return {
       getRunWithVersion: (id) => this.getRunWithVersion(id),
+      getRunDocument: (id) => this.getRunDocument(id),
       createAudit: (id, doc, options) => this.createAudit(id, doc, options),
       getAudit: (id) => this.getAudit(id),
       updateAudit: (id, fields) => this.updateAudit(id, fields),
@@ -63,6 +67,13 @@ export class OpenSearchDecisionStore implements DecisionStorePorts {
     return null;
   }
 
+  async getRunDocument(documentId: string): Promise<RunSnapshot | null> {
+    const got = await this.call('get', this.indices.events, () => this.client.get({ index: this.indices.events, id: documentId }, { ignore: [404] }));
+    const doc = got.body as { found?: boolean; _source?: unknown; _seq_no?: number; _primary_term?: number };
+    if (!doc.found || typeof doc._seq_no !== 'number' || typeof doc._primary_term !== 'number') return null;
+    return { documentId, source: doc._source, version: { seqNo: doc._seq_no, primaryTerm: doc._primary_term } };
+  }
+
   async createAudit(id: string, doc: AuditDocument, options: { refresh: boolean }): Promise<'created' | 'exists'> {
     const response = await this.call('create', this.indices.approvals, () =>
       this.client.create({ index: this.indices.approvals, id, body: doc, ...(options.refresh ? { refresh: true } : {}) }, { ignore: [409] }),
@@ -76,7 +87,7 @@ export class OpenSearchDecisionStore implements DecisionStorePorts {
     return doc.found && doc._source ? doc._source : null;
   }
 
-  async updateAudit(id: string, fields: { audit_status: AuditOutcomeStatus; audit_detail: string | null }): Promise<void> {
+  async updateAudit(id: string, fields: AuditUpdate): Promise<void> {
     await this.call('update', this.indices.approvals, () =>
       this.client.update({ index: this.indices.approvals, id, retry_on_conflict: 3, body: { doc: fields } }),
     );
@@ -97,7 +108,21 @@ export class OpenSearchDecisionStore implements DecisionStorePorts {
     const response = await this.call('search', this.indices.approvals, () =>
       this.client.search({
         index: this.indices.approvals,
-        body: { size: MAX_AUDITS_PER_RUN, query: { bool: { filter: [{ term: { job_run_id: jobRunId } }] } } },
+        // Only verified approvals that may count: however many other audits name the run
+        // (invalid ones from a flood of junk), they never push the real votes out of the page.
+        body: {
+          size: MAX_AUDITS_PER_RUN,
+          query: {
+            bool: {
+              filter: [
+                { term: { job_run_id: jobRunId } },
+                { term: { decision: 'APPROVED' } },
+                { terms: { audit_status: ['awaiting-quorum', 'recorded'] } },
+              ],
+            },
+          },
+          sort: [{ timestamp: { order: 'asc' } }],
+        },
       }),
     );
     const hits = (response.body as { hits?: { hits?: Hit[] } }).hits?.hits ?? [];
@@ -108,7 +133,23 @@ export class OpenSearchDecisionStore implements DecisionStorePorts {
     try {
       return await send();
     } catch (error) {
+      const status = statusCodeOf(error);
+      if (status !== null && status >= 400 && status < 500 && ![404, 409, 429].includes(status)) {
+        throw new PermanentDecisionError(`OpenSearch ${what} on ${index} refused the request (HTTP ${status}): ${reasonOf(error)}`, { cause: error });
+      }
       throw DwhError.from(error, { endpoint: this.endpoint, index, action: `OpenSearch ${what}` });
     }
   }
+}
+
+function statusCodeOf(error: unknown): number | null {
+  const e = error as { statusCode?: unknown; meta?: { statusCode?: unknown } } | null;
+  const status = e?.meta?.statusCode ?? e?.statusCode;
+  return typeof status === 'number' ? status : null;
+}
+
+function reasonOf(error: unknown): string {
+  const body = (error as { meta?: { body?: { error?: { type?: unknown; reason?: unknown } } } } | null)?.meta?.body?.error;
+  const text = [body?.type, body?.reason].filter((part): part is string => typeof part === 'string').join(': ');
+  return (text || (error instanceof Error ? error.message : String(error))).slice(0, 500);
 }

@@ -14,8 +14,21 @@
 //   DWH_AWS_ENDPOINT_URL           SSM endpoint, for a local emulator only
 //   FRESHNESS_MINUTES              accepted clock distance of a decision; default 15
 //   POLICY                         approval policy JSON (see core/approvalPolicy.ts), else
-//   POLICY_PARAMETER               an SSM parameter holding it; neither = quorum 1, no self-approval
+//   POLICY_PARAMETER               the SSM parameter holding it (default /dwh/approvals/policy,
+//                                  as the extension reads); a parameter that does not exist =
+//                                  the default policy (quorum 1, anyone, no self-approval)
 //   PROCESSOR_CONCURRENCY          records of a batch processed at once; default 10
+//   OUTCOMES_TOPIC_ARN             SNS topic for approval_outcome messages; unset = none published
+//   ACCEPT_SIGNATURE_V1            true | false: accept v1 decisions (identity not proven); default false
+//   SECRET_ROTATION_GRACE_MINUTES  how long after a rotation the previous signing secret (the
+//                                  parameter's previous version, ssm:GetParameterHistory) is
+//                                  still accepted; default 60, 0 = not at all
+//   EMAIL_APPROVER_ROLE_ARNS       the approval API's role ARN(s), comma-separated: decisions made
+//                                  through an email link are taken only from them (none = no
+//                                  email decision is accepted), and they decide nothing else;
+//                                  the per-job rules (notify, emailDecisions) are in the policy
+// Identity proofs (signature v2) are sent to the STS endpoint of AWS_REGION, or to
+// DWH_AWS_ENDPOINT_URL when it is set (a local emulator), and must have been signed for it.
 
 import { DEFAULT_CONNECTION_SETTINGS, type OpenSearchService } from '../core/connectionSettings';
 
@@ -32,8 +45,12 @@ export interface ProcessorConfig {
   awsEndpointUrl: string | null;
   freshnessMinutes: number;
   policyJson: string | null;
-  policyParameter: string | null;
+  policyParameter: string;
   concurrency: number;
+  outcomesTopicArn: string | null;
+  acceptSignatureV1: boolean;
+  secretRotationGraceMinutes: number;
+  emailApproverRoleArns: string[];
 }
 
 export class ProcessorConfigError extends Error {
@@ -65,9 +82,40 @@ export function readProcessorConfig(env: Environment): ProcessorConfig {
     awsEndpointUrl: text(env, 'DWH_AWS_ENDPOINT_URL'),
     freshnessMinutes: positiveNumber(env, 'FRESHNESS_MINUTES', 15, 24 * 60),
     policyJson: text(env, 'POLICY'),
-    policyParameter: text(env, 'POLICY_PARAMETER'),
+    policyParameter: text(env, 'POLICY_PARAMETER') ?? DEFAULT_CONNECTION_SETTINGS.policyParameter,
     concurrency: Math.floor(positiveNumber(env, 'PROCESSOR_CONCURRENCY', 10, 100)),
+    outcomesTopicArn: text(env, 'OUTCOMES_TOPIC_ARN'),
+    acceptSignatureV1: flag(env, 'ACCEPT_SIGNATURE_V1', false),
+    secretRotationGraceMinutes: nonNegativeNumber(env, 'SECRET_ROTATION_GRACE_MINUTES', 60, 7 * 24 * 60),
+    emailApproverRoleArns: roleArns(env, 'EMAIL_APPROVER_ROLE_ARNS'),
   };
+}
+
+function roleArns(env: Environment, name: string): string[] {
+  const raw = text(env, name);
+  if (raw === null) return [];
+  const arns = raw.split(',').map((arn) => arn.trim()).filter((arn) => arn !== '');
+  const bad = arns.find((arn) => !/^arn:[^:]+:(iam::\d{12}:role\/.+|sts::\d{12}:assumed-role\/[^/]+\/[^/]+)$/.test(arn));
+  if (bad !== undefined) throw new ProcessorConfigError(`${name} must list role ARNs (arn:aws:iam::ACCOUNT:role/NAME); got ${JSON.stringify(bad)}.`);
+  return arns;
+}
+
+function flag(env: Environment, name: string, fallback: boolean): boolean {
+  const raw = text(env, name);
+  if (raw === null) return fallback;
+  if (/^(true|1|yes)$/i.test(raw)) return true;
+  if (/^(false|0|no)$/i.test(raw)) return false;
+  throw new ProcessorConfigError(`${name} must be true or false; got ${JSON.stringify(raw)}.`);
+}
+
+function nonNegativeNumber(env: Environment, name: string, fallback: number, max: number): number {
+  const raw = text(env, name);
+  if (raw === null) return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0 || n > max) {
+    throw new ProcessorConfigError(`${name} must be a number from 0 to ${max}; got ${JSON.stringify(raw)}.`);
+  }
+  return n;
 }
 
 function text(env: Environment, name: string): string | null {

@@ -1,14 +1,15 @@
-// What a processor instance needs once per cold start: the signing secret (from SSM, kept
-// in memory only), the OpenSearch endpoint and the policy, the OpenSearch client and the
-// DecisionProcessor built over them.
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
-import { Client } from '@opensearch-project/opensearch';
-import { AwsSigv4Signer } from '@opensearch-project/opensearch/aws-v3';
+// What a processor instance needs once per cold start, built from the same adapters as the
+// extension (src/adapters: one SSM code path, one OpenSearch client construction): the
+// signing secrets (current and previous, from SSM, kept in memory only), the OpenSearch
+// endpoint and the policy, the STS verifier of identity proofs, the outcomes publisher, and
+// the DecisionProcessor built over them.
+import { AwsContext } from '../adapters/awsContext';
+import { createOpenSearchClient } from '../adapters/openSearchRunRepository';
+import { SnsOutcomePublisher } from '../adapters/snsOutcomePublisher';
+import { SsmParameters } from '../adapters/ssmParameters';
+import { StsIdentityVerifier } from '../adapters/stsIdentityVerifier';
 import { parseApprovalPolicy, type ApprovalPolicy } from '../core/approvalPolicy';
-import { normalizeOpenSearchEndpoint } from '../core/connectionSettings';
-import { DecisionProcessor } from '../core/decisionProcessor';
-import { DwhError } from '../core/failureClassification';
+import { DecisionProcessor, type SigningSecrets } from '../core/decisionProcessor';
 import { OpenSearchDecisionStore } from './openSearchDecisionStore';
 import type { ProcessorConfig } from './processorConfig';
 
@@ -19,74 +20,103 @@ export interface ProcessorRuntime {
   readonly processor: DecisionProcessor;
   readonly config: ProcessorConfig;
   readonly opensearchEndpoint: string;
+  readonly stsEndpoint: string;
   readonly policy: ApprovalPolicy;
   close(): Promise<void>;
 }
 
-export async function createProcessorRuntime(config: ProcessorConfig): Promise<ProcessorRuntime> {
-  const credentials = fromNodeProviderChain();
-  const ssm = new SSMClient({
-    ...(config.region ? { region: config.region } : {}),
-    ...(config.awsEndpointUrl ? { endpoint: config.awsEndpointUrl } : {}),
-    credentials,
-    maxAttempts: 3,
+export interface RuntimeOptions {
+  /** The processor's clock (tests); default Date.now. */
+  now?: () => number;
+}
+
+export async function createProcessorRuntime(config: ProcessorConfig, options: RuntimeOptions = {}): Promise<ProcessorRuntime> {
+  const now = options.now ?? Date.now;
+  const aws = new AwsContext({ profile: undefined, region: config.region ?? undefined, endpointUrl: config.awsEndpointUrl ?? undefined });
+  const parameters = new SsmParameters(aws, {
+    opensearchEndpoint: config.opensearchEndpoint ?? undefined,
+    opensearchEndpointParameter: config.opensearchEndpointParameter,
+    topicArn: undefined,
+    topicArnParameter: '',
+    signingSecretParameter: config.signingSecretParameter,
+    policyParameter: config.policyParameter,
   });
-  const parameter = async (name: string, decrypt: boolean): Promise<string> => {
-    try {
-      const value = (await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: decrypt }))).Parameter?.Value;
-      if (value == null || value.trim() === '') {
-        throw Object.assign(new Error(`SSM parameter ${name} is empty.`), { name: 'ParameterNotFound' });
-      }
-      return value.trim();
-    } catch (error) {
-      throw DwhError.from(error, { parameterName: name, action: 'ssm:GetParameter', ...(config.region ? { region: config.region } : {}) });
-    }
+  const graceMs = config.secretRotationGraceMinutes * 60_000;
+  const readSecrets = async (): Promise<SigningSecrets> => {
+    const versions = await parameters.signingSecretVersions();
+    const acceptedUntil = versions.previous !== null && versions.currentSinceMs !== null && graceMs > 0 ? versions.currentSinceMs + graceMs : null;
+    return { current: versions.current, previous: versions.previous, previousAcceptedUntilMs: acceptedUntil };
   };
+  let verifier: StsIdentityVerifier | undefined;
+  let outcomes: SnsOutcomePublisher | undefined;
 
   try {
-    const [secret, rawEndpoint, policyText] = await Promise.all([
-      parameter(config.signingSecretParameter, true),
-      config.opensearchEndpoint ?? parameter(config.opensearchEndpointParameter, false),
-      config.policyJson ?? (config.policyParameter ? parameter(config.policyParameter, false) : Promise.resolve('')),
+    const [secrets, endpoint, policyText, region] = await Promise.all([
+      readSecrets(),
+      parameters.opensearchEndpoint(),
+      // A policy parameter that does not exist is the default policy, as in the extension; any
+      // other failure (access denied, throttling) stops the cold start: never a guessed policy.
+      config.policyJson ?? parameters.approvalPolicyText(),
+      aws.region(),
     ]);
     const policy = parseApprovalPolicy(policyText);
-    const endpoint = normalizeOpenSearchEndpoint(rawEndpoint);
-    const region = config.region ?? (await ssm.config.region());
-    const client = new Client({
-      ...(config.opensearchAuth === 'sigv4' ? AwsSigv4Signer({ region, service: config.opensearchService, getCredentials: () => credentials() }) : {}),
-      node: endpoint,
-      requestTimeout: config.opensearchTimeoutMs,
-      maxRetries: 1,
+    const client = createOpenSearchClient(aws, {
+      endpoint,
+      region,
+      service: config.opensearchService,
+      auth: config.opensearchAuth,
+      requestTimeoutMs: config.opensearchTimeoutMs,
     });
     const store = new OpenSearchDecisionStore(client, endpoint, { events: config.eventsIndex, approvals: config.approvalsIndex });
+    verifier = new StsIdentityVerifier({ region, endpointUrl: config.awsEndpointUrl });
+    const sts = verifier;
+    outcomes = config.outcomesTopicArn ? new SnsOutcomePublisher(aws, config.outcomesTopicArn) : undefined;
+    const publisher = outcomes;
 
-    let current = secret;
-    let checkedAt = Date.now();
-    const refreshSecret = async (): Promise<string | null> => {
-      if (Date.now() - checkedAt < SECRET_RECHECK_MS) return null;
-      checkedAt = Date.now();
-      const latest = await parameter(config.signingSecretParameter, true);
-      if (latest === current) return null;
+    let current = secrets;
+    let checkedAt = now();
+    const refreshSecrets = async (): Promise<SigningSecrets | null> => {
+      if (now() - checkedAt < SECRET_RECHECK_MS) return null;
+      checkedAt = now();
+      const latest = await readSecrets();
+      if (latest.current === current.current && latest.previous === current.previous && latest.previousAcceptedUntilMs === current.previousAcceptedUntilMs) return null;
       current = latest;
       return latest;
     };
 
     const processor = new DecisionProcessor(
-      store.processorPorts(),
-      { secret, refreshSecret, policy, freshnessMs: config.freshnessMinutes * 60_000 },
+      {
+        ...store.processorPorts(now),
+        verifyIdentityProof: (proof) => sts.verify(proof),
+        ...(publisher ? { publishOutcome: (outcome) => publisher.publish(outcome) } : {}),
+      },
+      {
+        secrets,
+        refreshSecrets,
+        policy,
+        freshnessMs: config.freshnessMinutes * 60_000,
+        acceptSignatureV1: config.acceptSignatureV1,
+        allowedProofUrls: [sts.endpoint],
+        emailApproverRoleArns: config.emailApproverRoleArns,
+      },
     );
     return {
       processor,
       config,
       opensearchEndpoint: endpoint,
+      stsEndpoint: sts.endpoint,
       policy,
       close: async () => {
-        ssm.destroy();
+        parameters.dispose();
+        sts.destroy();
+        publisher?.dispose();
         await client.close();
       },
     };
   } catch (error) {
-    ssm.destroy();
+    parameters.dispose();
+    verifier?.destroy();
+    outcomes?.dispose();
     throw error;
   }
 }

@@ -74,6 +74,8 @@ export type HostMessage =
   | { type: 'error'; error: PanelError }
   | { type: 'identity'; identity: IdentityView }
   | { type: 'decisionState'; state: DecisionStateView }
+  /** Whether the current identity may decide the run under the approval policy, and what it still needs. */
+  | { type: 'progress'; progress: ProgressView }
   /** The reason to put into the form (a kept draft), sent when the page loads. */
   | { type: 'draft'; reason: string };
 
@@ -110,6 +112,22 @@ export type IdentityView =
   | { state: 'loading' }
   | { state: 'known'; decidedBy: string; arn: string }
   | { state: 'failed'; message: string; fixLabel?: string };
+
+/**
+ * The approval policy applied to this run and the current identity (core/approvalProgress.ts),
+ * shown above the form before anything is typed. A button whose `allowed` is false is
+ * disabled with its `reason` shown; `failed`: the policy or the votes could not be read
+ * (the form stays open: the processor judges anyway).
+ */
+export type ProgressView =
+  | { state: 'loading' }
+  | {
+      state: 'known';
+      summary: string;
+      approve: { allowed: boolean; reason: string | null };
+      reject: { allowed: boolean; reason: string | null };
+    }
+  | { state: 'failed'; message: string };
 
 /** Where a decision on the run stands, as the form shows it. */
 export type DecisionStateView =

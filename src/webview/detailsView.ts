@@ -13,6 +13,7 @@ import {
   type IdentityView,
   type PageMessage,
   type PanelError,
+  type ProgressView,
 } from '../shared/webviewMessages';
 import { button, byId, h, replaceChildren, svg, type Child } from './dom';
 import { historyChart } from './historyChart';
@@ -34,6 +35,8 @@ const VERB: Record<DecisionValue, { noun: string; ing: string }> = {
 
 let details: RunDetailsModel | undefined;
 let decisionState: DecisionStateView = { kind: 'idle' };
+/** What the approval policy lets the current identity do; `loading` leaves the form as it is. */
+let progress: ProgressView = { state: 'loading' };
 /**
  * The reason is checked here, with the rule the host applies again before publishing; its
  * message shows once the reviewer has typed, not as an error on an untouched form.
@@ -55,6 +58,9 @@ const approveButton = button('Approve', () => decide('APPROVED'), { id: 'approve
 const rejectButton = button('Reject', () => decide('REJECTED'), { id: 'reject', className: 'reject secondary' });
 const identityLine = h('p', { id: 'identity', className: 'identity' }, 'Finding out who you are…');
 const identityFix = button('Fix', () => send({ type: 'fix', target: 'identity' }), { id: 'identity-fix', className: 'secondary', hidden: true });
+// Before anything is typed: what the run still needs, and why a button is closed to you.
+const progressLine = h('p', { id: 'approval-progress', className: 'progress', attrs: { 'aria-live': 'polite' } });
+const policyBlock = h('p', { id: 'policy-blocked', className: 'blocked', hidden: true, attrs: { role: 'note' } });
 const stateBox = h('div', { id: 'decision-state', className: 'decision-state', attrs: { role: 'status', 'aria-live': 'polite' } });
 const retryButton = button('Retry', () => retry(), { id: 'retry', hidden: true });
 const decisionFix = button('Fix', () => send({ type: 'fix', target: 'decision' }), { id: 'decision-fix', className: 'secondary', hidden: true });
@@ -63,6 +69,8 @@ const decisionPanel = h(
   { id: 'decision-panel', className: 'decision', hidden: true, attrs: { 'aria-labelledby': 'decision-heading' } },
   h('h2', { id: 'decision-heading' }, 'Decision'),
   h('div', { className: 'identity-line' }, identityLine, identityFix),
+  progressLine,
+  policyBlock,
   h(
     'div',
     { id: 'decision-form', className: 'form' },
@@ -110,6 +118,11 @@ function receive(message: HostMessage): void {
       decisionState = message.state;
       renderDecisionState(message.state);
       break;
+    case 'progress':
+      progress = message.progress;
+      renderProgress(message.progress);
+      updateForm();
+      break;
     case 'draft':
       if (reason.value !== message.reason) reason.value = message.reason;
       if (message.reason !== '') touched = true;
@@ -152,7 +165,10 @@ function header(d: RunDetailsModel): HTMLElement {
     ['Age', d.ageText, 'age'],
     [d.isPending ? 'Expires' : 'Would have expired', `${d.expiryText}${d.expirySource === 'ttl' ? ' (timestamp + approval TTL)' : ''}`, 'expires-at'],
   ];
-  if (d.approval) facts.push(['Decision', `${d.approval.status} by ${d.approval.approvedBy} at ${d.approval.timeText}${d.approval.reason ? `: ${d.approval.reason}` : ''}`, 'approval']);
+  if (d.approval) {
+    const via = d.approval.byEmailLink ? ' (by email link)' : '';
+    facts.push(['Decision', `${d.approval.status} by ${d.approval.approvedBy}${via} at ${d.approval.timeText}${d.approval.reason ? `: ${d.approval.reason}` : ''}`, 'approval']);
+  }
   if (d.eventType) facts.push(['Event', d.eventType]);
   if (d.failureType) facts.push(['Failure type', d.failureType]);
   if (d.triggeredBy) facts.push(['Triggered by', d.triggeredBy]);
@@ -397,7 +413,7 @@ function pastDecisions(rows: DecisionRow[] | string): HTMLElement {
               'p',
               { className: 'decision-line' },
               h('strong', {}, r.decision),
-              ` by ${r.decidedBy} · ${r.timeText} · run `,
+              ` by ${r.decidedBy}${r.byEmailLink ? ' (by email link)' : ''} · ${r.timeText} · run `,
               h('code', {}, r.jobRunId),
               r.isThisRun ? ' (this run)' : null,
               r.auditStatus !== 'recorded' ? h('span', { className: 'badge audit' }, r.auditStatus) : null,
@@ -568,22 +584,55 @@ function ids(decisionId: string | null, messageId: string | null): Child {
   return parts.length === 0 ? null : h('span', { className: 'ids' }, ` (${parts.join(', ')})`);
 }
 
+function renderProgress(view: ProgressView): void {
+  progressLine.classList.remove('error');
+  switch (view.state) {
+    case 'loading':
+      replaceChildren(progressLine, 'Reading the approval policy…');
+      return;
+    case 'failed':
+      progressLine.classList.add('error');
+      replaceChildren(progressLine, view.message);
+      return;
+    case 'known':
+      replaceChildren(progressLine, view.summary);
+      return;
+  }
+}
+
+/** Which decisions the policy lets the current identity take (all while it is not known yet). */
+function policyAllows(): { approve: boolean; reject: boolean; reason: string | null } {
+  if (progress.state !== 'known') return { approve: true, reject: true, reason: null };
+  const { approve, reject } = progress;
+  // Both closed: one message for the form; one closed: that button's reason.
+  const reasonText = !approve.allowed && !reject.allowed ? approve.reason ?? reject.reason : (approve.allowed ? reject.reason : approve.reason);
+  return { approve: approve.allowed, reject: reject.allowed, reason: reasonText };
+}
+
 function updateForm(): void {
-  const open = details?.isPending === true && canDecide(decisionState);
+  const allows = policyAllows();
+  const pending = details?.isPending === true;
+  const open = pending && canDecide(decisionState) && (allows.approve || allows.reject);
   const busy = decisionState.kind === 'publishing' || decisionState.kind === 'confirming';
-  byId('decision-form').hidden = !(details?.isPending === true) && !busy;
+  byId('decision-form').hidden = !pending && !busy;
   reason.disabled = !open;
+  // Progress and policy concern a run that still waits; a decided run shows its decision instead.
+  progressLine.hidden = !pending;
+  policyBlock.hidden = !pending || allows.reason === null;
+  policyBlock.textContent = allows.reason ?? '';
   const error = reasonValidationError(reason.value);
-  reasonError.textContent = touched ? (error ?? '') : '';
+  reasonError.textContent = touched && open ? (error ?? '') : '';
   const ready = open && error === null;
-  approveButton.disabled = !ready;
-  rejectButton.disabled = !ready;
-  retryButton.disabled = !ready;
+  approveButton.disabled = !ready || !allows.approve;
+  rejectButton.disabled = !ready || !allows.reject;
+  approveButton.title = allows.approve ? '' : (progress.state === 'known' ? progress.approve.reason ?? '' : '');
+  rejectButton.title = allows.reject ? '' : (progress.state === 'known' ? progress.reject.reason ?? '' : '');
+  retryButton.disabled = !ready || (decisionState.kind === 'failed' && !(decisionState.decision === 'APPROVED' ? allows.approve : allows.reject));
   decisionPanel.setAttribute('aria-busy', busy ? 'true' : 'false');
 }
 
 function decide(decision: DecisionValue): void {
-  if (approveButton.disabled) return;
+  if ((decision === 'APPROVED' ? approveButton : rejectButton).disabled) return;
   // Disabled at once, so a double click cannot send twice; the host refuses a second anyway.
   approveButton.disabled = true;
   rejectButton.disabled = true;

@@ -103,12 +103,12 @@ describe('deciding again on the details page after the processor refused a decis
     const wb = opened();
     const runId = pool.take();
     // The pipeline run was started by the reviewer's own identity: approving it is refused.
-    const page0 = await openFromTree(wb, runId);
-    const decidedBy = ((await page0.locator('#decided-by').textContent()) ?? '').trim();
-    assert.ok(decidedBy !== '', 'the page knows who decides');
-    await stack().updateRun(runId, { triggered_by: decidedBy });
-    await wb.runCommand('View: Close All Editors');
     const page = await openFromTree(wb, runId);
+    const decidedBy = ((await page.locator('#decided-by').textContent()) ?? '').trim();
+    assert.ok(decidedBy !== '', 'the page knows who decides');
+    // Changed after the page was read (the page would otherwise say so before the approval):
+    // the processor, judging the run as it is now, refuses it.
+    await stack().updateRun(runId, { triggered_by: decidedBy });
     const reason = 'Drop rate explained by the vendor feed outage; volumes recovered';
     await page.locator('#reason').fill(reason);
     const first = await decide(page, 'APPROVED');
@@ -121,7 +121,9 @@ describe('deciding again on the details page after the processor refused a decis
     assert.equal(await page.locator('#not-applied-evidence').count(), 0, 'nothing changed in the run');
     await eventually(() => page.locator('#reason').isEnabled(), (enabled) => enabled, { message: 'the reason to be editable again' });
     assert.equal(await page.locator('#reason').inputValue(), reason, 'the typed reason is kept');
-    assert.ok(await page.locator('button#approve').isEnabled(), 'Approve is offered again');
+    // The run read afresh names the reviewer as its trigger: the approval policy closes Approve, and says why.
+    await eventually(() => page.locator('#policy-blocked').textContent(), (t) => t === 'You triggered this run and cannot approve it.', { message: 'the page to say the reviewer cannot approve' });
+    assert.ok(await page.locator('button#approve').isDisabled(), 'Approve is not offered to the trigger');
     assert.ok(await page.locator('button#reject').isEnabled(), 'Reject is offered again');
     await page.locator('#decision-panel').scrollIntoViewIfNeeded();
     await wb.screenshot('decide-again-refused');
@@ -153,7 +155,11 @@ describe('deciding again on the details page after the processor refused a decis
     await stack().updateRun(runId, { records_dropped: dropped });
     await processQueue();
 
-    const text = await eventually(() => stateText(page), (t) => t.includes('Not applied'), { timeoutMs: 30_000, message: 'the page to say the approval was refused' });
+    // The refusal shows first; the form opens once the run has been read afresh (another request or three).
+    const text = await eventually(() => stateText(page), (t) => t.includes('Not applied') && t.includes('The run changed after you reviewed it.'), {
+      timeoutMs: 30_000,
+      message: 'the page to say the approval was refused and the run changed',
+    });
     assert.match(text, /changed after it was reviewed/, 'the processor’s reason');
     assert.match(text, /The run changed after you reviewed it\./);
     const after = await eventually(async () => ((await page.locator('#metric-records_dropped').textContent()) ?? '').trim(), (t) => t !== before, {

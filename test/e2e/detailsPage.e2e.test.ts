@@ -5,6 +5,11 @@ import * as assert from 'node:assert/strict';
 import { openFromTree, started, waitForDetails } from './reviewFixture';
 import { Workbench, eventually, screenshotOnFailure } from './workbench';
 
+/** A window marked before the reload. */
+interface Marked {
+  __beforeReload?: boolean;
+}
+
 describe('the run details page', function () {
   let workbench: Workbench | undefined;
 
@@ -89,12 +94,18 @@ describe('the run details page', function () {
   it('brings the panel back with its run after a window reload', async function () {
     const wb = opened();
     const id = runId();
-    await openFromTree(wb, id);
+    const before = await openFromTree(wb, id);
+    // Marks on the workbench and the details page as they are now: a reloaded one has none.
+    await wb.page.evaluate(() => { (window as unknown as Marked).__beforeReload = true; });
+    await before.locator('body').evaluate(() => { (window as unknown as Marked).__beforeReload = true; });
     // As a user reloads: the workbench saves its editors (and the page's state) on the way down.
     await wb.runCommand('Developer: Reload Window');
-    await wb.page.waitForEvent('framenavigated', { timeout: 30_000 });
+    await eventually(() => wb.page.evaluate(() => (window as unknown as Marked).__beforeReload ?? false), (marked) => !marked, {
+      timeoutMs: 60_000, message: 'the workbench to be a new one (reloaded)',
+    });
     await wb.page.locator('.monaco-workbench .part.activitybar').waitFor({ state: 'visible', timeout: 60_000 });
     const page = await waitForDetails(wb, id);
+    assert.equal(await page.locator('body').evaluate(() => (window as unknown as Marked).__beforeReload ?? false), false, 'the details page is a new one');
     await page.locator('#check-list .check').first().waitFor({ state: 'visible', timeout: 30_000 });
     await wb.screenshot('details-after-reload');
   });

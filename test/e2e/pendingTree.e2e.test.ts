@@ -3,8 +3,7 @@
 // activity-bar badge and in the status bar; and a run that arrives later is announced once,
 // with a Review button that opens it.
 import * as assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { StackProbe, started, statusBarCount, waitForDetails } from './reviewFixture';
+import { quickInput, runCommandExpectingInput, StackProbe, started, statusBarCount, treeRunIds, waitForDetails } from './reviewFixture';
 import { Workbench, eventually, screenshotOnFailure } from './workbench';
 
 const REFRESH_SECONDS = 3;
@@ -31,7 +30,7 @@ describe('pending runs in the workbench', function () {
   });
 
   after(async function () {
-    for (const id of added) await probe?.opensearch('DELETE', `/${probe.eventsIndex}/_doc/${id}?refresh=true`);
+    for (const id of added) await probe?.deleteDocument(id);
     probe?.close();
     await workbench?.close();
   });
@@ -79,6 +78,43 @@ describe('pending runs in the workbench', function () {
     assert.match(name, new RegExp(`\\b${count} runs? pending approval`), `status-bar item is named "${name}"`);
   });
 
+  it('filters by what the reviewer types, and keeps the filter when its prompt is accepted unchanged or dismissed', async function () {
+    const wb = opened();
+    const all = [...seededPending()].sort();
+    const runId = all[0] ?? '';
+    const text = runId.slice(-8);
+    const q = quickInput(wb);
+    const description = wb.page.locator('.part.sidebar .pane-header', { hasText: 'Pending Approvals' }).locator('.description');
+    const filterPrompt = async (): Promise<string> => {
+      await runCommandExpectingInput(wb, 'DWH Approvals: Filter Pending Runs…', 'Filter pending runs');
+      return q.input.inputValue();
+    };
+    await eventually(() => treeRunIds(wb), (ids) => JSON.stringify(ids) === JSON.stringify(all), { message: 'every seeded run listed' });
+
+    assert.equal(await filterPrompt(), '', 'no filter yet');
+    await q.input.fill(text);
+    await q.input.press('Enter');
+    await eventually(() => treeRunIds(wb), (ids) => JSON.stringify(ids) === JSON.stringify([runId]), { message: `only ${runId} for "${text}"` });
+    assert.equal(((await description.textContent()) ?? '').trim(), `filter: ${text}`);
+
+    // The prompt opens with the filter in force: what it shows is what the window kept.
+    assert.equal(await filterPrompt(), text, 'the prompt shows the filter');
+    await q.input.press('Enter');
+    await q.widget.waitFor({ state: 'hidden', timeout: 10_000 });
+    assert.equal(await filterPrompt(), text, 'kept when the prompt was accepted unchanged');
+    await wb.page.keyboard.press('Escape');
+    await q.widget.waitFor({ state: 'hidden', timeout: 10_000 });
+    assert.equal(await filterPrompt(), text, 'kept when the prompt was dismissed');
+    assert.deepEqual(await treeRunIds(wb), [runId]);
+    assert.equal(((await description.textContent()) ?? '').trim(), `filter: ${text}`);
+
+    // Empty clears it.
+    await q.input.fill('');
+    await q.input.press('Enter');
+    await eventually(() => treeRunIds(wb), (ids) => JSON.stringify(ids) === JSON.stringify(all), { message: 'every seeded run listed again' });
+    assert.equal(((await description.textContent()) ?? '').trim(), '');
+  });
+
   it('announces a run that arrives later, once, and Review opens it', async function () {
     const wb = opened();
     const stack = probe;
@@ -87,23 +123,8 @@ describe('pending runs in the workbench', function () {
     await eventually(() => statusBarCount(wb), (n) => n === before, { message: `status bar ${before}` });
     assert.equal(await newRunToasts(wb).count(), 0, 'the first load announces nothing: those runs were there before');
 
-    const runId = `load_orders-late-${randomUUID().slice(0, 8)}`;
-    const id = `e2e-${runId}`;
+    const { runId, id } = await stack.indexPendingRun('load_orders', 'load_orders-late');
     added.push(id);
-    const { status } = await stack.opensearch('PUT', `/${stack.eventsIndex}/_doc/${id}?refresh=true`, {
-      timestamp: new Date(Date.now() - 5 * 60_000).toISOString(),
-      event_type: 'job_completed',
-      job_name: 'load_orders',
-      job_run_id: runId,
-      status: 'PENDING_APPROVAL',
-      failure_type: 'QUALITY',
-      quality_status: 'RED',
-      quality_checks: [{ name: 'drop_rate', status: 'FAIL', value: '13.2%', threshold: '10.0%' }],
-      records_read: 120_000,
-      records_written: 104_160,
-      records_dropped: 15_840,
-    });
-    assert.equal(status, 201, 'the late run was indexed');
 
     const toast = newRunToasts(wb);
     await toast.first().waitFor({ state: 'visible', timeout: (REFRESH_SECONDS + 30) * 1000 });
@@ -118,8 +139,13 @@ describe('pending runs in the workbench', function () {
     await toast.first().locator('.notification-list-item-buttons-container .monaco-button', { hasText: /^Review$/ }).click();
     const page = await waitForDetails(wb, runId);
     assert.equal((await page.locator('#run-id').textContent())?.trim(), runId);
-    // Later polls find nothing new: still one announcement.
-    await wb.page.waitForTimeout(2 * REFRESH_SECONDS * 1000);
-    assert.equal(await newRunToasts(wb).count(), 0, 'no second announcement of the same run');
+    // Later polls do not announce it again: a run indexed now is announced, alone, so the
+    // list was read again after the first announcement and found nothing else new.
+    await eventually(() => newRunToasts(wb).count(), (n) => n === 0, { message: 'the announcement closed by Review' });
+    const next = await stack.indexPendingRun('load_orders', 'load_orders-next');
+    added.push(next.id);
+    await newRunToasts(wb).first().waitFor({ state: 'visible', timeout: (REFRESH_SECONDS + 30) * 1000 });
+    const toasts = (await newRunToasts(wb).locator('.notification-list-item-message').allTextContents()).map((t) => t.trim());
+    assert.deepEqual(toasts, [`A run of load_orders is waiting for approval (${next.runId}).`], `one announcement, of the run indexed now: ${JSON.stringify(toasts)}`);
   });
 });

@@ -13,6 +13,23 @@ import { Workbench, eventually, screenshotOnFailure } from './workbench';
 
 const HTML_JOB_NAME = '<img src=x onerror=alert(1)>';
 
+/** Where script from job data would land: alert and confirm mark the window instead of opening a dialog. */
+interface ProbedWindow {
+  __xssProbe?: boolean;
+  __xss?: boolean;
+}
+
+/**
+ * Installed in the workbench and every frame before their own scripts run (an init script),
+ * so it is in place when job data is first shown; __xssProbe, set last, says it is installed.
+ */
+const XSS_PROBE = `
+  window.alert = function () { window.__xss = true; };
+  window.confirm = function () { window.__xss = true; return false; };
+  window.prompt = function () { window.__xss = true; return null; };
+  window.__xssProbe = true;
+`;
+
 describe('reviewer workbench: deciding runs', function () {
   let workbench: Workbench | undefined;
   let probe: StackProbe | undefined;
@@ -31,21 +48,12 @@ describe('reviewer workbench: deciding runs', function () {
         'dwhApprovals.refreshIntervalSeconds': 0,
       },
       viewport: { width: 1500, height: 1300 },
+      initScript: XSS_PROBE,
     });
-    // An alert from job data, in the workbench or any frame, would be a browser dialog.
+    // A dialog from job data that got past the probe (a frame it missed) is still seen.
     workbench.page.on('dialog', (dialog) => {
       dialogs.push(dialog.message());
       void dialog.dismiss();
-    });
-    await workbench.page.context().addInitScript(() => {
-      const mark = () => {
-        (window as unknown as { __xss?: boolean }).__xss = true;
-      };
-      window.alert = mark;
-      window.confirm = () => {
-        mark();
-        return false;
-      };
     });
     probe = new StackProbe(workbench.stackEnv);
     const seed = opened().seed;
@@ -151,11 +159,12 @@ describe('reviewer workbench: deciding runs', function () {
     const { detail } = await answerDialog(wb, 'Approve');
     assert.match(detail, new RegExp(runId), 'the confirmation lists the run');
 
+    // The run leaves the list once the window has published: what it published is in the queue by then.
+    gone.add(runId);
+    await expectPending(wb, stillPending(), 'the approved run gone from the list');
     const tap = await stack().collect('tap', [runId], 1);
     assert.equal(tap.length, 1, `exactly one message in tap, got ${tap.length}`);
     await stack().assertSignedDecision(tap[0] as Delivered, { runId, decision: 'APPROVED', reason });
-    gone.add(runId);
-    await expectPending(wb, stillPending(), 'the approved run gone from the list');
   });
 
   it('rejects three runs selected in the tree with one reason and one confirmation', async function () {
@@ -187,6 +196,9 @@ describe('reviewer workbench: deciding runs', function () {
     assert.match(message, /Reject 3 runs\?/);
     for (const runId of runIds) assert.ok(detail.includes(runId), `the confirmation lists ${runId}: ${detail}`);
 
+    // The runs leave the list once the window has published: what it published is in the queues by then.
+    for (const runId of runIds) gone.add(runId);
+    await expectPending(wb, stillPending(), 'the three rejected runs gone from the list');
     const tap = await stack().collect('tap', runIds, 3);
     assert.equal(tap.length, 3, `three messages in tap, got ${tap.length}`);
     assert.deepEqual(tap.map((d) => String(d.message.job_run_id)).sort(), [...runIds].sort());
@@ -196,8 +208,6 @@ describe('reviewer workbench: deciding runs', function () {
     assert.equal(new Set(tap.map((d) => d.message.decision_id)).size, 3, 'one decision_id per run');
     const downstream = await stack().received('downstream', runIds);
     assert.deepEqual(downstream.map((d) => d.message.job_run_id), [], 'the downstream queue admits only APPROVED');
-    for (const runId of runIds) gone.add(runId);
-    await expectPending(wb, stillPending(), 'the three rejected runs gone from the list');
   });
 
   it('refuses an empty reason, in the input box and on the details page, and publishes nothing', async function () {
@@ -304,10 +314,13 @@ describe('reviewer workbench: deciding runs', function () {
     assert.ok(tabTitle.includes(HTML_JOB_NAME), `the tab title shows the name as text: "${tabTitle}"`);
     await wb.screenshot('html-job-name-webview');
 
-    // A moment for anything injected to have run, then: nothing did.
+    // The page has rendered its last part (anything injected has run by then), and the probe
+    // was in place in the page and the workbench: nothing ran.
     await page.locator('#history').waitFor({ state: 'visible', timeout: 30_000 });
-    assert.equal(await page.locator('body').evaluate(() => (window as unknown as { __xss?: boolean }).__xss ?? null), null, 'window.__xss in the page');
-    assert.equal(await wb.page.evaluate(() => (window as unknown as { __xss?: boolean }).__xss ?? null), null, 'window.__xss in the workbench');
+    const inPage = await page.locator('body').evaluate(() => ({ probe: (window as unknown as ProbedWindow).__xssProbe ?? false, xss: (window as unknown as ProbedWindow).__xss ?? false }));
+    const inWorkbench = await wb.page.evaluate(() => ({ probe: (window as unknown as ProbedWindow).__xssProbe ?? false, xss: (window as unknown as ProbedWindow).__xss ?? false }));
+    assert.deepEqual(inPage, { probe: true, xss: false }, 'the probe in the details page: installed, and nothing called alert');
+    assert.deepEqual(inWorkbench, { probe: true, xss: false }, 'the probe in the workbench: installed, and nothing called alert');
     assert.deepEqual(dialogs, [], 'no browser dialog was opened');
   });
 });

@@ -3,17 +3,18 @@
 // run documents in OpenSearch as another system would, and the workbench gestures of a
 // decision: open a run from the tree, the details page, the quick input, the modal dialog.
 import * as assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { parseApprovalPolicy, policyForJob } from '../../src/core/approvalPolicy';
 import type { FrameLocator, Locator } from 'playwright-core';
-import { purge, receiveAll, sqsClient, type Delivered } from '../support/queues';
+import { purge, receiveUpToNow, sqsClient, type Delivered } from '../support/queues';
 import type { StackEnv } from '../support/localStack';
 import { PENDING_VIEW, Workbench, eventually } from './workbench';
 
 // ---- the stack, seen from outside the product ---------------------------------------------
 
-/** Canonical JSON as SPEC §1 defines it, written here again so the check is independent. */
+/** Canonical JSON as docs/CONTRACTS.md §4 defines it, written here again so the check is independent. */
 export function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value !== null && typeof value === 'object') {
@@ -59,27 +60,27 @@ export class StackProbe {
 
   /**
    * Collects what arrives in a queue about the given runs until `count` messages are there,
-   * then keeps listening for `quietSeconds` more, so a duplicate delivered a moment later is
-   * seen too. The queues are shared with other tiers (a message another test received and did
-   * not delete comes back after its visibility timeout), so only these runs' messages count.
+   * and then all that is in the queue by now (a sentinel sent after them comes back: see
+   * receiveUpToNow), so a duplicate is seen too. The queues are shared with other tiers (a
+   * message another test received and did not delete comes back after its visibility
+   * timeout), so only these runs' messages count.
    */
-  async collect(name: 'tap' | 'downstream', runIds: readonly string[], count: number, { timeoutMs = 30_000, quietSeconds = 3 } = {}): Promise<Delivered[]> {
+  async collect(name: 'tap' | 'downstream', runIds: readonly string[], count: number, { timeoutMs = 30_000 } = {}): Promise<Delivered[]> {
     const ours = (all: Delivered[]) => all.filter((d) => runIds.includes(String(d.message.job_run_id)));
     const all: Delivered[] = [];
     const deadline = Date.now() + timeoutMs;
-    while (ours(all).length < count) {
+    do {
       if (Date.now() > deadline) {
         throw new Error(`timed out after ${timeoutMs} ms waiting for ${count} message(s) about ${runIds.join(', ')} in ${name}; got ${JSON.stringify(all.map((d) => d.message))}`);
       }
-      all.push(...(await receiveAll(this.sqs, this.queueUrl(name), 1)));
-    }
-    all.push(...(await receiveAll(this.sqs, this.queueUrl(name), quietSeconds)));
+      all.push(...(await receiveUpToNow(this.sqs, this.queueUrl(name))));
+    } while (ours(all).length < count);
     return ours(all);
   }
 
-  /** What arrives about the given runs within `quietSeconds` (for "nothing was published"). */
-  async received(name: 'tap' | 'downstream', runIds: readonly string[], quietSeconds = 3): Promise<Delivered[]> {
-    return (await receiveAll(this.sqs, this.queueUrl(name), quietSeconds)).filter((d) => runIds.includes(String(d.message.job_run_id)));
+  /** What reached the queue about the given runs by now (for "nothing was published"). */
+  async received(name: 'tap' | 'downstream', runIds: readonly string[]): Promise<Delivered[]> {
+    return (await receiveUpToNow(this.sqs, this.queueUrl(name))).filter((d) => runIds.includes(String(d.message.job_run_id)));
   }
 
   /** The signing secret, read from SSM as the processor does (never printed). */
@@ -105,7 +106,7 @@ export class StackProbe {
     assert.equal(m.decision, expected.decision);
     assert.equal(m.reason, expected.reason.trim(), 'the reason is published trimmed');
     if (expected.decidedBy !== undefined) assert.equal(m.decided_by, expected.decidedBy);
-    assert.equal(m.signature_version, 'v1');
+    assert.equal(m.signature_version, 'v2');
     assert.match(String(m.timestamp), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/, 'timestamp is ISO 8601 UTC with Z');
     assert.ok(Math.abs(Date.parse(String(m.timestamp)) - Date.now()) < 5 * 60_000, `timestamp ${String(m.timestamp)} is now`);
     assert.match(String(m.decision_id), /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'decision_id is a UUID v4');
@@ -147,6 +148,36 @@ export class StackProbe {
   }
 
   /**
+   * Indexes a new pending run of `jobName` (one document, a failing drop_rate check), visible
+   * to searches at once. Resolves its run id and document id (for deleteDocument).
+   */
+  async indexPendingRun(jobName: string, prefix: string): Promise<{ runId: string; id: string }> {
+    const runId = `${prefix}-${randomUUID().slice(0, 8)}`;
+    const id = `e2e-${runId}`;
+    const { status, json } = await this.opensearch('PUT', `/${this.eventsIndex}/_doc/${id}?refresh=true`, {
+      timestamp: new Date(Date.now() - 5 * 60_000).toISOString(),
+      event_type: 'job_completed',
+      job_name: jobName,
+      job_run_id: runId,
+      status: 'PENDING_APPROVAL',
+      failure_type: 'QUALITY',
+      quality_status: 'RED',
+      quality_checks: [{ name: 'drop_rate', status: 'FAIL', value: '13.2%', threshold: '10.0%' }],
+      records_read: 120_000,
+      records_written: 104_160,
+      records_dropped: 15_840,
+    });
+    assert.equal(status, 201, `indexing ${runId}: ${JSON.stringify(json)}`);
+    return { runId, id };
+  }
+
+  /** Deletes a document of job-events, visible to searches at once. */
+  async deleteDocument(id: string): Promise<void> {
+    const { status, json } = await this.opensearch('DELETE', `/${this.eventsIndex}/_doc/${encodeURIComponent(id)}?refresh=true`);
+    assert.ok(status === 200 || status === 404, `deleting ${id}: ${JSON.stringify(json)}`);
+  }
+
+  /**
    * The newest document of a run, read with real-time GETs: no `_refresh`, which would make an
    * update searchable sooner than OpenSearch's own schedule does for the product.
    */
@@ -182,6 +213,10 @@ export class RunPool {
       else docs.set(runId, doc.source);
     }
     for (const [runId, doc] of docs) if (doc.__duplicate) docs.delete(runId);
+    // A job the stack's approval policy gives a quorum above one (score_*) waits for a second
+    // reviewer: approverRules.e2e's concern. One approval decides every run handed out here.
+    const policy = parseApprovalPolicy(probe.env.approvalPolicy ?? '');
+    for (const [runId, doc] of docs) if (policyForJob(policy, String(doc.job_name)).quorum > 1) docs.delete(runId);
     return new RunPool(docs);
   }
 

@@ -20,6 +20,12 @@ export interface WorkbenchOptions {
   /** User settings on top of the local-stack ones. */
   settings?: Record<string, unknown>;
   viewport?: { width: number; height: number };
+  /**
+   * JavaScript run in the workbench page and in every frame (webviews too) before their own
+   * scripts, from the first load on. Text, not a function: the TypeScript compiler's helpers
+   * (esbuild's __name) would not exist in the page.
+   */
+  initScript?: string;
 }
 
 export interface TreeItemInfo {
@@ -106,6 +112,7 @@ export class Workbench {
     try {
       browser = await launchChromium();
       const page = await browser.newPage({ viewport: options.viewport ?? { width: 1400, height: 1000 } });
+      if (options.initScript) await page.addInitScript({ content: options.initScript });
       await page.goto(workbenchUrl({
         port: server.port, workspaceDir: server.workspaceDir, extensionDevelopmentPath: REPO_ROOT,
       }));

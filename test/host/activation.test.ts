@@ -1,5 +1,7 @@
-// The extension as VS Code sees it: installed under its id, activated lazily, and every
-// command of the contract (SPEC §2) registered and contributed under its category.
+// The extension as VS Code sees it: installed under its id, activated lazily (only by its
+// views, commands and details panels, never at start-up), and every command of the contract
+// (docs/CONTRACTS.md §10) registered and contributed under its category. This suite runs first (files in
+// name order), before any other suite activates the extension.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 
@@ -32,12 +34,18 @@ describe('activation', function () {
     assert.equal(extension().id, EXTENSION_ID);
   });
 
-  it('does not activate on every start-up', function () {
+  it('does not activate on start-up: only a view, a command or a details panel activates it', function () {
+    // Activation events VS Code fires for something the user opens or runs; "*",
+    // onStartupFinished, workspaceContains:, onLanguage: and the like fire without that.
+    const onDemand = /^(onView|onCommand|onWebviewPanel):/;
     const manifest = extension().packageJSON as Manifest;
-    assert.ok(!(manifest.activationEvents ?? []).includes('*'), 'activationEvents contains "*"');
+    const eager = (manifest.activationEvents ?? []).filter((event) => !onDemand.test(event));
+    assert.deepEqual(eager, [], `activationEvents that fire without the user asking: ${eager.join(', ')}`);
+    assert.equal(extension().isActive, false, 'the extension is active before anything asked for it');
   });
 
   it('activates when dwhApprovals.refresh is executed', async function () {
+    assert.equal(extension().isActive, false, 'already active: this test cannot see refresh activate it');
     await vscode.commands.executeCommand('dwhApprovals.refresh');
     assert.equal(extension().isActive, true);
   });

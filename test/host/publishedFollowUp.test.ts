@@ -7,6 +7,7 @@
 import * as assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Client } from '@opensearch-project/opensearch';
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import * as vscode from 'vscode';
 import { parseApprovalPolicy } from '../../src/core/approvalPolicy';
 import { DecisionProcessor, type DecisionOutcome } from '../../src/core/decisionProcessor';
@@ -17,10 +18,12 @@ import { DecisionController } from '../../src/extension/decisionController';
 import { PendingTreeProvider, type PendingNode } from '../../src/extension/pendingTree';
 import { PublishedFollowUpNotifier } from '../../src/extension/publishedFollowUp';
 import { OpenSearchDecisionStore } from '../../src/processor/openSearchDecisionStore';
+import { StsIdentityVerifier } from '../../src/adapters/stsIdentityVerifier';
 import { activated, readStackEnv, waitFor, withUserSettings } from './support';
 import { pendingDoc } from '../unit/fixtures';
 
 const JOB = 'host_followup_job';
+const FORBID_SELF_APPROVAL = '{"default": {"forbidSelfApproval": true}}';
 
 describe('published decisions the processor did not apply', function () {
   this.timeout(120_000);
@@ -102,13 +105,22 @@ describe('published decisions the processor did not apply', function () {
   }
 
   /** The real processor code, run on the published message as Lambda would run it. */
-  async function processWith(parts: Awaited<ReturnType<typeof extensionParts>>, policy: string, body: string): Promise<DecisionOutcome> {
+  async function processWith(parts: Awaited<ReturnType<typeof extensionParts>>, policy: string, body: string, secret?: string): Promise<DecisionOutcome> {
     const store = new OpenSearchDecisionStore(client, env().opensearchUrl, indices());
+    const sts = new StsIdentityVerifier({ region: env().region, endpointUrl: env().awsEndpointUrl });
     const processor = new DecisionProcessor(
-      store.processorPorts(),
-      { secret: await (await parts.connection.backend.load()).parameters.signingSecret(), policy: parseApprovalPolicy(policy) },
+      { ...store.processorPorts(), verifyIdentityProof: (proof) => sts.verify(proof) },
+      {
+        secrets: { current: secret ?? (await (await parts.connection.backend.load()).parameters.signingSecret()), previous: null, previousAcceptedUntilMs: null },
+        policy: parseApprovalPolicy(policy),
+        allowedProofUrls: [sts.endpoint],
+      },
     );
-    return processor.process(body);
+    try {
+      return await processor.process(body);
+    } finally {
+      sts.destroy();
+    }
   }
 
   async function rows(tree: PendingTreeProvider): Promise<Array<{ node: PendingNode; item: vscode.TreeItem }>> {
@@ -140,7 +152,7 @@ describe('published decisions the processor did not apply', function () {
       const runId = await pendingRun('host-refused', identity.arn);
       const message = await publish(parts, runId);
 
-      const outcome = await processWith(parts, '{"default": {"forbidSelfApproval": true}}', message);
+      const outcome = await processWith(parts, FORBID_SELF_APPROVAL, message);
       assert.equal(outcome.status, 'refused', JSON.stringify(outcome));
       assert.equal(outcome.runUpdated, false);
 
@@ -160,10 +172,17 @@ describe('published decisions the processor did not apply', function () {
       assert.equal(parts.told.length, 1);
       assert.equal(parts.told[0]?.warning, true);
       assert.match(parts.told[0]?.text ?? '', new RegExp(`${JOB} run ${runId} is back in Pending Approvals\\. Your approval .* was refused`));
-      // Later polls do not tell again.
+      // Later polls and follow-ups do not tell again. Positive signal that they ran: a second
+      // refused approval, found by the follow-up timer after the first was told, is told alone.
       await parts.store.refresh({ force: true });
       await parts.store.refresh({ force: false });
-      assert.equal(parts.told.length, 1);
+      const secondRunId = await pendingRun('host-refused-next', identity.arn);
+      const second = await processWith(parts, FORBID_SELF_APPROVAL, await publish(parts, secondRunId));
+      assert.equal(second.status, 'refused', JSON.stringify(second));
+      await waitFor(() => parts.told.length, (n) => n >= 2, 'the warning about the second run');
+      assert.equal(parts.told.length, 2, `told: ${JSON.stringify(parts.told)}`);
+      assert.match(parts.told[1]?.text ?? '', new RegExp(`${JOB} run ${secondRunId} is back in Pending Approvals\\.`));
+      assert.ok(!(parts.told[1]?.text ?? '').includes(runId), 'the first run is not told again');
       assert.ok((await rowIds(parts.tree)).includes(runId));
     });
   });
@@ -199,5 +218,33 @@ describe('published decisions the processor did not apply', function () {
       await waitFor(() => parts.told.length, (n) => n >= 1, 'the warning');
       assert.equal(parts.told[0]?.warning, true);
     });
+  });
+  it('after a decision refused for its signature (a rotated secret), signs the next one with the secret read again', async function () {
+    const ssm = new SSMClient({ region: env().region, endpoint: env().awsEndpointUrl, credentials: env().credentials ?? { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    const name = '/dwh/approvals/signing-secret';
+    const original = (await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }))).Parameter?.Value ?? '';
+    assert.ok(original, 'the stack has a signing secret');
+    try {
+      await withUserSettings({ groupBy: 'none' }, async () => {
+        const parts = await extensionParts();
+        const runId = await pendingRun('host-rotated', null);
+        const first = await publish(parts, runId); // signed with the secret read now, then cached
+        const rotated = `rotated-${randomUUID()}`;
+        await ssm.send(new PutParameterCommand({ Name: name, Type: 'SecureString', Value: rotated, Overwrite: true }));
+
+        // A processor that knows only the new secret (no grace) refuses it for its signature.
+        const refused = await processWith(parts, '', first, rotated);
+        assert.equal(refused.code, 'signature', JSON.stringify(refused));
+        const item = await waitFor(() => rowOf(parts.tree, runId), (found) => found !== undefined, `${runId} back in the tree`);
+        assert.match(String(item?.description), /rejected by the processor as invalid: The signature does not verify/);
+
+        const second = await publish(parts, runId);
+        const recorded = await processWith(parts, '', second, rotated);
+        assert.equal(recorded.status, 'recorded', `the second decision is signed with the rotated secret: ${JSON.stringify(recorded)}`);
+      });
+    } finally {
+      await ssm.send(new PutParameterCommand({ Name: name, Type: 'SecureString', Value: original, Overwrite: true }));
+      ssm.destroy();
+    }
   });
 });

@@ -2,7 +2,6 @@
 // scale, publishing signed decisions through SNS to SQS, and every failure class produced
 // for real and explained.
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -11,14 +10,16 @@ import { CreateTopicCommand, DeleteTopicCommand, SNSClient } from '@aws-sdk/clie
 import { DeleteParameterCommand, GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { ApprovalsBackend } from '../../src/adapters/approvalsBackend';
+import { StsIdentityVerifier } from '../../src/adapters/stsIdentityVerifier';
+import type { IdentityProof } from '../../src/core/identityProof';
 import { DEFAULT_CONNECTION_SETTINGS, type ConnectionSettings } from '../../src/core/connectionSettings';
-import { canonicalJson } from '../../src/core/canonicalJson';
 import { publishDecision } from '../../src/core/decisionWorkflow';
 import { evidenceSha256 } from '../../src/core/evidence';
 import { expiryOf } from '../../src/core/expiry';
 import { DwhError, type FailureKind } from '../../src/core/failureClassification';
+import { expectedSignature } from '../support/independentSignature';
 import { localStack, type SeedManifest, type StackEnv } from '../support/localStack';
-import { purge, receiveAll, sqsClient } from '../support/queues';
+import { purge, receiveUpToNow, sqsClient } from '../support/queues';
 import { nestedEventDoc } from '../unit/fixtures';
 
 const TTL_HOURS = 72;
@@ -163,26 +164,35 @@ describe('data layer against the local stack', function () {
       return publishDecision(b.decisionPorts(), { shownRun: shown, decision, reason: `  integration ${decision}  ` });
     }
 
-    it('an approval arrives once in both queues, with the decision attribute and a signature that verifies', async () => {
+    it('an approval arrives once on job_approvals, with the decision attribute, a signature that verifies and an identity proof STS accepts', async () => {
       const outcome = await decide(0, 'APPROVED');
       assert.equal(outcome.kind, 'published');
-      const [tap, downstream] = await Promise.all([receiveAll(sqs, env.queueUrls.tap), receiveAll(sqs, env.queueUrls.downstream)]);
+      const [tap, downstream] = await Promise.all([receiveUpToNow(sqs, env.queueUrls.tap), receiveUpToNow(sqs, env.queueUrls.downstream)]);
       assert.equal(tap.length, 1);
-      assert.equal(downstream.length, 1);
+      assert.equal(downstream.length, 0, 'downstream reads effective outcomes, not decisions');
       const delivered = tap[0]!;
       assert.deepEqual(delivered.attributes.decision, { Type: 'String', Value: 'APPROVED' });
       assert.equal(delivered.message.reason, 'integration APPROVED');
-      assert.equal(delivered.message.decided_by, 'moto');
-      assert.equal(delivered.message.signature_version, 'v1');
-      // Verify independently: the secret read straight from SSM, the canonical form rebuilt here.
+      // The profile dwh-local is the stack's IAM user dwh-reviewer1: moto's STS answers with its ARN.
+      assert.equal(delivered.message.decided_by, 'dwh-reviewer1');
+      assert.equal(delivered.message.signature_version, 'v2');
+      // The proof, sent to STS as the processor sends it, names the identity the message claims.
+      const sts = new StsIdentityVerifier({ region: env.region, endpointUrl: env.awsEndpointUrl });
+      try {
+        const answer = await sts.verify(delivered.message.identity_proof as IdentityProof);
+        assert.deepEqual(answer, { kind: 'verified', arn: delivered.message.identity_arn, account: '123456789012' });
+      } finally {
+        sts.destroy();
+      }
+      // Verify independently: the secret read straight from SSM, the canonical form written from the spec.
       const ssm = new SSMClient(awsClientConfig());
       const secret = (await ssm.send(new GetParameterCommand({ Name: env.ssm.signingSecretParameter, WithDecryption: true }))).Parameter?.Value;
       ssm.destroy();
       assert.ok(secret);
-      const { signature, ...unsigned } = delivered.message;
-      assert.equal(signature, createHmac('sha256', secret).update(canonicalJson(unsigned), 'utf8').digest('hex'));
+      assert.match(String(delivered.message.signature), /^[0-9a-f]{64}$/);
+      assert.equal(delivered.message.signature, expectedSignature(delivered.message, secret), 'the signature verifies with the secret from SSM');
       assert.deepEqual(Object.keys(delivered.message).sort(), [
-        'decided_by', 'decision', 'decision_id', 'event_type', 'evidence_sha256', 'identity_arn', 'job_name', 'job_run_id', 'reason',
+        'decided_by', 'decision', 'decision_id', 'event_type', 'evidence_sha256', 'identity_arn', 'identity_proof', 'job_name', 'job_run_id', 'reason',
         'signature', 'signature_version', 'timestamp',
       ]);
       assert.match(String(delivered.message.decision_id), /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
@@ -191,7 +201,7 @@ describe('data layer against the local stack', function () {
     it('a rejection reaches the unfiltered queue only', async () => {
       const outcome = await decide(1, 'REJECTED');
       assert.equal(outcome.kind, 'published');
-      const [tap, downstream] = await Promise.all([receiveAll(sqs, env.queueUrls.tap), receiveAll(sqs, env.queueUrls.downstream)]);
+      const [tap, downstream] = await Promise.all([receiveUpToNow(sqs, env.queueUrls.tap), receiveUpToNow(sqs, env.queueUrls.downstream)]);
       assert.equal(tap.length, 1);
       assert.equal(tap[0]?.message.decision, 'REJECTED');
       assert.equal(downstream.length, 0);
@@ -212,7 +222,7 @@ describe('data layer against the local stack', function () {
       const outcome = await publishDecision(b.decisionPorts(), { shownRun: stored.run, decision: 'APPROVED', reason: 'looks fine' });
       assert.equal(outcome.kind, 'alreadyDecided');
       assert.equal(outcome.kind === 'alreadyDecided' && outcome.decidedBy, 'someone.else');
-      assert.equal((await receiveAll(sqs, env.queueUrls.tap)).length, 0, 'nothing published');
+      assert.equal((await receiveUpToNow(sqs, env.queueUrls.tap)).length, 0, 'nothing published');
     });
   });
 

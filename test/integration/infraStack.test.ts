@@ -165,6 +165,12 @@ describe('infra template as a stack in the local moto', function () {
         if (json.WithDecryption === true && param('Name') === names.secret) {
           requests.push({ action: 'kms:Decrypt', resource: outputs.ApprovalsKeyArn ?? '', context: via('ssm') });
         }
+      } else if (call_ === 'ssm:GetParameterHistory') {
+        // The processor reads the secret's previous version during a rotation grace.
+        requests.push({ action: 'ssm:GetParameterHistory', resource: parameterArn(param('Name')) });
+        if (json.WithDecryption === true && param('Name') === names.secret) {
+          requests.push({ action: 'kms:Decrypt', resource: outputs.ApprovalsKeyArn ?? '', context: via('ssm') });
+        }
       } else if (call_ === 'sns:Publish') {
         requests.push({ action: 'sns:Publish', resource: param('TopicArn') });
         // The topic is encrypted with the stack's key: SNS asks KMS with the publisher's rights.
@@ -337,7 +343,9 @@ describe('infra template as a stack in the local moto', function () {
       'AWS::SSM::Parameter': 4,
     };
     assert.deepEqual(Object.fromEntries([...builtTypes].map(([type, ids]) => [type, ids.length]).sort()), Object.fromEntries(Object.entries(expected).sort()));
-    const skipped = [...new Set(Object.values(template.Resources).map((r) => r.Type).filter((type) => !builtTypes.has(type)))].sort();
+    // The alert emails' resources (Condition EmailLinks) are not created by these stacks.
+    const created = Object.values(template.Resources).filter((r) => (r as { Condition?: string }).Condition !== 'EmailLinks');
+    const skipped = [...new Set(created.map((r) => r.Type).filter((type) => !builtTypes.has(type)))].sort();
     assert.deepEqual(skipped, SKIPPED_BY_MOTO, 'a type moto now builds should be checked here instead of by reading the template');
   });
 
@@ -433,7 +441,8 @@ describe('infra template as a stack in the local moto', function () {
     assert.equal(await value(names.topicArn), outputs.JobApprovalsTopicArn);
     assert.equal(await value(names.outcomesArn), outputs.OutcomesTopicArn);
     assert.equal(await value(names.endpoint), osProxy.url);
-    assert.deepEqual(parseApprovalPolicy(await value(names.policy)).default, { quorum: 1, forbidSelfApproval: true });
+    const { quorum, forbidSelfApproval } = parseApprovalPolicy(await value(names.policy)).default;
+    assert.deepEqual({ quorum, forbidSelfApproval }, { quorum: 1, forbidSelfApproval: true });
   });
 
   it('the reviewer policy allows every call the extension makes to list, read and decide', async () => {
@@ -518,9 +527,12 @@ describe('infra template as a stack in the local moto', function () {
     const doc = (await (await fetch(`${env.opensearchUrl}/job-events/_doc/${encodeURIComponent(run.jobRunId)}`)).json()) as { _source: Record<string, unknown> };
     assert.equal(doc._source.approval_status, 'APPROVED', 'the run records the approval');
 
-    const requests = iamRequestsOf({ aws: awsCalls, opensearch: osCalls });
-    const actions = new Set(requests.map((r) => r.action));
-    for (const needed of ['ssm:GetParameter', 'kms:Decrypt', 'es:ESHttpPost', 'es:ESHttpGet']) assert.ok(actions.has(needed), `the processor made ${needed}`);
+    const made = iamRequestsOf({ aws: awsCalls, opensearch: osCalls });
+    const actions = new Set(made.map((r) => r.action));
+    for (const needed of ['ssm:GetParameter', 'kms:Decrypt', 'es:ESHttpPost', 'es:ESHttpGet', 'sts:GetCallerIdentity']) assert.ok(actions.has(needed), `the processor made ${needed}`);
+    // The GetCallerIdentity call is the reviewer's identity proof, forwarded as it was signed:
+    // it carries the reviewer's credentials, so it asks nothing of the processor's role.
+    const requests = made.filter((r) => r.action !== 'sts:GetCallerIdentity');
     assert.deepEqual(denied(await processorPolicies(), requests), []);
     // What Lambda's SQS poller does with the function's role, for the event source mapping.
     const poller: IamRequest[] = [

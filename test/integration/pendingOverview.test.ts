@@ -1,7 +1,7 @@
 // The lazy tree's queries against the real local OpenSearch: the overview (groups, exact
 // counts, urgent counts, nearest expiry, from one aggregation over the pending scope) and the
 // pages of a group or the flat list in every order, checked against a reference computed
-// here from every document of the index, as SPEC §1 defines pending: a run's newest
+// here from every document of the index, as docs/CONTRACTS.md §2 defines pending: a run's newest
 // document counts (a newer document of another status supersedes a pending one; of two
 // pending documents the newer stands for the run).
 import assert from 'node:assert/strict';
@@ -35,7 +35,7 @@ describe('pending overview and pages against the local stack', function () {
     await backend.dispose();
   });
 
-  /** Every document of the index, read plainly, and the runs SPEC §1 calls pending. */
+  /** Every document of the index, read plainly, and the runs docs/CONTRACTS.md §2 calls pending. */
   async function referencePending(): Promise<JobRun[]> {
     const response = await repository.client.search({ index: INDEX, body: { size: 10_000, query: { exists: { field: 'job_run_id' } } } });
     const hits = (response.body as { hits: { hits: Array<{ _id: string; _source: unknown }> } }).hits.hits;
@@ -92,7 +92,7 @@ describe('pending overview and pages against the local stack', function () {
       await repository.client.index({ index: INDEX, body: { job_run_id: superseded, job_name: stored.run.jobName, status: 'SUCCESS', timestamp: new Date(stored.run.timestampMs + 60_000).toISOString() } });
       await repository.client.index({ index: INDEX, body: { job_run_id: kept, job_name: older.run.jobName, status: 'FAILED', timestamp: new Date(older.run.timestampMs - 60_000).toISOString() }, refresh: true });
       reference = await referencePending();
-      assert.ok(!reference.some((run) => run.jobRunId === supersededRunId) && reference.some((run) => run.jobRunId === keptRunId), 'the reference reads SPEC §1 as meant');
+      assert.ok(!reference.some((run) => run.jobRunId === supersededRunId) && reference.some((run) => run.jobRunId === keptRunId), 'the reference reads docs/CONTRACTS.md §2 as meant');
     });
 
     it('gives the groups, their exact counts, urgent counts and nearest expiry, and the total, as the documents say', async () => {

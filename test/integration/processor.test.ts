@@ -11,20 +11,25 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SqsBatchResponse } from '../../src/processor/lambdaHandler';
 import { createLambdaHandler, type LogLine } from '../../src/processor/lambdaHandler';
-import { buildDecisionMessage, publishParameters, type DecisionMessage } from '../../src/core/decisionMessage';
+import { GetParameterHistoryCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { outcomeIdOf } from '../../src/core/approvalOutcome';
+import { buildDecisionMessageV1, messageSha256, publishParameters, type DecisionMessage } from '../../src/core/decisionMessage';
+import { createReviewer, decisionBy, type Reviewer } from '../support/reviewers';
 import { evidenceSha256 } from '../../src/core/evidence';
 import { parseJobRun } from '../../src/core/jobRunParser';
 import { localStack, type SeedManifest, type StackEnv } from '../support/localStack';
 import { startFaultyProxy, type FaultyProxy } from '../support/faultyProxy';
-import { purge } from '../support/queues';
+import { purge, receiveUpToNow, sqsClient } from '../support/queues';
 
 import type * as ProcessorRunnerModule from '../../scripts/lib/processorRunner.mjs' with { 'resolution-mode': 'import' };
 
 type RunnerModule = typeof ProcessorRunnerModule;
 
-const ALICE = 'arn:aws:sts::123456789012:assumed-role/DataReviewer/alice';
-const BOB = 'arn:aws:sts::123456789012:assumed-role/DataReviewer/bob';
-const CAROL = 'arn:aws:iam::123456789012:user/carol';
+// Three reviewers, each an IAM user with access keys of their own in moto, whose STS answers
+// GetCallerIdentity per access key: decisions carry v2 identity proofs signed with their keys.
+let ALICE = '';
+let BOB = '';
+let CAROL = '';
 /** A job no shared policy names, so that a runner started by someone else treats it as the default. */
 const JOB = 'processor_it_orders';
 
@@ -105,29 +110,40 @@ describe('approval processor against the local stack', function () {
     return source;
   };
 
+  const reviewers = new Map<string, Reviewer>();
+  /** A v2 decision signed with the keys of `signedBy` (default: the identity it names). */
   const sign = (
     run: Record<string, unknown>,
-    options: { identityArn?: string; decision?: 'APPROVED' | 'REJECTED'; reason?: string; at?: number } = {},
-  ): DecisionMessage =>
-    buildDecisionMessage(
+    options: { identityArn?: string; signedBy?: string; decision?: 'APPROVED' | 'REJECTED'; reason?: string; at?: number; decisionId?: string; proofSignedAt?: Date; secret?: string } = {},
+  ): Promise<DecisionMessage> => {
+    const claimArn = options.identityArn ?? ALICE;
+    const signer = reviewers.get(options.signedBy ?? claimArn);
+    assert.ok(signer, `a reviewer with the keys of ${options.signedBy ?? claimArn}`);
+    return decisionBy(
+      signer,
+      env,
       {
         jobName: String(run.job_name),
         jobRunId: String(run.job_run_id),
         decision: options.decision ?? 'APPROVED',
         reason: options.reason ?? 'Drop rate elevated by a known bad upstream batch; acceptable.',
-        identityArn: options.identityArn ?? ALICE,
+        claimArn,
         evidenceSha256: evidenceSha256(parseJobRun(String(run.job_run_id), run)),
         timestamp: options.at ?? Date.now(),
+        ...(options.decisionId ? { decisionId: options.decisionId } : {}),
       },
-      secret,
+      options.secret ?? secret,
+      options.proofSignedAt ? { proofSignedAt: options.proofSignedAt } : {},
     );
+  };
 
-  const sqsEvent = (...bodies: string[]) => ({
-    Records: bodies.map((body) => ({
+  /** An SQS event of these bodies, sent now unless a body says when ({body, sentAtMs}). */
+  const sqsEvent = (...bodies: Array<string | { body: string; sentAtMs: number }>) => ({
+    Records: bodies.map((given) => ({
       messageId: randomUUID(),
       receiptHandle: 'not-used-in-process',
-      body,
-      attributes: { ApproximateReceiveCount: '1' },
+      body: typeof given === 'string' ? given : given.body,
+      attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(typeof given === 'string' ? Date.now() : given.sentAtMs) },
       messageAttributes: {},
       eventSource: 'aws:sqs',
       eventSourceARN: `arn:aws:sqs:${env.region}:123456789012:job-approvals-processor`,
@@ -178,6 +194,11 @@ describe('approval processor against the local stack', function () {
     assert.ok(read, 'the stack holds a signing secret');
     secret = read;
     runner = await import('../../scripts/lib/processorRunner.mjs');
+    for (const name of ['alice', 'bob', 'carol']) {
+      const reviewer = await createReviewer(env, name);
+      reviewers.set(reviewer.arn, reviewer);
+    }
+    [ALICE, BOB, CAROL] = [...reviewers.keys()] as [string, string, string];
   });
 
   after(async () => {
@@ -190,7 +211,7 @@ describe('approval processor against the local stack', function () {
 
   it('records an approval: the run carries it and the audit document says recorded', async () => {
     const run = await createRun();
-    const message = sign(run);
+    const message = await sign(run);
     noFailures(await handlerFor()(sqsEvent(JSON.stringify(message))));
 
     const { _source: updated } = await runDoc(String(run.job_run_id));
@@ -219,7 +240,7 @@ describe('approval processor against the local stack', function () {
 
   it('treats a replayed message as a no-op: one audit document, the run unchanged', async () => {
     const run = await createRun();
-    const message = sign(run, { decision: 'REJECTED', reason: 'Drop rate too high; rerun after the upstream fix.' });
+    const message = await sign(run, { decision: 'REJECTED', reason: 'Drop rate too high; rerun after the upstream fix.' });
     const handler = handlerFor();
     noFailures(await handler(sqsEvent(JSON.stringify(message))));
     const before = await runDoc(String(run.job_run_id));
@@ -236,7 +257,7 @@ describe('approval processor against the local stack', function () {
   it('audits a tampered reason as invalid and leaves the run alone', async () => {
     const run = await createRun();
     const before = await runDoc(String(run.job_run_id));
-    const tampered = JSON.stringify({ ...sign(run), reason: 'Approved by the CFO, no review needed.' });
+    const tampered = JSON.stringify({ ...(await sign(run)), reason: 'Approved by the CFO, no review needed.' });
     noFailures(await handlerFor()(sqsEvent(tampered)));
     const after = await runDoc(String(run.job_run_id));
     assert.equal(after._seq_no, before._seq_no);
@@ -244,13 +265,13 @@ describe('approval processor against the local stack', function () {
     const doc = await audit(`invalid-${createHash('sha256').update(tampered).digest('hex')}`);
     assert.ok(doc, 'the invalid message is audited under invalid-<sha256 of the body>');
     assert.equal(doc.audit_status, 'invalid');
-    assert.match(String(doc.audit_detail), /signature does not verify/);
+    assert.match(String(doc.audit_detail), /identity_proof is bound to another decision/);
     assert.equal(doc.reason, 'Approved by the CFO, no review needed.');
   });
 
   it('audits a stale decision as invalid and leaves the run alone', async () => {
     const run = await createRun();
-    const message = sign(run, { at: Date.now() - 20 * 60_000 });
+    const message = await sign(run, { at: Date.now() - 20 * 60_000 });
     noFailures(await handlerFor()(sqsEvent(JSON.stringify(message))));
     assert.equal((await runDoc(String(run.job_run_id)))._source.approval_status, null);
     const doc = await audit(message.decision_id);
@@ -260,13 +281,13 @@ describe('approval processor against the local stack', function () {
 
   it('accepts a stale decision when FRESHNESS_MINUTES allows it', async () => {
     const run = await createRun();
-    const message = sign(run, { at: Date.now() - 20 * 60_000 });
+    const message = await sign(run, { at: Date.now() - 20 * 60_000 });
     noFailures(await handlerFor({ FRESHNESS_MINUTES: '30' })(sqsEvent(JSON.stringify(message))));
     assert.equal((await audit(message.decision_id))?.audit_status, 'recorded');
   });
 
   it('audits garbage, a decision for an unknown run and one with missing fields as invalid', async () => {
-    const unknown = sign({ job_name: JOB, job_run_id: `no-such-run-${randomUUID()}`, status: 'PENDING_APPROVAL' });
+    const unknown = await sign({ job_name: JOB, job_run_id: `no-such-run-${randomUUID()}`, status: 'PENDING_APPROVAL' });
     const missing = JSON.stringify({ event_type: 'approval_decision', job_name: JOB, job_run_id: 'x', decision: 'APPROVED' });
     noFailures(await handlerFor()(sqsEvent('not json at all', JSON.stringify(unknown), missing)));
     const garbage = await audit(`invalid-${createHash('sha256').update('not json at all').digest('hex')}`);
@@ -285,8 +306,8 @@ describe('approval processor against the local stack', function () {
     const second = handlerFor();
     for (let round = 0; round < 20; round += 1) {
       const run = await createRun();
-      const approve = sign(run, { identityArn: ALICE });
-      const reject = sign(run, { identityArn: BOB, decision: 'REJECTED', reason: 'Not acceptable.' });
+      const approve = await sign(run, { identityArn: ALICE });
+      const reject = await sign(run, { identityArn: BOB, decision: 'REJECTED', reason: 'Not acceptable.' });
       // Even rounds: two Lambda instances at once; odd rounds: both in one batch.
       const responses =
         round % 2 === 0
@@ -307,7 +328,7 @@ describe('approval processor against the local stack', function () {
 
   it('refuses an approval from the identity that triggered the run', async () => {
     const run = await createRun({ triggered_by: 'arn:aws:sts::123456789012:assumed-role/PipelineRunner/alice' });
-    const message = sign(run, { identityArn: ALICE });
+    const message = await sign(run, { identityArn: ALICE });
     noFailures(await handlerFor()(sqsEvent(JSON.stringify(message))));
     assert.equal((await runDoc(String(run.job_run_id)))._source.approval_status, null);
     const doc = await audit(message.decision_id);
@@ -317,7 +338,7 @@ describe('approval processor against the local stack', function () {
 
   it('refuses a decision when the run’s evidence changed after it was reviewed', async () => {
     const run = await createRun();
-    const message = sign(run);
+    const message = await sign(run);
     const checks = [
       { name: 'drop_rate', status: 'FAIL', value: '19.5%', threshold: '10.0%' },
       { name: 'row_count', status: 'PASS', value: 88000, threshold: 50000 },
@@ -337,8 +358,8 @@ describe('approval processor against the local stack', function () {
     it('does not approve when the same approver approves twice', async () => {
       const handler = handlerFor({ POLICY: policy });
       const run = await createRun();
-      const one = sign(run, { identityArn: ALICE });
-      const again = sign(run, { identityArn: ALICE, reason: 'Still fine, approving again.' });
+      const one = await sign(run, { identityArn: ALICE });
+      const again = await sign(run, { identityArn: ALICE, reason: 'Still fine, approving again.' });
       noFailures(await handler(sqsEvent(JSON.stringify(one))));
       noFailures(await handler(sqsEvent(JSON.stringify(again))));
       assert.equal((await runDoc(String(run.job_run_id)))._source.approval_status, null);
@@ -351,8 +372,8 @@ describe('approval processor against the local stack', function () {
     it('approves with two distinct approvers and lists both', async () => {
       const handler = handlerFor({ POLICY: policy });
       const run = await createRun();
-      const alice = sign(run, { identityArn: ALICE });
-      const bob = sign(run, { identityArn: BOB, reason: 'Agreed: known upstream issue.' });
+      const alice = await sign(run, { identityArn: ALICE });
+      const bob = await sign(run, { identityArn: BOB, reason: 'Agreed: known upstream issue.' });
       noFailures(await handler(sqsEvent(JSON.stringify(alice))));
       assert.equal((await runDoc(String(run.job_run_id)))._source.approval_status, null);
       noFailures(await handler(sqsEvent(JSON.stringify(bob))));
@@ -369,8 +390,8 @@ describe('approval processor against the local stack', function () {
       const second = handlerFor({ POLICY: policy });
       for (let round = 0; round < 10; round += 1) {
         const run = await createRun();
-        const a = sign(run, { identityArn: ALICE });
-        const b = sign(run, { identityArn: BOB });
+        const a = await sign(run, { identityArn: ALICE });
+        const b = await sign(run, { identityArn: BOB });
         (await Promise.all([first(sqsEvent(JSON.stringify(a))), second(sqsEvent(JSON.stringify(b)))])).forEach(noFailures);
         const { _source: decided } = await runDoc(String(run.job_run_id));
         assert.equal(decided.approval_status, 'APPROVED', `round ${round}`);
@@ -383,8 +404,8 @@ describe('approval processor against the local stack', function () {
     it('is decided at once by a rejection', async () => {
       const handler = handlerFor({ POLICY: policy });
       const run = await createRun();
-      noFailures(await handler(sqsEvent(JSON.stringify(sign(run, { identityArn: ALICE })))));
-      noFailures(await handler(sqsEvent(JSON.stringify(sign(run, { identityArn: CAROL, decision: 'REJECTED', reason: 'No.' })))));
+      noFailures(await handler(sqsEvent(JSON.stringify(await sign(run, { identityArn: ALICE })))));
+      noFailures(await handler(sqsEvent(JSON.stringify(await sign(run, { identityArn: CAROL, decision: 'REJECTED', reason: 'No.' })))));
       const { _source: decided } = await runDoc(String(run.job_run_id));
       assert.equal(decided.approval_status, 'REJECTED');
       assert.equal(decided.approved_by, 'carol');
@@ -394,18 +415,194 @@ describe('approval processor against the local stack', function () {
   it('accepts an SNS event and an SQS body holding the SNS envelope', async () => {
     const handler = handlerFor();
     const viaSns = await createRun();
-    const snsMessage = sign(viaSns);
+    const snsMessage = await sign(viaSns);
     assert.equal(await handler(snsEvent(snsMessage)), undefined, 'an SNS invocation returns nothing when it succeeds');
     assert.equal((await audit(snsMessage.decision_id))?.audit_status, 'recorded');
     assert.equal((await runDoc(String(viaSns.job_run_id)))._source.approval_status, 'APPROVED');
 
     const viaEnvelope = await createRun();
-    const enveloped = sign(viaEnvelope, { decision: 'REJECTED', reason: 'Rejected through the envelope.' });
+    const enveloped = await sign(viaEnvelope, { decision: 'REJECTED', reason: 'Rejected through the envelope.' });
     noFailures(await handler(sqsEvent(snsEnvelope(enveloped))));
     assert.equal((await audit(enveloped.decision_id))?.audit_status, 'recorded');
     assert.equal((await runDoc(String(viaEnvelope.job_run_id)))._source.approval_status, 'REJECTED');
     const line = logs.find((l) => l.decision_id === enveloped.decision_id);
     assert.equal(line?.shape, 'sqs-sns-envelope');
+  });
+
+  describe('who decided, proven (signature v2), and a decision_id consumed once', () => {
+    it('refuses a decision naming bob whose proof alice signed, and a v1 message, without touching the run', async () => {
+      const run = await createRun();
+      const spoofed = await sign(run, { identityArn: BOB, signedBy: ALICE });
+      const v1 = buildDecisionMessageV1(
+        {
+          jobName: JOB,
+          jobRunId: String(run.job_run_id),
+          decision: 'APPROVED',
+          reason: 'Old extension.',
+          identityArn: BOB,
+          evidenceSha256: evidenceSha256(parseJobRun(String(run.job_run_id), run)),
+        },
+        secret,
+      );
+      noFailures(await handlerFor()(sqsEvent(JSON.stringify(spoofed), JSON.stringify(v1))));
+      assert.equal((await runDoc(String(run.job_run_id)))._source.approval_status, null);
+      assert.equal(await audit(spoofed.decision_id), null, 'the spoofed decision_id is not consumed');
+      const spoofAudit = await audit(`invalid-${createHash('sha256').update(JSON.stringify(spoofed)).digest('hex')}`);
+      assert.equal(spoofAudit?.audit_status, 'invalid');
+      assert.equal(spoofAudit?.audit_code, 'identity-mismatch');
+      assert.match(String(spoofAudit?.audit_detail), new RegExp(`signed by "${ALICE}", but the decision names "${BOB}"`));
+      const v1Audit = await audit(`invalid-${createHash('sha256').update(JSON.stringify(v1)).digest('hex')}`);
+      assert.equal(v1Audit?.audit_code, 'signature-v1-refused');
+      // The same v1 message is accepted by a processor configured for it.
+      noFailures(await handlerFor({ ACCEPT_SIGNATURE_V1: 'true' })(sqsEvent(JSON.stringify(v1))));
+      assert.equal((await runDoc(String(run.job_run_id)))._source.approved_by, 'bob');
+    });
+
+    it('audits a proof too old for STS with the decide-again verdict, before sending it', async () => {
+      const run = await createRun();
+      const signedAt = Date.now() - 16 * 60_000;
+      const old = await sign(run, { at: signedAt, proofSignedAt: new Date(signedAt) });
+      // Sent on time (a backed-up queue drained late): fresh, but the proof is past STS's 15 minutes.
+      noFailures(await handlerFor()(sqsEvent({ body: JSON.stringify(old), sentAtMs: signedAt + 1000 })));
+      const doc = await audit(`invalid-${createHash('sha256').update(JSON.stringify(old)).digest('hex')}`);
+      assert.equal(doc?.audit_code, 'identity-proof-expired');
+      assert.match(String(doc?.audit_detail), /^Identity proof expired: decide again\. It was signed 16 minutes before/);
+      assert.equal(doc?.decision_id, old.decision_id, 'the extension finds it by the decision_id it claims');
+      assert.equal((await runDoc(String(run.job_run_id)))._source.approval_status, null);
+    });
+
+    it('audits another message under a consumed decision_id as invalid under its own key; the first audit is untouched', async () => {
+      const [first, second] = [await createRun(), await createRun()];
+      const original = await sign(first, { identityArn: ALICE });
+      noFailures(await handlerFor()(sqsEvent(JSON.stringify(original))));
+      const before = await audit(original.decision_id);
+      assert.equal(before?.audit_status, 'recorded');
+      assert.equal(before?.message_sha256, messageSha256(original));
+      const reuse = await sign(second, { identityArn: BOB, decisionId: original.decision_id });
+      noFailures(await handlerFor()(sqsEvent(JSON.stringify(reuse))));
+      assert.deepEqual(await audit(original.decision_id), before, 'the first audit is untouched');
+      const conflict = await audit(`conflict-${messageSha256(reuse)}`);
+      assert.equal(conflict?.audit_status, 'invalid');
+      assert.equal(conflict?.audit_code, 'decision-id-conflict');
+      assert.equal(conflict?.job_run_id, second.job_run_id);
+      assert.equal((await runDoc(String(second.job_run_id)))._source.approval_status, null);
+    });
+
+    it('changes nothing when a recorded decision is delivered again after the run got a newer pending document', async () => {
+      const run = await createRun();
+      const message = await sign(run);
+      noFailures(await handlerFor()(sqsEvent(JSON.stringify(message))));
+      const recordedAudit = await audit(message.decision_id);
+      // The pipeline re-emits the run: a newer PENDING_APPROVAL document, same checks.
+      const newerId = `${String(run.job_run_id)}-rerun`;
+      const newer = { ...run, timestamp: new Date().toISOString() };
+      assert.equal((await os('PUT', `/job-events/_doc/${encodeURIComponent(newerId)}?refresh=true`, newer)).status, 201);
+      noFailures(await handlerFor()(sqsEvent(JSON.stringify(message))));
+      const { _source: after } = await runDoc(newerId);
+      assert.equal(after.approval_status, null, 'the newer document is not approved by the replay');
+      assert.deepEqual(await audit(message.decision_id), recordedAudit);
+    });
+
+    it('counts only verified votes: a flood of junk audits naming the run does not hide the real ones', async () => {
+      const policy = JSON.stringify({ jobs: { [JOB]: { quorum: 2 } } });
+      const run = await createRun();
+      const runId = String(run.job_run_id);
+      const junk = Array.from({ length: 1100 }, (_, i) => ({
+        timestamp: new Date(Date.now() - 3_600_000 + i).toISOString(),
+        event_type: 'approval_decision',
+        job_run_id: runId,
+        decision: 'APPROVED',
+        decided_by: `junk-${i}`,
+        identity_arn: `arn:aws:iam::123456789012:user/junk-${i}`,
+        audit_status: 'invalid',
+        audit_code: 'signature',
+        received_at: new Date().toISOString(),
+      }));
+      const bulk = junk.map((doc, i) => `${JSON.stringify({ index: { _id: `junk-${runId}-${i}` } })}\n${JSON.stringify(doc)}\n`).join('');
+      const res = await fetch(`${env.opensearchUrl}/job-approvals/_bulk?refresh=true`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: bulk });
+      assert.equal(((await res.json()) as { errors: boolean }).errors, false);
+      const handler = handlerFor({ POLICY: policy });
+      noFailures(await handler(sqsEvent(JSON.stringify(await sign(run, { identityArn: ALICE })))));
+      noFailures(await handler(sqsEvent(JSON.stringify(await sign(run, { identityArn: BOB, reason: 'Agreed.' })))));
+      assert.equal((await runDoc(runId))._source.approval_status, 'APPROVED');
+    });
+  });
+
+  describe('signing-secret rotation', () => {
+    let ssm: SSMClient;
+    let rotatedAtMs = 0;
+
+    before(async () => {
+      ssm = new SSMClient({ region: env.region, endpoint: env.awsEndpointUrl, credentials: env.credentials ?? { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+      await ssm.send(new PutParameterCommand({ Name: env.ssm.signingSecretParameter, Type: 'SecureString', Value: `rotated-${randomUUID()}`, Overwrite: true }));
+      const history = await ssm.send(new GetParameterHistoryCommand({ Name: env.ssm.signingSecretParameter, WithDecryption: true }));
+      const newest = (history.Parameters ?? []).reduce((a, b) => ((b.Version ?? 0) > (a.Version ?? 0) ? b : a));
+      rotatedAtMs = newest.LastModifiedDate?.getTime() ?? Number.NaN;
+      assert.ok(Number.isFinite(rotatedAtMs), 'SSM says when the new version was written');
+    });
+
+    after(async () => {
+      // Back to the secret every other test (and the extension) signs with: it is current again.
+      await ssm.send(new PutParameterCommand({ Name: env.ssm.signingSecretParameter, Type: 'SecureString', Value: secret, Overwrite: true }));
+      ssm.destroy();
+    });
+
+    it('accepts a decision signed with the previous secret within the grace, and refuses it after', async () => {
+      const within = await createRun();
+      const signedWithOld = await sign(within);
+      noFailures(await handlerFor({ SECRET_ROTATION_GRACE_MINUTES: '60' })(sqsEvent(JSON.stringify(signedWithOld))));
+      assert.equal((await audit(signedWithOld.decision_id))?.audit_status, 'recorded');
+
+      const graceMinutes = 0.02; // 1.2 s
+      await waitFor(() => Promise.resolve(Date.now() > rotatedAtMs + graceMinutes * 60_000 ? true : null), 30_000);
+      const after = await createRun();
+      const late = await sign(after);
+      noFailures(await handlerFor({ SECRET_ROTATION_GRACE_MINUTES: String(graceMinutes) })(sqsEvent(JSON.stringify(late))));
+      const doc = await audit(`invalid-${createHash('sha256').update(JSON.stringify(late)).digest('hex')}`);
+      assert.equal(doc?.audit_code, 'signature');
+      assert.equal((await runDoc(String(after.job_run_id)))._source.approval_status, null);
+    });
+  });
+
+  describe('effective outcomes', () => {
+    let sqs: SQSClient;
+    before(async () => {
+      sqs = sqsClient(env);
+      await purge(sqs, String(env.queueUrls.outcomesTap));
+    });
+    after(() => sqs.destroy());
+
+    it('publishes one approval_outcome per outcome (quorum met, rejected), none for a vote, a refusal or a replay', async () => {
+      const policy = JSON.stringify({ jobs: { [JOB]: { quorum: 2 } } });
+      const handler = handlerFor({ POLICY: policy });
+      const [quorumRun, rejectedRun, refusedRun] = [await createRun(), await createRun(), await createRun({ triggered_by: ALICE })];
+      const vote = await sign(quorumRun, { identityArn: ALICE });
+      const deciding = await sign(quorumRun, { identityArn: BOB, reason: 'Agreed.' });
+      noFailures(await handler(sqsEvent(JSON.stringify(vote))));
+      noFailures(await handler(sqsEvent(JSON.stringify(deciding))));
+      noFailures(await handler(sqsEvent(JSON.stringify(deciding))));
+      noFailures(await handler(sqsEvent(JSON.stringify(await sign(rejectedRun, { identityArn: CAROL, decision: 'REJECTED', reason: 'No.' })))));
+      noFailures(await handler(sqsEvent(JSON.stringify(await sign(refusedRun, { identityArn: ALICE })))));
+
+      const ours = new Set([quorumRun.job_run_id, rejectedRun.job_run_id, refusedRun.job_run_id]);
+      const outcomes = (await receiveUpToNow(sqs, String(env.queueUrls.outcomesTap))).filter((d) => ours.has(d.message.job_run_id));
+      assert.deepEqual(
+        outcomes.map((d) => [d.message.event_type, d.message.job_run_id, d.message.decision, d.attributes.decision?.Value]).sort(),
+        [
+          ['approval_outcome', quorumRun.job_run_id, 'APPROVED', 'APPROVED'],
+          ['approval_outcome', rejectedRun.job_run_id, 'REJECTED', 'REJECTED'],
+        ].sort(),
+      );
+      const approved = outcomes.find((d) => d.message.decision === 'APPROVED')?.message;
+      assert.equal(approved?.approved_by, 'alice, bob');
+      assert.deepEqual(approved?.decision_ids, [vote.decision_id, deciding.decision_id]);
+      assert.equal(approved?.outcome_id, outcomeIdOf(String(approved?.run_document_id), 'APPROVED'));
+      assert.equal(approved?.run_document_id, quorumRun.job_run_id, 'the run document that carries it');
+      assert.ok((await audit(deciding.decision_id))?.outcome_published_at, 'the audit says the outcome went out');
+      // Downstream (the orchestrator's queue, decision=APPROVED) got the approval from the outcomes topic.
+      const downstream = (await receiveUpToNow(sqs, env.queueUrls.downstream)).filter((d) => ours.has(d.message.job_run_id));
+      assert.deepEqual(downstream.map((d) => [d.message.event_type, d.message.job_run_id]), [['approval_outcome', quorumRun.job_run_id]]);
+    });
   });
 
   describe('when OpenSearch fails', () => {
@@ -427,14 +624,14 @@ describe('approval processor against the local stack', function () {
       const port = await closedPort();
       const handler = handlerFor({ OPENSEARCH_ENDPOINT: `http://127.0.0.1:${port}`, OPENSEARCH_TIMEOUT_MS: '2000' });
       const run = await createRun();
-      const good = JSON.stringify(sign(run));
+      const good = JSON.stringify(await sign(run));
       const event = sqsEvent(good, 'garbage that would be audited as invalid');
       const response = await handler(event);
       assert.deepEqual(
         response?.batchItemFailures.map((f) => f.itemIdentifier).sort(),
         event.Records.map((r) => r.messageId).sort(),
       );
-      await assert.rejects(handler(snsEvent(sign(run))), /could not be processed/);
+      await assert.rejects(handler(snsEvent(await sign(run))), /could not be processed/);
       assert.equal((await runDoc(String(run.job_run_id)))._source.approval_status, null);
       // Delivered again once OpenSearch is back, the same messages are processed normally.
       noFailures(await handlerFor()(sqsEvent(good)));
@@ -445,7 +642,7 @@ describe('approval processor against the local stack', function () {
       const handler = handlerFor({ OPENSEARCH_ENDPOINT: proxy.url, OPENSEARCH_TIMEOUT_MS: '5000' });
       const [ok1, poisoned, ok2] = [await createRun(), await createRun(), await createRun()];
       proxy.dropWhen((request) => request.body.includes(String(poisoned.job_run_id)) || request.path.includes(String(poisoned.job_run_id)));
-      const event = sqsEvent(JSON.stringify(sign(ok1)), JSON.stringify(sign(poisoned)), JSON.stringify(sign(ok2)));
+      const event = sqsEvent(JSON.stringify(await sign(ok1)), JSON.stringify(await sign(poisoned)), JSON.stringify(await sign(ok2)));
       const response = await handler(event);
       assert.deepEqual(response?.batchItemFailures, [{ itemIdentifier: event.Records[1]?.messageId }]);
       assert.ok(proxy.dropped > 0);
@@ -457,7 +654,7 @@ describe('approval processor against the local stack', function () {
     it('finishes on redelivery a decision whose audit was written but whose run update failed', async () => {
       const handler = handlerFor({ OPENSEARCH_ENDPOINT: proxy.url, OPENSEARCH_TIMEOUT_MS: '5000' });
       const run = await createRun();
-      const message = sign(run);
+      const message = await sign(run);
       proxy.dropWhen((request) => request.path.startsWith(`/job-events/_update/${encodeURIComponent(String(run.job_run_id))}`));
       const event = sqsEvent(JSON.stringify(message));
       assert.deepEqual(await handler(event), { batchItemFailures: [{ itemIdentifier: event.Records[0]?.messageId }] });
@@ -483,12 +680,11 @@ describe('approval processor against the local stack', function () {
       const clientConfig = { region: env.region, endpoint: env.awsEndpointUrl, credentials: env.credentials ?? { accessKeyId: 'testing', secretAccessKey: 'testing' } };
       sns = new SNSClient(clientConfig);
       sqs = new SQSClient(clientConfig);
-      const status = runner.processorRunnerStatus();
-      if (!status.running) {
-        // Decisions other tests published are not ours to process.
-        await purge(sqs, env.queueUrls.processor);
-        startedHere = !(await runner.startProcessorRunner(env)).alreadyRunning;
-      }
+      // Decisions other tests published are not ours to process.
+      if (!runner.processorRunnerStatus().running) await purge(sqs, env.queueUrls.processor);
+      // A runner already running is kept only if it runs the bundle of the current sources.
+      startedHere = !(await runner.startProcessorRunner(env)).alreadyRunning;
+      assert.equal(runner.processorRunnerStatus().bundleSha256, runner.bundleSha256(), 'the runner runs the bundle of the current sources');
     });
 
     after(async () => {
@@ -501,7 +697,7 @@ describe('approval processor against the local stack', function () {
       const runId = manifest.pendingRunIds.find((id) => !manifest.messyRunIds.includes(id));
       assert.ok(runId, 'the seed has a pending run');
       const { _source: run } = await runDoc(await documentIdOf(runId));
-      const message = sign(run, { identityArn: CAROL, reason: 'Reviewed end to end through SNS and SQS.' });
+      const message = await sign(run, { identityArn: CAROL, reason: 'Reviewed end to end through SNS and SQS.' });
       const publish = () => sns.send(new PublishCommand({ TopicArn: env.topicArn, ...publishParameters(message, env.topicArn) }));
       await publish();
       const doc = await waitFor(() => audit(message.decision_id), 30_000);

@@ -7,8 +7,9 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { DeleteMessageBatchCommand, PurgeQueueCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import { DeleteMessageBatchCommand, PurgeQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { receiveUpToNow } from '../support/queues';
 
 interface StackEnv {
   opensearchUrl: string;
@@ -16,7 +17,8 @@ interface StackEnv {
   region: string;
   topicArn: string;
   topicName: string;
-  queueUrls: { downstream: string; tap: string; processor: string };
+  outcomesTopicArn?: string;
+  queueUrls: { downstream: string; tap: string; processor: string; outcomesTap?: string };
   ssm: { endpointParameter: string; topicArnParameter: string; signingSecretParameter: string };
   indices: { events: string; approvals: string };
 }
@@ -171,21 +173,14 @@ describe('local stack', function () {
       }
     }
 
-    /** Messages carrying our marker, received within waitSeconds (other traffic is ignored). */
-    async function receiveMarked(queueUrl: string, marker: string, waitSeconds: number): Promise<SnsEnvelope[]> {
-      const found: SnsEnvelope[] = [];
-      const deadline = Date.now() + waitSeconds * 1000;
-      while (Date.now() < deadline && found.length === 0) {
-        const res = await sqs.send(
-          new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ['All'] }),
-        );
-        for (const m of res.Messages ?? ([] as Message[])) {
-          const envelope = JSON.parse(m.Body ?? '{}') as SnsEnvelope;
-          const payload = JSON.parse(envelope.Message ?? '{}') as { marker?: string };
-          if (payload.marker === marker) found.push(envelope);
-        }
-      }
-      return found;
+    /**
+     * Every message carrying our marker that is in the queue by now, however many (other
+     * traffic is ignored): SNS delivers within Publish, and a sentinel sent to the queue after
+     * it comes back behind them (see receiveUpToNow), so a duplicate is counted too.
+     */
+    async function receiveMarked(queueUrl: string, marker: string): Promise<SnsEnvelope[]> {
+      const delivered = await receiveUpToNow(sqs, queueUrl);
+      return delivered.filter((d) => d.message.marker === marker).map((d) => d.body as unknown as SnsEnvelope);
     }
 
     async function publish(decision: 'APPROVED' | 'REJECTED', marker: string): Promise<void> {
@@ -207,27 +202,53 @@ describe('local stack', function () {
     it('delivers REJECTED to tap but not to downstream', async () => {
       const marker = randomUUID();
       await publish('REJECTED', marker);
-      const tap = await receiveMarked(env.queueUrls.tap, marker, 5);
-      assert.equal(tap.length, 1, 'tap receives the REJECTED decision');
+      const tap = await receiveMarked(env.queueUrls.tap, marker);
+      assert.equal(tap.length, 1, 'tap receives the REJECTED decision, once');
       const envelope = tap[0];
       assert.ok(envelope);
       assert.equal(envelope.Type, 'Notification', 'standard SNS envelope (RawMessageDelivery=false)');
       assert.equal(envelope.TopicArn, env.topicArn);
       assert.equal(envelope.MessageAttributes?.decision?.Value, 'REJECTED');
-      const downstream = await receiveMarked(env.queueUrls.downstream, marker, 3);
+      const downstream = await receiveMarked(env.queueUrls.downstream, marker);
       assert.equal(downstream.length, 0, 'the downstream filter policy drops REJECTED');
     });
 
-    it('delivers APPROVED to both tap and downstream', async () => {
+    it('delivers APPROVED to tap, and not to downstream: a decision is a vote, not an outcome', async () => {
       const marker = randomUUID();
       await publish('APPROVED', marker);
-      const tap = await receiveMarked(env.queueUrls.tap, marker, 5);
+      const tap = await receiveMarked(env.queueUrls.tap, marker);
       assert.equal(tap.length, 1, 'tap receives the APPROVED decision');
-      const downstream = await receiveMarked(env.queueUrls.downstream, marker, 5);
-      assert.equal(downstream.length, 1, 'downstream receives the APPROVED decision');
-      assert.equal(downstream[0]?.MessageAttributes?.decision?.Value, 'APPROVED');
-      const payload = JSON.parse(downstream[0]?.Message ?? '{}') as { decision?: string };
-      assert.equal(payload.decision, 'APPROVED');
+      const downstream = await receiveMarked(env.queueUrls.downstream, marker);
+      assert.equal(downstream.length, 0, 'downstream subscribes to the outcomes topic, not to job_approvals');
+    });
+
+    it('delivers an APPROVED outcome on the outcomes topic to downstream, a REJECTED one only to the outcomes tap', async () => {
+      assert.ok(env.outcomesTopicArn && env.queueUrls.outcomesTap, 'the stack has an outcomes topic and its tap queue');
+      const [approved, rejected] = [randomUUID(), randomUUID()];
+      for (const [decision, marker] of [['APPROVED', approved], ['REJECTED', rejected]] as const) {
+        await sns.send(
+          new PublishCommand({
+            TopicArn: env.outcomesTopicArn,
+            Message: JSON.stringify({ event_type: 'approval_outcome', decision, marker }),
+            MessageAttributes: { decision: { DataType: 'String', StringValue: decision } },
+          }),
+        );
+      }
+      // One read of each queue up to now, judged for both outcomes: a second read would find
+      // the queue already drained and could not see a REJECTED outcome that got through.
+      const [downstream, outcomesTap] = await Promise.all([
+        receiveUpToNow(sqs, env.queueUrls.downstream),
+        receiveUpToNow(sqs, String(env.queueUrls.outcomesTap)),
+      ]);
+      const marked = (delivered: typeof downstream, marker: string): SnsEnvelope[] =>
+        delivered.filter((d) => d.message.marker === marker).map((d) => d.body as unknown as SnsEnvelope);
+      const approvedDownstream = marked(downstream, approved);
+      assert.equal(approvedDownstream.length, 1, 'downstream receives the APPROVED outcome, once');
+      assert.equal(approvedDownstream[0]?.TopicArn, env.outcomesTopicArn);
+      assert.equal(approvedDownstream[0]?.MessageAttributes?.decision?.Value, 'APPROVED');
+      assert.equal(marked(downstream, rejected).length, 0, 'the downstream filter policy drops REJECTED');
+      assert.equal(marked(outcomesTap, rejected).length, 1, 'the outcomes tap receives the REJECTED outcome, once');
+      assert.equal(marked(outcomesTap, approved).length, 1, 'the outcomes tap receives the APPROVED outcome, once');
     });
   });
 });

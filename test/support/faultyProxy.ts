@@ -1,6 +1,7 @@
 // An HTTP proxy in front of the real local OpenSearch that drops chosen requests (the
 // connection is reset before OpenSearch sees them), so that integration tests can make
-// OpenSearch fail for one run, or fail half way through a decision, without stubbing it.
+// OpenSearch fail for one run, or fail half way through a decision, without stubbing it;
+// or holds chosen requests until the test releases them, to see what waits for them.
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -18,6 +19,17 @@ export interface FaultyProxy {
   dropped: number;
   /** Drop every request for which `when` holds, until clear(). */
   dropWhen(when: (request: ProxiedRequest) => boolean): void;
+  /** Hold every request for which `when` holds (unanswered, not yet sent on) until released; until clear(). */
+  holdWhen(when: (request: ProxiedRequest) => boolean): void;
+  /** Requests held now. */
+  readonly held: readonly ProxiedRequest[];
+  /** Requests held so far, released or not. */
+  heldTotal: number;
+  /** Sends the held requests on to OpenSearch. */
+  release(): void;
+  /** Requests sent on to OpenSearch so far, in order. */
+  readonly forwarded: readonly ProxiedRequest[];
+  /** Stops dropping and holding; releases what is held. */
   clear(): void;
   close(): Promise<void>;
 }
@@ -25,6 +37,9 @@ export interface FaultyProxy {
 export async function startFaultyProxy(target: string): Promise<FaultyProxy> {
   const upstream = new URL(target);
   let rule: ((request: ProxiedRequest) => boolean) | null = null;
+  let holdRule: ((request: ProxiedRequest) => boolean) | null = null;
+  const held: Array<{ request: ProxiedRequest; send: () => void }> = [];
+  const forwarded: ProxiedRequest[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -36,17 +51,29 @@ export async function startFaultyProxy(target: string): Promise<FaultyProxy> {
         req.socket.destroy();
         return;
       }
-      const forward = http.request(
-        { hostname: upstream.hostname, port: upstream.port, method: request.method, path: request.path, headers: { ...req.headers, host: upstream.host } },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      forward.on('error', () => res.destroy());
-      forward.end(body);
+      const send = () => {
+        forwarded.push(request);
+        const forward = http.request(
+          { hostname: upstream.hostname, port: upstream.port, method: request.method, path: request.path, headers: { ...req.headers, host: upstream.host } },
+          (answer) => {
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(res);
+          },
+        );
+        forward.on('error', () => res.destroy());
+        forward.end(body);
+      };
+      if (holdRule?.(request)) {
+        proxy.heldTotal += 1;
+        held.push({ request, send });
+        return;
+      }
+      send();
     });
   });
+  const release = () => {
+    for (const entry of held.splice(0)) entry.send();
+  };
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const proxy: FaultyProxy = {
@@ -55,8 +82,19 @@ export async function startFaultyProxy(target: string): Promise<FaultyProxy> {
     dropWhen(when) {
       rule = when;
     },
+    holdWhen(when) {
+      holdRule = when;
+    },
+    get held() {
+      return held.map((entry) => entry.request);
+    },
+    heldTotal: 0,
+    release,
+    forwarded,
     clear() {
       rule = null;
+      holdRule = null;
+      release();
     },
     close() {
       server.closeAllConnections();

@@ -108,17 +108,21 @@ describe('withRetries', () => {
     assert.equal(calls, 1);
   });
 
-  it('really waits with the default sleep', async () => {
-    const started = Date.now();
-    let calls = 0;
+  it('really waits with the default sleep: a timer due sooner fires before the retry', async () => {
+    // Timers fire in the order they are due, so this orders the retry after a 20 ms timer
+    // without measuring time: the retry's delay here is 0.999 × 40 ms.
+    let soonerFired = false;
+    const sooner = setTimeout(() => { soonerFired = true; }, 20);
+    const firedBeforeEachCall: boolean[] = [];
     const result = await withRetries(
       () => {
-        calls += 1;
-        return calls === 1 ? Promise.reject(new Error('once')) : Promise.resolve(calls);
+        firedBeforeEachCall.push(soonerFired);
+        return firedBeforeEachCall.length === 1 ? Promise.reject(new Error('once')) : Promise.resolve(firedBeforeEachCall.length);
       },
       { attempts: 2, baseMs: 40, maxMs: 40, random: () => 0.999, isRetryable: () => true },
     );
+    clearTimeout(sooner);
     assert.equal(result, 2);
-    assert.ok(Date.now() - started >= 30);
+    assert.deepEqual(firedBeforeEachCall, [false, true], 'the first call at once, the retry after the sooner timer');
   });
 });

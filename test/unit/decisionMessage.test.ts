@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import {
   buildDecisionMessage,
+  buildDecisionMessageV1,
+  decisionSha256,
+  draftDecision,
+  messageSha256,
   canonicalForm,
   DecisionMessageError,
   formatDecisionTimestamp,
@@ -16,6 +20,7 @@ import {
   type DecisionInput,
   type DecisionMessage,
 } from '../../src/core/decisionMessage';
+import { fakeProof, signV2 } from './fakeIdentity';
 
 const SECRET = 'test-signing-secret-0123456789';
 const EVIDENCE = '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08';
@@ -64,14 +69,14 @@ describe('decision message signature v1', () => {
     });
 
     it('builds vector 1: the canonical form and signature match the hand-written ones', () => {
-      const message = buildDecisionMessage(input1, SECRET);
+      const message = buildDecisionMessageV1(input1, SECRET);
       assert.equal(canonicalForm(message), VECTOR_1_CANONICAL);
       assert.equal(message.signature, VECTOR_1_SIGNATURE);
       assert.equal(verifyMessageSignature(message, SECRET), true);
     });
 
     it('builds vector 2: unicode reason, quotes and newline, SSO identity', () => {
-      const message = buildDecisionMessage(input2, SECRET);
+      const message = buildDecisionMessageV1(input2, SECRET);
       assert.equal(message.decided_by, 'jane@corp.com');
       assert.equal(canonicalForm(message), VECTOR_2_CANONICAL);
       assert.equal(message.signature, VECTOR_2_SIGNATURE);
@@ -87,13 +92,13 @@ describe('decision message signature v1', () => {
     });
 
     it('accepts the secret as bytes', () => {
-      assert.equal(signMessage(buildDecisionMessage(input1, SECRET), Buffer.from(SECRET, 'utf8')), VECTOR_1_SIGNATURE);
+      assert.equal(signMessage(buildDecisionMessageV1(input1, SECRET), Buffer.from(SECRET, 'utf8')), VECTOR_1_SIGNATURE);
     });
   });
 
   describe('canonicalForm', () => {
     it('excludes signature and nothing else', () => {
-      const message = buildDecisionMessage(input1, SECRET);
+      const message = buildDecisionMessageV1(input1, SECRET);
       const fields = JSON.parse(canonicalForm(message)) as Record<string, unknown>;
       assert.equal('signature' in fields, false);
       assert.deepEqual(Object.keys(fields).sort(), Object.keys(message).filter((k) => k !== 'signature').sort());
@@ -101,7 +106,7 @@ describe('decision message signature v1', () => {
     });
 
     it('is the same with or without a signature', () => {
-      const message = buildDecisionMessage(input1, SECRET);
+      const message = buildDecisionMessageV1(input1, SECRET);
       const unsigned: Partial<DecisionMessage> = { ...message };
       delete unsigned.signature;
       assert.equal(canonicalForm(unsigned as DecisionMessage), canonicalForm(message));
@@ -110,7 +115,7 @@ describe('decision message signature v1', () => {
   });
 
   describe('verifyMessageSignature', () => {
-    const message = buildDecisionMessage(input1, SECRET);
+    const message = buildDecisionMessageV1(input1, SECRET);
 
     const tampered: Array<[keyof DecisionMessage, string]> = [
       ['event_type', 'approval_decisioN'],
@@ -157,9 +162,9 @@ describe('decision message signature v1', () => {
   });
 });
 
-describe('buildDecisionMessage', () => {
+describe('buildDecisionMessageV1', () => {
   it('fills in the seed fields and ours', () => {
-    const message = buildDecisionMessage(input1, SECRET);
+    const message = buildDecisionMessageV1(input1, SECRET);
     assert.deepEqual(
       { ...message, signature: undefined },
       {
@@ -182,14 +187,14 @@ describe('buildDecisionMessage', () => {
   it('makes a new UUID v4 decision_id each time unless one is given', () => {
     const withoutId: DecisionInput = { ...input1 };
     delete withoutId.decisionId;
-    const a = buildDecisionMessage(withoutId, SECRET);
-    const b = buildDecisionMessage(withoutId, SECRET);
+    const a = buildDecisionMessageV1(withoutId, SECRET);
+    const b = buildDecisionMessageV1(withoutId, SECRET);
     assert.match(a.decision_id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     assert.notEqual(a.decision_id, b.decision_id);
   });
 
   it('uses the given decided_by over the ARN’s', () => {
-    assert.equal(buildDecisionMessage({ ...input1, decidedBy: 'j.smith' }, SECRET).decided_by, 'j.smith');
+    assert.equal(buildDecisionMessageV1({ ...input1, decidedBy: 'j.smith' }, SECRET).decided_by, 'j.smith');
   });
 
   it('writes the timestamp in UTC whole seconds with a Z', () => {
@@ -202,21 +207,21 @@ describe('buildDecisionMessage', () => {
     const withoutTime: DecisionInput = { ...input1 };
     delete withoutTime.timestamp;
     const before = Math.floor(Date.now() / 1000) * 1000;
-    const ms = Date.parse(buildDecisionMessage(withoutTime, SECRET).timestamp);
+    const ms = Date.parse(buildDecisionMessageV1(withoutTime, SECRET).timestamp);
     assert.ok(ms >= before && ms <= Date.now());
   });
 
   it('refuses an empty reason, or one made of spaces', () => {
-    assert.throws(() => buildDecisionMessage({ ...input1, reason: ' \n\t ' }, SECRET), { name: 'DecisionMessageError', message: 'A reason is required.' });
+    assert.throws(() => buildDecisionMessageV1({ ...input1, reason: ' \n\t ' }, SECRET), { name: 'DecisionMessageError', message: 'A reason is required.' });
   });
 
   it('refuses an empty secret, a bad decision_id, a bad evidence hash, an unknown identity', () => {
-    assert.throws(() => buildDecisionMessage(input1, ''), /signing secret is empty/);
-    assert.throws(() => buildDecisionMessage({ ...input1, decisionId: 'not-a-uuid' }, SECRET), /decision_id/);
-    assert.throws(() => buildDecisionMessage({ ...input1, decisionId: '3F2B8C1E-9D4A-4E6B-8F0A-1C2D3E4F5A6B' }, SECRET), /lower-case UUID v4/);
-    assert.throws(() => buildDecisionMessage({ ...input1, evidenceSha256: 'abc' }, SECRET), /evidence_sha256/);
-    assert.throws(() => buildDecisionMessage({ ...input1, identityArn: 'nobody' }, SECRET), /Cannot tell who you are/);
-    assert.throws(() => buildDecisionMessage({ ...input1, jobRunId: '' }, SECRET), /job_run_id is empty/);
+    assert.throws(() => buildDecisionMessageV1(input1, ''), /signing secret is empty/);
+    assert.throws(() => buildDecisionMessageV1({ ...input1, decisionId: 'not-a-uuid' }, SECRET), /decision_id/);
+    assert.throws(() => buildDecisionMessageV1({ ...input1, decisionId: '3F2B8C1E-9D4A-4E6B-8F0A-1C2D3E4F5A6B' }, SECRET), /lower-case UUID v4/);
+    assert.throws(() => buildDecisionMessageV1({ ...input1, evidenceSha256: 'abc' }, SECRET), /evidence_sha256/);
+    assert.throws(() => buildDecisionMessageV1({ ...input1, identityArn: 'nobody' }, SECRET), /Cannot tell who you are/);
+    assert.throws(() => buildDecisionMessageV1({ ...input1, jobRunId: '' }, SECRET), /job_run_id is empty/);
   });
 });
 
@@ -238,7 +243,7 @@ describe('reasonValidationError', () => {
 });
 
 describe('parseDecisionMessage', () => {
-  const good = buildDecisionMessage(input2, SECRET);
+  const good = buildDecisionMessageV1(input2, SECRET);
   const json = (overrides: Record<string, unknown>): string => JSON.stringify({ ...good, ...overrides });
 
   it('reads a valid message', () => {
@@ -268,7 +273,7 @@ describe('parseDecisionMessage', () => {
     ['a decision_id that is not UUID v4', json({ decision_id: '3f2b8c1e-9d4a-1e6b-8f0a-1c2d3e4f5a6b' }), /decision_id/],
     ['a garbage identity_arn', json({ identity_arn: 'arn:aws:s3:::bucket' }), /identity_arn/],
     ['a short evidence hash', json({ evidence_sha256: 'abc' }), /evidence_sha256/],
-    ['signature version v2', json({ signature_version: 'v2' }), /signature_version/],
+    ['signature version v2 without its proof', json({ signature_version: 'v2' }), /identity_proof is not an object/],
     ['a signature that is not hex', json({ signature: 'x'.repeat(64) }), /signature is not/],
     ['an unexpected field', json({ approve_all: true }), /Unexpected field\(s\): approve_all/],
   ];
@@ -306,7 +311,7 @@ describe('isDecisionFresh', () => {
 });
 
 describe('publishParameters', () => {
-  const message = buildDecisionMessage(input1, SECRET);
+  const message = buildDecisionMessageV1(input1, SECRET);
 
   it('sets the decision attribute that subscription filter policies read', () => {
     const params = publishParameters(message, 'arn:aws:sns:us-east-1:123456789012:job_approvals');
@@ -322,5 +327,84 @@ describe('publishParameters', () => {
     const params = publishParameters(message, 'arn:aws:sns:us-east-1:123456789012:job_approvals.fifo');
     assert.equal(params.MessageGroupId, 'abc123');
     assert.equal(params.MessageDeduplicationId, '3f2b8c1e-9d4a-4e6b-8f0a-1c2d3e4f5a6b');
+  });
+});
+
+describe('decision message signature v2', () => {
+  const at = Date.UTC(2024, 0, 15, 11);
+  const v2Input: DecisionInput = { ...input1, timestamp: at };
+
+  it('binds the proof to the hash of every field but signature and identity_proof (known answer)', () => {
+    const draft = draftDecision(v2Input);
+    const canonical = VECTOR_1_CANONICAL.replace('"signature_version":"v1"', '"signature_version":"v2"');
+    assert.equal(decisionSha256(draft), createHash('sha256').update(canonical, 'utf8').digest('hex'));
+    const message = signV2(v2Input, SECRET);
+    assert.equal(decisionSha256(message), decisionSha256(draft), 'the proof and the signature are not part of it');
+    assert.equal(message.identity_proof.headers['x-dwh-decision-sha256'], decisionSha256(draft));
+  });
+
+  it('signs every field but the signature with the HMAC, the proof included', () => {
+    const message = signV2(v2Input, SECRET);
+    assert.equal(verifyMessageSignature(message, SECRET), true);
+    const otherProof = { ...message, identity_proof: { ...message.identity_proof, headers: { ...message.identity_proof.headers, 'x-amz-date': '20240115T110001Z' } } };
+    assert.equal(verifyMessageSignature(otherProof, SECRET), false);
+  });
+
+  it('builds through the prover it is given, with the draft hash', async () => {
+    let asked = '';
+    const message = await buildDecisionMessage(v2Input, SECRET, (hash) => {
+      asked = hash;
+      return Promise.resolve(fakeProof(hash, v2Input.identityArn, at));
+    });
+    assert.equal(asked, decisionSha256(message));
+    assert.equal(message.signature_version, 'v2');
+    assert.ok(parseDecisionMessage(JSON.stringify(message)).ok);
+  });
+
+  it('refuses to build with a proof bound to another decision', async () => {
+    await assert.rejects(
+      buildDecisionMessage(v2Input, SECRET, () => Promise.resolve(fakeProof('0'.repeat(64), v2Input.identityArn, at))),
+      /bound to another decision/,
+    );
+  });
+
+  const good = signV2(v2Input, SECRET);
+  const withProof = (change: (proof: Record<string, unknown>, headers: Record<string, string>) => void): string => {
+    const copy = structuredClone(good) as unknown as { identity_proof: Record<string, unknown> & { headers: Record<string, string> } };
+    change(copy.identity_proof, copy.identity_proof.headers);
+    return JSON.stringify(copy);
+  };
+  const refusals: Array<[string, string, RegExp]> = [
+    ['a proof of another decision', JSON.stringify({ ...good, reason: 'changed' }), /bound to another decision/],
+    ['a proof that is not an object', JSON.stringify({ ...good, identity_proof: 'x' }), /identity_proof is not an object/],
+    ['a GET', withProof((p) => (p.method = 'GET')), /method is not POST/],
+    ['another action', withProof((p) => (p.body = 'Action=AssumeRole&Version=2011-06-15')), /body is not Action=GetCallerIdentity/],
+    ['a URL with a path', withProof((p) => (p.url = 'https://sts.us-east-1.amazonaws.com/x?y')), /url is not/],
+    ['an unsigned decision hash', withProof((_, h) => (h.authorization = (h.authorization ?? '').replace(';x-dwh-decision-sha256', ''))), /does not sign x-dwh-decision-sha256|unsigned header/],
+    ['an unsigned extra header', withProof((_, h) => (h['x-extra'] = '1')), /unsigned header\(s\): x-extra/],
+    ['a header name in capitals', withProof((_, h) => (h['X-Extra'] = '1')), /not lower-case/],
+    ['a header with a line break', withProof((_, h) => (h.host = 'a\r\nb')), /one-line/],
+    ['no authorization', withProof((_, h) => delete h.authorization), /has no authorization/],
+    ['a v1 authorization', withProof((_, h) => (h.authorization = 'AWS AKIA:sig')), /not an AWS4-HMAC-SHA256/],
+    ['an extra proof field', withProof((p) => (p.target = 'x')), /unexpected field/],
+  ];
+  for (const [label, text, reason] of refusals) {
+    it(`refuses ${label}`, () => {
+      const result = parseDecisionMessage(text);
+      assert.equal(result.ok, false);
+      if (!result.ok) assert.match(result.reason, reason);
+    });
+  }
+
+  it('keeps the v1 field set for v1: identity_proof is unexpected there', () => {
+    const v1 = buildDecisionMessageV1(input1, SECRET);
+    const result = parseDecisionMessage(JSON.stringify({ ...v1, identity_proof: good.identity_proof }));
+    assert.equal(result.ok, false);
+    if (!result.ok) assert.match(result.reason, /Unexpected field\(s\): identity_proof/);
+  });
+
+  it('messageSha256 covers everything, signature and proof included', () => {
+    assert.notEqual(messageSha256(good), messageSha256({ ...good, signature: '0'.repeat(64) }));
+    assert.equal(messageSha256(good), messageSha256(JSON.parse(JSON.stringify(good)) as DecisionMessage));
   });
 });

@@ -4,12 +4,16 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { parseApprovalPolicy, type ApprovalPolicy } from '../../src/core/approvalPolicy';
-import { buildDecisionMessage, canonicalForm, type DecisionMessage } from '../../src/core/decisionMessage';
+import { buildDecisionMessageV1, canonicalForm, decisionSha256, draftDecision, messageSha256, signDecision, type DecisionMessage } from '../../src/core/decisionMessage';
+import { outcomeIdOf, type ApprovalOutcome } from '../../src/core/approvalOutcome';
+import { readStsAnswer, type IdentityProof, type StsAnswer } from '../../src/core/identityProof';
+import { FAKE_STS_URL, fakeProof, fakeStsAnswer, signV2 } from './fakeIdentity';
 import {
   DecisionProcessor,
+  PermanentDecisionError,
   TransientDecisionError,
   type AuditDocument,
-  type AuditOutcomeStatus,
+  type AuditUpdate,
   type DecisionProcessorPorts,
   type RunApprovalFields,
   type RunSnapshot,
@@ -24,7 +28,16 @@ const ALICE = 'arn:aws:sts::123456789012:assumed-role/Reviewer/alice';
 const BOB = 'arn:aws:sts::123456789012:assumed-role/Reviewer/bob';
 const CAROL = 'arn:aws:iam::123456789012:user/carol';
 
-type Method = 'getRunWithVersion' | 'createAudit' | 'getAudit' | 'updateAudit' | 'updateRunIfVersion' | 'listAuditsForRun';
+type Method =
+  | 'getRunWithVersion'
+  | 'getRunDocument'
+  | 'createAudit'
+  | 'getAudit'
+  | 'updateAudit'
+  | 'updateRunIfVersion'
+  | 'listAuditsForRun'
+  | 'verifyIdentityProof'
+  | 'publishOutcome';
 
 interface StoredDoc {
   source: Record<string, unknown>;
@@ -36,6 +49,10 @@ class MemoryStore implements DecisionProcessorPorts {
   readonly runs = new Map<string, StoredDoc>();
   readonly audits = new Map<string, AuditDocument>();
   readonly calls: Method[] = [];
+  readonly outcomes: ApprovalOutcome[] = [];
+  readonly proofsSent: IdentityProof[] = [];
+  /** What the fake STS answers; default: the ARN the proof's access key names. */
+  sts: (proof: IdentityProof) => StsAnswer = fakeStsAnswer;
   nowMs = NOW;
   private readonly failures: Array<{ method: Method; when: () => boolean }> = [];
   private seq = 0;
@@ -70,6 +87,23 @@ class MemoryStore implements DecisionProcessorPorts {
     return { documentId: newest[0], source: structuredClone(newest[1].source), version: { seqNo: newest[1].seqNo, primaryTerm: 1 } };
   }
 
+  async getRunDocument(documentId: string): Promise<RunSnapshot | null> {
+    await this.step('getRunDocument');
+    const doc = this.runs.get(documentId);
+    return doc ? { documentId, source: structuredClone(doc.source), version: { seqNo: doc.seqNo, primaryTerm: 1 } } : null;
+  }
+
+  async verifyIdentityProof(proof: IdentityProof): Promise<StsAnswer> {
+    await this.step('verifyIdentityProof');
+    this.proofsSent.push(structuredClone(proof));
+    return this.sts(proof);
+  }
+
+  async publishOutcome(outcome: ApprovalOutcome): Promise<void> {
+    await this.step('publishOutcome');
+    this.outcomes.push(structuredClone(outcome));
+  }
+
   async createAudit(id: string, doc: AuditDocument): Promise<'created' | 'exists'> {
     await this.step('createAudit');
     if (this.audits.has(id)) return 'exists';
@@ -83,7 +117,7 @@ class MemoryStore implements DecisionProcessorPorts {
     return doc ? structuredClone(doc) : null;
   }
 
-  async updateAudit(id: string, fields: { audit_status: AuditOutcomeStatus; audit_detail: string | null }): Promise<void> {
+  async updateAudit(id: string, fields: AuditUpdate): Promise<void> {
     await this.step('updateAudit');
     const doc = this.audits.get(id);
     assert.ok(doc, `audit ${id} exists when it is updated`);
@@ -101,7 +135,10 @@ class MemoryStore implements DecisionProcessorPorts {
 
   async listAuditsForRun(jobRunId: string): Promise<AuditDocument[]> {
     await this.step('listAuditsForRun');
-    return [...this.audits.values()].filter((doc) => doc.job_run_id === jobRunId).map((doc) => structuredClone(doc));
+    // As the OpenSearch store's query: verified approvals only.
+    return [...this.audits.values()]
+      .filter((doc) => doc.job_run_id === jobRunId && doc.decision === 'APPROVED' && (doc.audit_status === 'awaiting-quorum' || doc.audit_status === 'recorded'))
+      .map((doc) => structuredClone(doc));
   }
 
   now(): number {
@@ -157,10 +194,13 @@ interface Sign {
   jobName?: string;
   evidence?: string;
   decisionId?: string;
+  /** Whose credentials signed the identity proof (default: identityArn). */
+  signedBy?: string;
+  proofAt?: number;
 }
 
 function sign(source: Record<string, unknown>, options: Sign = {}): DecisionMessage {
-  return buildDecisionMessage(
+  return signV2(
     {
       jobName: options.jobName ?? String(source.job_name),
       jobRunId: String(source.job_run_id),
@@ -172,15 +212,18 @@ function sign(source: Record<string, unknown>, options: Sign = {}): DecisionMess
       ...(options.decisionId ? { decisionId: options.decisionId } : {}),
     },
     SECRET,
+    { ...(options.signedBy ? { signedBy: options.signedBy } : {}), ...(options.proofAt !== undefined ? { proofAtMs: options.proofAt } : {}) },
   );
 }
+
+const SECRETS = { current: SECRET, previous: null, previousAcceptedUntilMs: null };
 
 function body(message: DecisionMessage): string {
   return JSON.stringify(message);
 }
 
 function processor(store: MemoryStore, policy: ApprovalPolicy = parseApprovalPolicy(''), extra: Partial<ConstructorParameters<typeof DecisionProcessor>[1]> = {}): DecisionProcessor {
-  return new DecisionProcessor(store, { secret: SECRET, policy, ...extra });
+  return new DecisionProcessor(store, { secrets: SECRETS, policy, allowedProofUrls: [FAKE_STS_URL], ...extra });
 }
 
 describe('DecisionProcessor', () => {
@@ -281,7 +324,7 @@ describe('DecisionProcessor', () => {
       const text = JSON.stringify(tampered);
       const result = await processor(store).process(text);
       assert.equal(result.status, 'invalid');
-      assert.match(result.detail ?? '', /signature does not verify/);
+      assert.match(result.detail ?? '', /identity_proof is bound to another decision/);
       const id = `invalid-${createHash('sha256').update(text).digest('hex')}`;
       assert.equal(result.auditId, id);
       const audit = store.audits.get(id);
@@ -322,22 +365,22 @@ describe('DecisionProcessor', () => {
     });
 
     it('audits a stale decision as invalid under its own decision id', async () => {
-      const message = sign(source, { at: NOW - 16 * 60_000 });
+      const message = sign(source, { at: NOW - 16 * 60_000, proofAt: NOW });
       const result = await processor(store).process(body(message));
       assert.equal(result.status, 'invalid');
       assert.equal(result.auditId, message.decision_id);
-      assert.match(result.detail ?? '', /Stale.*16 minutes before/);
+      assert.match(result.detail ?? '', /Stale.*16 minutes before it was sent/);
       assert.equal(store.run('doc-1').approval_status, undefined);
     });
 
     it('audits a decision from the future as invalid', async () => {
-      const result = await processor(store).process(body(sign(source, { at: NOW + 20 * 60_000 })));
+      const result = await processor(store).process(body(sign(source, { at: NOW + 20 * 60_000, proofAt: NOW })));
       assert.equal(result.status, 'invalid');
-      assert.match(result.detail ?? '', /after the processor received it/);
+      assert.match(result.detail ?? '', /after it was sent/);
     });
 
     it('accepts a wider window when configured', async () => {
-      const result = await processor(store, undefined, { freshnessMs: 30 * 60_000 }).process(body(sign(source, { at: NOW - 16 * 60_000 })));
+      const result = await processor(store, undefined, { freshnessMs: 30 * 60_000 }).process(body(sign(source, { at: NOW - 16 * 60_000, proofAt: NOW })));
       assert.equal(result.status, 'recorded');
     });
 
@@ -357,11 +400,12 @@ describe('DecisionProcessor', () => {
     it('asks for a rotated secret once when a signature does not verify', async () => {
       let asked = 0;
       const rotated = new DecisionProcessor(store, {
-        secret: 'the-old-secret',
+        secrets: { current: 'the-old-secret', previous: null, previousAcceptedUntilMs: null },
         policy: parseApprovalPolicy(''),
-        refreshSecret: () => {
+        allowedProofUrls: [FAKE_STS_URL],
+        refreshSecrets: () => {
           asked += 1;
-          return Promise.resolve(SECRET);
+          return Promise.resolve(SECRETS);
         },
       });
       assert.equal((await rotated.process(body(sign(source)))).status, 'recorded');
@@ -396,6 +440,18 @@ describe('DecisionProcessor', () => {
       assert.equal((await processor(store, policy).process(body(sign(source)))).status, 'recorded');
       store.addRun('doc-2', runSource('run-2', { triggered_by: ALICE }));
       assert.equal((await processor(store).process(body(sign(runSource('run-2', { triggered_by: ALICE }), { decision: 'REJECTED' })))).status, 'recorded');
+    });
+
+    it('refuses a caller the job’s policy does not name, and root by default, and leaves the run alone', async () => {
+      const policy = parseApprovalPolicy({ jobs: { 'transform_*': { approvers: [CAROL] } } });
+      const outsider = await processor(store, policy).process(body(sign(source)));
+      assert.equal(outsider.status, 'refused');
+      assert.equal(outsider.detail, `alice ("${ALICE}") is not an approver of jobs matching "transform_*".`);
+      const root = await processor(store).process(body(sign(source, { identityArn: 'arn:aws:iam::123456789012:root', decision: 'REJECTED' })));
+      assert.equal(root.status, 'refused');
+      assert.match(root.detail ?? '', /a root identity; the default policy counts only iam-user, sso-user, assumed-role/);
+      assert.equal(store.run('doc-1').approval_status, undefined);
+      assert.equal((await processor(store, policy).process(body(sign(source, { identityArn: CAROL })))).status, 'recorded');
     });
 
     it('refuses a decision for a run that is no longer waiting for approval', async () => {
@@ -484,14 +540,15 @@ describe('DecisionProcessor', () => {
     it('gives up after repeated version conflicts with a transient error', async () => {
       const stubborn = new DecisionProcessor(
         { ...bind(store), updateRunIfVersion: () => Promise.resolve('conflict' as const) },
-        { secret: SECRET, policy: parseApprovalPolicy(''), maxAttempts: 3 },
+        { secrets: SECRETS, policy: parseApprovalPolicy(''), maxAttempts: 3, allowedProofUrls: [FAKE_STS_URL] },
       );
       await assert.rejects(stubborn.process(body(sign(source))), TransientDecisionError);
     });
   });
 
   describe('a quorum of 2', () => {
-    const policy = parseApprovalPolicy({ jobs: { transform_images: { quorum: 2 } } });
+    // Reviewer's trust policy makes its session names people (personalRoles): alice and bob are two.
+    const policy = parseApprovalPolicy({ jobs: { transform_images: { quorum: 2, personalRoles: ['arn:aws:iam::123456789012:role/Reviewer'] } } });
 
     it('is not reached by the same approver twice', async () => {
       const first = await processor(store, policy).process(body(sign(source)));
@@ -557,6 +614,8 @@ describe('DecisionProcessor', () => {
       const redelivered = await processor(store, policy).process(body(b));
       assert.equal(redelivered.runUpdated, false, 'the run already lists the decision');
       assert.equal(redelivered.status, 'recorded');
+      assert.ok(store.outcomes.length >= 1);
+      assert.deepEqual([...new Set(store.outcomes.map((o) => o.outcome_id))], [outcomeIdOf('doc-1', 'APPROVED')], 'whichever delivery publishes it, one outcome id');
     });
 
     it('leaves a vote alone when it is replayed without reaching the quorum', async () => {
@@ -569,6 +628,203 @@ describe('DecisionProcessor', () => {
     });
   });
 
+  describe('signature v2: who decided comes from STS', () => {
+    it('refuses a proof signed by one person for a decision naming another, under an id of its own', async () => {
+      const spoofed = sign(source, { identityArn: BOB, signedBy: ALICE });
+      const result = await processor(store).process(body(spoofed));
+      assert.equal(result.status, 'invalid');
+      assert.equal(result.code, 'identity-mismatch');
+      assert.match(result.detail ?? '', /signed by "arn:aws:sts::123456789012:assumed-role\/Reviewer\/alice", but the decision names/);
+      assert.match(result.auditId, /^invalid-[0-9a-f]{64}$/);
+      assert.equal(store.audits.has(spoofed.decision_id), false, 'the spoofed decision_id is not consumed');
+      assert.equal(store.run('doc-1').approval_status, undefined);
+      assert.equal(store.outcomes.length, 0);
+    });
+
+    it('refuses a decided_by that is not the name in the proven ARN', async () => {
+      const claimsBob = signV2(
+        { jobName: 'transform_images', jobRunId: 'run-1', decision: 'APPROVED', reason: 'ok', identityArn: ALICE, decidedBy: 'bob', evidenceSha256: evidenceOfSource(source), timestamp: NOW },
+        SECRET,
+      );
+      const result = await processor(store).process(body(claimsBob));
+      assert.equal(result.code, 'identity-mismatch');
+      assert.match(result.detail ?? '', /decided_by "bob" is not the name in the proven identity \("alice"\)/);
+    });
+
+    it('sends the proof to STS and records the identity STS returned', async () => {
+      const message = sign(source, { identityArn: CAROL });
+      const result = await processor(store).process(body(message));
+      assert.equal(result.status, 'recorded');
+      assert.equal(store.proofsSent.length, 1);
+      assert.deepEqual(store.proofsSent[0], (message as Extract<DecisionMessage, { signature_version: 'v2' }>).identity_proof);
+      assert.equal(store.run('doc-1').approved_by, 'carol');
+    });
+
+    it('refuses v1 by default, and accepts it only when configured', async () => {
+      const v1 = buildDecisionMessageV1(
+        { jobName: 'transform_images', jobRunId: 'run-1', decision: 'APPROVED', reason: 'ok', identityArn: ALICE, evidenceSha256: evidenceOfSource(source), timestamp: NOW },
+        SECRET,
+      );
+      const refused = await processor(store).process(JSON.stringify(v1));
+      assert.equal(refused.status, 'invalid');
+      assert.equal(refused.code, 'signature-v1-refused');
+      assert.equal(store.run('doc-1').approval_status, undefined);
+      const accepted = await processor(store, undefined, { acceptSignatureV1: true }).process(JSON.stringify(v1));
+      assert.equal(accepted.status, 'recorded');
+    });
+
+    it('never sends a proof signed for another endpoint, whatever host the message names', async () => {
+      const draft = draftDecision({ jobName: 'transform_images', jobRunId: 'run-1', decision: 'APPROVED', reason: 'ok', identityArn: ALICE, evidenceSha256: evidenceOfSource(source), timestamp: NOW });
+      const elsewhere = signDecision(draft, fakeProof(decisionSha256(draft), ALICE, NOW, 'https://sts.attacker.example/'), SECRET);
+      const result = await processor(store).process(JSON.stringify(elsewhere));
+      assert.equal(result.code, 'identity-proof-invalid');
+      assert.match(result.detail ?? '', /signed for "https:\/\/sts.attacker.example\/", not for the STS endpoint this processor verifies with/);
+      assert.equal(store.proofsSent.length, 0);
+    });
+
+    it('refuses a proof older than STS accepts before sending it: decide again', async () => {
+      const old = sign(source, { proofAt: NOW - 16 * 60_000 });
+      const result = await processor(store).process(body(old), { sentAtMs: NOW - 15 * 60_000 });
+      assert.equal(result.status, 'invalid');
+      assert.equal(result.code, 'identity-proof-expired');
+      assert.match(result.detail ?? '', /^Identity proof expired: decide again\./);
+      assert.equal(store.proofsSent.length, 0);
+      assert.equal(store.run('doc-1').approval_status, undefined);
+    });
+
+    it('audits a proof STS calls expired with the decide-again verdict, and retries when STS is unavailable', async () => {
+      store.sts = () => readStsAnswer(403, '<ErrorResponse><Error><Code>SignatureDoesNotMatch</Code><Message>Signature expired: 20240115T104500Z is now earlier than 20240115T105000Z</Message></Error></ErrorResponse>');
+      const expired = await processor(store).process(body(sign(source)));
+      assert.equal(expired.code, 'identity-proof-expired');
+      assert.match(expired.detail ?? '', /decide again/);
+      store.sts = () => readStsAnswer(503, '<ErrorResponse><Error><Code>ServiceUnavailable</Code></Error></ErrorResponse>');
+      await assert.rejects(processor(store).process(body(sign(source))), TransientDecisionError);
+      store.sts = () => readStsAnswer(403, '<ErrorResponse><Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match</Message></Error></ErrorResponse>');
+      assert.equal((await processor(store).process(body(sign(source)))).code, 'identity-proof-invalid');
+    });
+
+    it('judges freshness on when the message was sent, not when the queue is drained', async () => {
+      store.nowMs = NOW + 14 * 60_000;
+      const backedUp = await processor(store).process(body(sign(source, { at: NOW - 16 * 60_000, proofAt: NOW })), { sentAtMs: NOW - 15 * 60_000 });
+      assert.equal(backedUp.status, 'recorded', 'sent a minute after it was made: fresh');
+    });
+  });
+
+  describe('a decision_id is consumed once', () => {
+    it('by the message it was first seen with: another message under it is invalid under its own key', async () => {
+      const first = sign(source);
+      await processor(store).process(body(first));
+      const before = structuredClone(store.audits.get(first.decision_id));
+      const other = runSource('run-2');
+      store.addRun('doc-2', other);
+      const reuse = sign(other, { identityArn: BOB, decisionId: first.decision_id });
+      const result = await processor(store).process(body(reuse));
+      assert.equal(result.status, 'invalid');
+      assert.equal(result.code, 'decision-id-conflict');
+      assert.equal(result.auditId, `conflict-${messageSha256(reuse)}`);
+      assert.deepEqual(store.audits.get(first.decision_id), before, 'the first audit is untouched');
+      assert.equal(store.audits.get(result.auditId)?.job_run_id, 'run-2');
+      assert.equal(store.run('doc-2').approval_status, undefined);
+    });
+
+    it('a replay after the run got a newer pending document changes nothing', async () => {
+      const message = sign(source);
+      await processor(store).process(body(message));
+      const newer = runSource('run-1', { timestamp: '2024-01-15T10:45:00Z' });
+      store.addRun('doc-2', newer);
+      const outcomesBefore = store.outcomes.length;
+      const replay = await processor(store).process(body(message));
+      assert.equal(replay.replay, true);
+      assert.equal(replay.runUpdated, false);
+      assert.equal(store.run('doc-2').approval_status, undefined, 'the newer document is not approved');
+      assert.equal(store.audits.get(message.decision_id)?.audit_status, 'recorded');
+      assert.equal(store.outcomes.length, outcomesBefore);
+    });
+
+    it('a redelivery after a crash before the run update, once a newer document came, is refused, not applied to it', async () => {
+      const message = sign(source);
+      store.failOnce('updateRunIfVersion');
+      await assert.rejects(processor(store).process(body(message)));
+      store.addRun('doc-2', runSource('run-1', { timestamp: '2024-01-15T10:45:00Z' }));
+      const redelivered = await processor(store).process(body(message));
+      assert.equal(redelivered.status, 'refused');
+      assert.match(redelivered.detail ?? '', /replaced by "doc-2"/);
+      assert.equal(store.run('doc-2').approval_status, undefined);
+      assert.equal(store.run('doc-1').approval_status, undefined);
+    });
+  });
+
+  describe('signing-secret rotation', () => {
+    const rotated = { current: 'the-new-secret', previous: SECRET, previousAcceptedUntilMs: NOW + 60_000 };
+
+    it('accepts the previous secret during the grace, and refuses it after', async () => {
+      assert.equal((await processor(store, undefined, { secrets: rotated }).process(body(sign(source)))).status, 'recorded');
+      store.addRun('doc-2', runSource('run-2'));
+      store.nowMs = NOW + 60_000;
+      const late = await processor(store, undefined, { secrets: rotated }).process(body(sign(runSource('run-2'), { proofAt: NOW + 60_000, at: NOW + 60_000 })));
+      assert.equal(late.status, 'invalid');
+      assert.equal(late.code, 'signature');
+    });
+  });
+
+  describe('effective outcomes', () => {
+    // Reviewer's sessions are people here (personalRoles): alice and bob are two.
+    const quorum2 = parseApprovalPolicy({ jobs: { transform_images: { quorum: 2, personalRoles: ['arn:aws:iam::123456789012:role/Reviewer'] } } });
+
+    it('one per recorded approval or rejection, none for a vote or a refusal, none again on replay', async () => {
+      const approval = sign(source);
+      await processor(store).process(body(approval));
+      await processor(store).process(body(approval));
+      assert.deepEqual(store.outcomes.map((o) => [o.event_type, o.outcome_id, o.decision, o.job_run_id, o.approved_by]), [['approval_outcome', outcomeIdOf('doc-1', 'APPROVED'), 'APPROVED', 'run-1', 'alice']]);
+      assert.ok(store.audits.get(approval.decision_id)?.outcome_published_at);
+
+      const q = runSource('run-q');
+      store.addRun('doc-q', q);
+      const vote = await processor(store, quorum2).process(body(sign(q)));
+      assert.equal(vote.status, 'awaiting-quorum');
+      assert.equal(store.outcomes.length, 1, 'a vote is not an outcome');
+      const deciding = sign(q, { identityArn: BOB, at: NOW + 1000 });
+      await processor(store, quorum2).process(body(deciding));
+      assert.equal(store.outcomes.length, 2);
+      assert.equal(store.outcomes[1]?.approved_by, 'alice, bob');
+      assert.deepEqual(store.outcomes[1]?.decision_ids, [store.outcomes[1]?.decision_ids[0], deciding.decision_id]);
+      assert.equal(store.outcomes[1]?.outcome_id, outcomeIdOf('doc-q', 'APPROVED'));
+
+      const r = runSource('run-r', { triggered_by: ALICE });
+      store.addRun('doc-r', r);
+      assert.equal((await processor(store).process(body(sign(r)))).status, 'refused');
+      assert.equal((await processor(store).process(body(sign(r, { identityArn: BOB, decision: 'REJECTED' })))).status, 'recorded');
+      assert.deepEqual(store.outcomes.map((o) => o.decision), ['APPROVED', 'APPROVED', 'REJECTED']);
+    });
+
+    it('a redelivery after a crash between the run update and the publish publishes it once', async () => {
+      const message = sign(source);
+      store.failOnce('publishOutcome');
+      await assert.rejects(processor(store).process(body(message)));
+      assert.equal(store.run('doc-1').approval_status, 'APPROVED');
+      assert.equal(store.outcomes.length, 0);
+      const redelivered = await processor(store).process(body(message));
+      assert.equal(redelivered.outcomePublished, true);
+      assert.equal(store.outcomes.length, 1);
+      await processor(store).process(body(message));
+      assert.equal(store.outcomes.length, 1);
+    });
+  });
+
+  describe('permanent failures', () => {
+    it('are audited and acknowledged, not retried', async () => {
+      const message = sign(source);
+      const refusing = new DecisionProcessor(
+        { ...bind(store), updateRunIfVersion: () => Promise.reject(new PermanentDecisionError('OpenSearch update on job-events refused the request (HTTP 400): mapper_parsing_exception')) },
+        { secrets: SECRETS, policy: parseApprovalPolicy(''), allowedProofUrls: [FAKE_STS_URL] },
+      );
+      const result = await refusing.process(body(message));
+      assert.equal(result.status, 'invalid');
+      assert.equal(result.code, 'permanent-failure');
+      assert.match(store.audits.get(message.decision_id)?.audit_detail ?? '', /mapper_parsing_exception/);
+    });
+  });
+
   it('signs what canonicalForm says (sanity check of the test helper)', () => {
     const message = sign(source);
     assert.ok(canonicalForm(message).includes('"decision_id"'));
@@ -578,6 +834,9 @@ describe('DecisionProcessor', () => {
 function bind(store: MemoryStore): DecisionProcessorPorts {
   return {
     getRunWithVersion: (id) => store.getRunWithVersion(id),
+    getRunDocument: (id) => store.getRunDocument(id),
+    verifyIdentityProof: (proof) => store.verifyIdentityProof(proof),
+    publishOutcome: (outcome) => store.publishOutcome(outcome),
     createAudit: (id, doc) => store.createAudit(id, doc),
     getAudit: (id) => store.getAudit(id),
     updateAudit: (id, fields) => store.updateAudit(id, fields),

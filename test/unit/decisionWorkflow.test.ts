@@ -2,19 +2,28 @@
 // decided or changed, the same decision_id on a retry, and a signature over what was sent.
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import type { DecisionMessage } from '../../src/core/decisionMessage';
+import { decisionSha256, type DecisionMessage } from '../../src/core/decisionMessage';
 import { publishDecision, type DecisionPorts } from '../../src/core/decisionWorkflow';
 import type { JobRun } from '../../src/core/model';
+import { fakeProof } from './fakeIdentity';
 import { pendingRun } from './fixtures';
 
 const SECRET = 'test-secret';
 
-function ports(fresh: JobRun | null): DecisionPorts & { published: DecisionMessage[] } {
+const JANE = 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_DataEngineer_abc/jane@corp.com';
+
+function ports(fresh: JobRun | null): DecisionPorts & { published: DecisionMessage[]; proved: string[] } {
   const published: DecisionMessage[] = [];
+  const proved: string[] = [];
   return {
     published,
+    proved,
+    proveIdentity: (hash) => {
+      proved.push(hash);
+      return Promise.resolve(fakeProof(hash, JANE, Date.parse('2024-01-15T11:00:00Z')));
+    },
     freshRun: () => Promise.resolve(fresh),
-    identity: () => Promise.resolve({ arn: 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_DataEngineer_abc/jane@corp.com', decidedBy: 'jane@corp.com' }),
+    identity: () => Promise.resolve({ arn: JANE, decidedBy: 'jane@corp.com' }),
     signingSecret: () => Promise.resolve(SECRET),
     topicArn: () => Promise.resolve('arn:aws:sns:us-east-1:123456789012:job_approvals'),
     publish: (_topic, message) => {
@@ -26,7 +35,7 @@ function ports(fresh: JobRun | null): DecisionPorts & { published: DecisionMessa
 }
 
 describe('publishDecision', () => {
-  it('publishes one signed message for a pending run, with the trimmed reason and the caller as decided_by', async () => {
+  it('publishes one signed v2 message for a pending run, with the trimmed reason, the caller as decided_by and a proof of them', async () => {
     const shown = pendingRun();
     const p = ports(pendingRun());
     const outcome = await publishDecision(p, { shownRun: shown, decision: 'APPROVED', reason: '  known bad batch  ' });
@@ -37,8 +46,15 @@ describe('publishDecision', () => {
     assert.equal(message.decided_by, 'jane@corp.com');
     assert.equal(message.job_run_id, 'abc123');
     assert.equal(message.timestamp, '2024-01-15T11:00:00Z');
+    assert.equal(message.signature_version, 'v2');
+    assert.deepEqual(p.proved, [decisionSha256(message)], 'the proof is asked for this decision');
+    assert.ok(message.signature_version === 'v2' && message.identity_proof.headers['x-dwh-decision-sha256'] === decisionSha256(message));
     const { signature, ...unsigned } = message;
-    const canonical = JSON.stringify(Object.fromEntries(Object.entries(unsigned).sort(([a], [b]) => (a < b ? -1 : 1))));
+    const sorted = (value: unknown): unknown =>
+      typeof value === 'object' && value !== null && !Array.isArray(value)
+        ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, sorted(v)]))
+        : value;
+    const canonical = JSON.stringify(sorted(unsigned));
     assert.equal(signature, createHmac('sha256', SECRET).update(canonical).digest('hex'));
   });
 

@@ -1,4 +1,4 @@
-// Realistic job-events documents for the core's unit tests, shaped like seed 002's indexer
+// Realistic job-events documents for the core's unit tests, shaped like the pipeline's indexer
 // output, and a seeded random generator so that fuzz failures can be reproduced.
 
 import { parseJobRun } from '../../src/core/jobRunParser';
@@ -42,7 +42,7 @@ export function pendingDoc(overrides: Doc = {}): Doc {
 }
 
 /**
- * The same run as the event is published (seed 002's "Event Schema"), not flattened by the
+ * The same run as the event is published (docs/CONTRACTS.md §2), not flattened by the
  * indexer: quality, metrics and error nested. The parser reads both forms alike.
  */
 export function nestedEventDoc(overrides: Doc = {}): Doc {

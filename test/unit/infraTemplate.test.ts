@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildDecisionMessage, publishParameters } from '../../src/core/decisionMessage';
+import { buildDecisionMessageV1, publishParameters } from '../../src/core/decisionMessage';
 import type { Decision } from '../../src/core/model';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -47,7 +47,8 @@ describe('infra template (read, for what moto does not build)', () => {
 
     it('filters on the message attribute the extension publishes, letting every decision through', () => {
       // The attribute name and values come from the product's own publisher.
-      const message = buildDecisionMessage(
+      // The attribute does not depend on the signature version; v1 builds without an STS proof.
+      const message = buildDecisionMessageV1(
         { jobName: 'j', jobRunId: 'r', decision: 'APPROVED', reason: 'ok', identityArn: 'arn:aws:iam::123456789012:user/alice', evidenceSha256: 'e'.repeat(64) },
         'secret',
       );

@@ -237,7 +237,7 @@ describe('PendingRunsStore', () => {
       await store.followUp();
       assert.deepEqual(await shownIds(store), ['a', 'b'], 'back in the list');
       assert.equal(store.count, 2, 'and in the badge');
-      assert.deepEqual(store.publishedFollowUp('a')?.state, { kind: 'not-applied', status: 'refused', detail: 'alice triggered this run and cannot approve it.' });
+      assert.deepEqual(store.publishedFollowUp('a')?.state, { kind: 'not-applied', status: 'refused', detail: 'alice triggered this run and cannot approve it.', code: null });
       assert.equal(resurfaced.length, 1);
       assert.equal(resurfaced[0]?.[0]?.jobRunId, 'a');
       assert.deepEqual(timers.scheduled.map((t) => t.ms), [60_000], 'nothing hidden is left to follow: only the poll is scheduled');

@@ -12,9 +12,20 @@ function envelope(message: string): string {
 
 describe('processor events', () => {
   it('reads the message of each record of an SNS event', () => {
-    const event = readDecisionEvent({ Records: [{ EventSource: 'aws:sns', Sns: { MessageId: 'm-1', Message: DECISION } }] });
+    const event = readDecisionEvent({ Records: [{ EventSource: 'aws:sns', Sns: { MessageId: 'm-1', Message: DECISION, Timestamp: '2024-01-15T11:00:05.123Z' } }] });
     assert.equal(event.kind, 'sns');
-    assert.deepEqual(event.records, [{ id: 'm-1', body: DECISION, shape: 'sns-event' }]);
+    assert.deepEqual(event.records, [{ id: 'm-1', body: DECISION, shape: 'sns-event', sentAtMs: Date.parse('2024-01-15T11:00:05.123Z') }]);
+  });
+
+  it('knows when an SQS message was sent: the SNS envelope\'s Timestamp, else SentTimestamp', () => {
+    const event = readDecisionEvent({
+      Records: [
+        { eventSource: 'aws:sqs', messageId: 'a', body: DECISION, attributes: { SentTimestamp: '1705316405000' } },
+        { eventSource: 'aws:sqs', messageId: 'b', body: JSON.stringify({ Type: 'Notification', Message: DECISION, Timestamp: '2024-01-15T11:00:00.000Z' }), attributes: { SentTimestamp: '1705316405000' } },
+        { eventSource: 'aws:sqs', messageId: 'c', body: DECISION, attributes: { SentTimestamp: 'soon' } },
+      ],
+    });
+    assert.deepEqual(event.records.map((r) => r.sentAtMs), [1705316405000, Date.parse('2024-01-15T11:00:00Z'), null]);
   });
 
   it('reads SQS bodies: a raw decision as is, an SNS envelope unwrapped', () => {
@@ -41,7 +52,7 @@ describe('processor events', () => {
 
   it('leaves a body alone that only looks like an envelope', () => {
     for (const body of ['{"Type":"Notification","Message":{"not":"text"}}', '{"Type":"SubscriptionConfirmation","Message":"x"}', '"Type" but not JSON', '[]']) {
-      assert.deepEqual(unwrapSqsBody(body), { body, enveloped: false });
+      assert.deepEqual(unwrapSqsBody(body), { body, enveloped: false, sentAtMs: null });
     }
   });
 
@@ -58,7 +69,7 @@ describe('processor events', () => {
 });
 
 describe('processor configuration', () => {
-  it('has the SPEC defaults', () => {
+  it('has the documented defaults (docs/CONTRACTS.md §1, §2, §7)', () => {
     const config = readProcessorConfig({ AWS_REGION: 'eu-west-1' });
     assert.equal(config.opensearchEndpoint, null);
     assert.equal(config.opensearchEndpointParameter, '/dwh/opensearch/endpoint');
@@ -71,7 +82,20 @@ describe('processor configuration', () => {
     assert.equal(config.region, 'eu-west-1');
     assert.equal(config.awsEndpointUrl, null);
     assert.equal(config.policyJson, null);
+    assert.equal(config.policyParameter, '/dwh/approvals/policy');
     assert.equal(config.concurrency, 10);
+    assert.equal(config.outcomesTopicArn, null);
+    assert.equal(config.acceptSignatureV1, false, 'v1 is refused unless configured');
+    assert.equal(config.secretRotationGraceMinutes, 60);
+  });
+
+  it('reads the signature v2, rotation and outcome settings', () => {
+    const config = readProcessorConfig({ OUTCOMES_TOPIC_ARN: 'arn:aws:sns:us-east-1:1:outcomes', ACCEPT_SIGNATURE_V1: 'true', SECRET_ROTATION_GRACE_MINUTES: '0' });
+    assert.equal(config.outcomesTopicArn, 'arn:aws:sns:us-east-1:1:outcomes');
+    assert.equal(config.acceptSignatureV1, true);
+    assert.equal(config.secretRotationGraceMinutes, 0);
+    assert.throws(() => readProcessorConfig({ ACCEPT_SIGNATURE_V1: 'maybe' }), /ACCEPT_SIGNATURE_V1 must be true or false/);
+    assert.throws(() => readProcessorConfig({ SECRET_ROTATION_GRACE_MINUTES: '-1' }), /SECRET_ROTATION_GRACE_MINUTES must be a number from 0/);
   });
 
   it('reads every variable', () => {

@@ -15,6 +15,8 @@ import {
   followUpState,
   formatClock,
   isFinal,
+  isIdentityProofExpired,
+  isRefusedForSignature,
   isShown,
   quorumProgress,
   type PublishedDecision,
@@ -43,7 +45,7 @@ describe('published decisions', () => {
   it('shows the run again at once when the processor refused the decision, with its reason', () => {
     const detail = "The run's checks, metrics or artifacts changed after it was reviewed; it must be reviewed again.";
     const state = followUpState(published, audit('refused', detail), PUBLISHED_AT + 1000);
-    assert.deepEqual(state, { kind: 'not-applied', status: 'refused', detail });
+    assert.deepEqual(state, { kind: 'not-applied', status: 'refused', detail, code: null });
     assert.ok(isShown(state) && isFinal(state));
     const notice = followUpNotice(published, state, utcClock);
     assert.ok(notice);
@@ -172,16 +174,17 @@ describe('published decisions', () => {
         status: 'refused',
         detail: 'alice triggered this run and cannot approve it.',
         evidenceChanged: false,
+        code: null,
       });
-      assert.deepEqual(afterNotApplied(turnedDown('invalid', undefined, 'Stale: …'), reviewed), { kind: 'decideAgain', status: 'invalid', detail: 'Stale: …', evidenceChanged: false });
+      assert.deepEqual(afterNotApplied(turnedDown('invalid', undefined, 'Stale: …'), reviewed), { kind: 'decideAgain', status: 'invalid', detail: 'Stale: …', evidenceChanged: false, code: null });
     });
 
     it('says the evidence changed when the run now differs from what the decision was made on', () => {
       const changed = parseJobRun('doc-2', { ...doc, records_dropped: 150 });
       const next = afterNotApplied(turnedDown('refused', evidenceSha256(reviewed), "The run's checks, metrics or artifacts changed…"), changed);
-      assert.deepEqual(next, { kind: 'decideAgain', status: 'refused', detail: "The run's checks, metrics or artifacts changed…", evidenceChanged: true });
+      assert.deepEqual(next, { kind: 'decideAgain', status: 'refused', detail: "The run's checks, metrics or artifacts changed…", evidenceChanged: true, code: null });
       // An unsigned claim without evidence says nothing about it.
-      assert.deepEqual(afterNotApplied(turnedDown('invalid', null), changed), { kind: 'decideAgain', status: 'invalid', detail: 'why', evidenceChanged: false });
+      assert.deepEqual(afterNotApplied(turnedDown('invalid', null), changed), { kind: 'decideAgain', status: 'invalid', detail: 'why', evidenceChanged: false, code: null });
     });
 
     it('offers nothing when the run no longer waits, is gone, or the decision was superseded or counted', () => {
@@ -192,6 +195,45 @@ describe('published decisions', () => {
       assert.deepEqual(afterNotApplied(turnedDown('refused'), null), { kind: 'final' });
       assert.deepEqual(afterNotApplied(turnedDown('superseded'), reviewed), { kind: 'final' });
       assert.deepEqual(afterNotApplied(turnedDown('awaiting-quorum'), reviewed), { kind: 'final' });
+    });
+  });
+
+  describe('signature v2 verdicts', () => {
+    const expired = parseAuditRecord('invalid-abc', {
+      decision_id: 'd-1',
+      job_run_id: 'run-1',
+      decision: 'APPROVED',
+      audit_status: 'invalid',
+      audit_code: 'identity-proof-expired',
+      audit_detail: 'Identity proof expired: decide again. It was signed 16 minutes before the processor could check it.',
+    });
+
+    it('reads the audit code', () => {
+      assert.equal(expired.code, 'identity-proof-expired');
+      assert.equal(parseAuditRecord('x', { audit_code: 7 }).code, null);
+    });
+
+    it('tells the reviewer to decide again when the identity proof expired', () => {
+      const state = followUpState(published, expired, PUBLISHED_AT + 1000);
+      assert.deepEqual(state, { kind: 'not-applied', status: 'invalid', detail: expired.detail, code: 'identity-proof-expired' });
+      const notice = followUpNotice(published, state, utcClock);
+      assert.equal(notice?.short, 'your approval could not be verified in time: decide again');
+      assert.match(notice?.long ?? '', /published at 14:05\) reached the approval processor after its identity proof had expired.*decide again\.$/);
+      assert.equal(notice?.warning, true);
+    });
+
+    it('opens the form again after an expired proof, with the code for the controller', () => {
+      const run = parseJobRun('run-1', { job_run_id: 'run-1', job_name: 'load_orders', status: 'PENDING_APPROVAL' });
+      const next = afterNotApplied(expired, run);
+      assert.equal(next.kind, 'decideAgain');
+      assert.equal(next.kind === 'decideAgain' ? next.code : undefined, 'identity-proof-expired');
+    });
+
+    it('knows a refusal for the signature, after which the secret is read again', () => {
+      assert.equal(isRefusedForSignature('signature'), true);
+      assert.equal(isRefusedForSignature('identity-proof-expired'), false);
+      assert.equal(isRefusedForSignature(null), false);
+      assert.equal(isIdentityProofExpired('identity-proof-expired'), true);
     });
   });
 });

@@ -9,7 +9,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
-import { ACCOUNT_ID, CREDENTIALS, INDICES, REGION, SSM_PARAMETERS, ensureStackDir, stackConfig } from './config.mjs';
+import { ACCOUNT_ID, CREDENTIALS, INDICES, LOCAL_APPROVAL_POLICY, REGION, SSM_PARAMETERS, ensureStackDir, stackConfig } from './config.mjs';
 import { JOB_APPROVALS_MAPPING, JOB_EVENTS_MAPPING } from './mappings.mjs';
 import { awsClients, ensureAwsResources, motoPids, probeMoto, resetMoto, startMoto } from './moto.mjs';
 import {
@@ -28,7 +28,7 @@ import { generateSeed } from './seedData.mjs';
 
 export { StackError } from './proc.mjs';
 export { generateSeed, SEED_DEFAULTS, JOB_NAMES, HTML_JOB_NAME } from './seedData.mjs';
-export { stackConfig } from './config.mjs';
+export { stackConfig, STACK_USERS, LOCAL_APPROVAL_POLICY } from './config.mjs';
 export { JOB_EVENTS_MAPPING, JOB_APPROVALS_MAPPING } from './mappings.mjs';
 export { awsClients } from './moto.mjs';
 
@@ -108,9 +108,15 @@ function buildEnv(cfg, aws, pids) {
     credentials: { ...CREDENTIALS },
     topicArn: aws.topicArn,
     topicName: aws.topicName,
+    outcomesTopicArn: aws.outcomesTopicArn,
+    jobEventsTopicArn: aws.jobEventsTopicArn,
+    email: { ...aws.email, approvalApiUrl: cfg.approvalApiUrl, approvalApiPort: cfg.approvalApiPort },
     queueUrls: aws.queueUrls,
     queueArns: aws.queueArns,
     ssm: { ...SSM_PARAMETERS },
+    // The reviewers (IAM users in moto) with their access keys and profiles: moto's dummy keys.
+    users: aws.users,
+    approvalPolicy: JSON.stringify(LOCAL_APPROVAL_POLICY),
     indices: { ...INDICES },
     ports: { opensearch: cfg.opensearchPort, moto: cfg.motoPort },
     pids,
@@ -142,11 +148,20 @@ async function ensureStackLocked(cfg, log) {
   const [os, moto] = await Promise.all([ensureOpenSearchRunning(cfg, log), ensureMotoRunning(cfg, log)]);
   const tServices = secondsSince(t0);
   const indices = await ensureIndices(cfg.opensearchUrl, log);
-  const aws = await ensureAwsResources(cfg);
+  const aws = await ensureAwsResources(cfg, previousUsers(cfg));
   const env = buildEnv(cfg, aws, { opensearch: os.pid ?? null, opensearchJava: os.javaPid ?? null, moto: moto.pid ?? null });
   writeEnv(cfg, env);
   const timings = { services: tServices, total: secondsSince(t0) };
   return { ...env, started: { opensearch: os.started, moto: moto.started }, indicesState: indices, signingSecretState: aws.secret, timings };
+}
+
+/** The reviewers' keys of the last env.json (kept while moto still has them), by user name. */
+function previousUsers(cfg) {
+  try {
+    return JSON.parse(readFileSync(cfg.files.env, 'utf8')).users ?? {};
+  } catch {
+    return {};
+  }
 }
 
 /** The env.json of the stack; throws a StackError telling to run `npm run stack:up` if missing. */
@@ -176,8 +191,9 @@ export async function resetAws({ reset = true } = {}) {
 }
 
 async function resetAwsLocked(cfg, reset) {
+  const keep = reset ? {} : previousUsers(cfg);
   if (reset) await resetMoto(cfg.awsEndpointUrl);
-  const aws = await ensureAwsResources(cfg);
+  const aws = await ensureAwsResources(cfg, keep);
   let previous = {};
   try {
     previous = readStackEnv();

@@ -1,10 +1,10 @@
-// Index definitions for the local stack: the mappings of seed 002 ("OpenSearch Index Mappings"),
+// Index definitions for the local stack: the pipeline's mappings (docs/CONTRACTS.md §2, §7),
 // with the additions explained next to each one.
 
 /**
  * Sub-fields of a quality check.
  *
- * Deliberate addition: seed 002 maps `quality_checks` as `nested` with dynamic sub-fields. With
+ * Deliberate addition: the pipeline maps `quality_checks` as `nested` with dynamic sub-fields. With
  * dynamic mapping the first document decides the type of `value`/`threshold`: a number (0.12)
  * indexed first maps them as float, and a later "12.0%" string then fails to index
  * (mapper_parsing_exception) — the pipeline emits both shapes. Mapping them as keyword accepts
@@ -20,7 +20,7 @@ const QUALITY_CHECK_PROPERTIES = {
 
 export const JOB_EVENTS_MAPPING = {
   properties: {
-    // --- seed 002, unchanged ---
+    // --- the pipeline's mapping, unchanged ---
     timestamp: { type: 'date' },
     event_type: { type: 'keyword' },
 
@@ -51,7 +51,7 @@ export const JOB_EVENTS_MAPPING = {
     error_message: { type: 'text' },
 
     // --- additions ---
-    // Optional explicit expiry of a pending run (SPEC §1 "Expiry").
+    // Optional explicit expiry of a pending run (docs/CONTRACTS.md §2).
     expires_at: { type: 'date' },
     // Who or what started the run (an IAM ARN or a name).
     triggered_by: { type: 'keyword' },
@@ -67,7 +67,7 @@ export const JOB_EVENTS_MAPPING = {
 
 export const JOB_APPROVALS_MAPPING = {
   properties: {
-    // --- seed 002, unchanged ---
+    // --- the pipeline's mapping, unchanged ---
     timestamp: { type: 'date' },
     event_type: { type: 'keyword' },
 
@@ -82,13 +82,23 @@ export const JOB_APPROVALS_MAPPING = {
     // Seed: {"type": "nested"}; same explicit sub-fields as job-events.quality_checks, same reason.
     original_quality_checks: { type: 'nested', properties: QUALITY_CHECK_PROPERTIES },
 
-    // --- additions for the approval processor's audit (SPEC §3) ---
+    // --- additions for the approval processor's audit (docs/CONTRACTS.md §7) ---
     decision_id: { type: 'keyword' },
     identity_arn: { type: 'keyword' },
     audit_status: { type: 'keyword' },
     evidence_sha256: { type: 'keyword' },
     received_at: { type: 'date' },
     audit_detail: { type: 'text' },
+    // Signature v2 and decision_id consumption (docs/CONTRACTS.md §7): the hash of the message
+    // that consumed the decision_id, the run document it was judged against, why a message was
+    // not taken on its merits, and when the effective outcome it decided was published.
+    message_sha256: { type: 'keyword' },
+    run_document_id: { type: 'keyword' },
+    audit_code: { type: 'keyword' },
+    signature_version: { type: 'keyword' },
+    outcome_published_at: { type: 'date' },
+    // "email" for a decision made through an alert email's link (absent: the extension).
+    channel: { type: 'keyword' },
   },
 };
 

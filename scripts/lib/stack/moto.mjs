@@ -1,5 +1,6 @@
-// moto in server mode (SNS, SQS, SSM, STS on one endpoint) and the AWS resources the project
-// expects there: the job_approvals topic, its SQS subscribers and the SSM parameters.
+// moto in server mode (SNS, SQS, SSM, STS, IAM on one endpoint) and the AWS resources the
+// project expects there: the job_approvals topic, the processor's outcomes topic, their SQS
+// subscribers and the SSM parameters.
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,10 +10,14 @@ import {
   SNSClient,
   SetSubscriptionAttributesCommand,
   SubscribeCommand,
+  UnsubscribeCommand,
 } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { CREDENTIALS, MOTO_REQUIREMENT, QUEUES, REGION, SSM_PARAMETERS, TOPIC_NAME } from './config.mjs';
+import { CreateEmailIdentityCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { CreateRoleCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { ACCOUNT_ID, CREDENTIALS, EMAIL, JOB_EVENTS_TOPIC_NAME, LOCAL_APPROVAL_POLICY, MOTO_REQUIREMENT, OUTCOMES_TOPIC_NAME, QUEUES, REGION, SSM_PARAMETERS, TOPIC_NAME } from './config.mjs';
+import { ensureStackUsers } from './iam.mjs';
 import {
   StackError,
   findPidsByCmdline,
@@ -102,7 +107,7 @@ export function awsClients(endpoint) {
   return { sns: new SNSClient(common), sqs: new SQSClient(common), ssm: new SSMClient(common) };
 }
 
-function queuePolicy(queueArn, topicArn) {
+function queuePolicy(queueArn, topicArns) {
   return JSON.stringify({
     Version: '2012-10-17',
     Statement: [
@@ -112,7 +117,7 @@ function queuePolicy(queueArn, topicArn) {
         Principal: { Service: 'sns.amazonaws.com' },
         Action: 'sqs:SendMessage',
         Resource: queueArn,
-        Condition: { ArnEquals: { 'aws:SourceArn': topicArn } },
+        Condition: { ArnEquals: { 'aws:SourceArn': topicArns } },
       },
     ],
   });
@@ -149,13 +154,21 @@ async function ensureSecret(ssm) {
 
 /**
  * Create (or re-ensure) everything in moto. Idempotent: CreateTopic/CreateQueue return the existing
- * ones, subscriptions are listed before subscribing, the signing secret is kept if present.
+ * ones, subscriptions are listed before subscribing, the signing secret is kept if present, the
+ * reviewers' access keys recorded in `previousUsers` (env.json's `users`) are kept while moto has them.
  */
-export async function ensureAwsResources(cfg) {
+export async function ensureAwsResources(cfg, previousUsers = {}) {
   const { sns, sqs, ssm } = awsClients(cfg.awsEndpointUrl);
   try {
     const { TopicArn: topicArn } = await sns.send(new CreateTopicCommand({ Name: TOPIC_NAME }));
-    const existing = await listSubscriptions(sns, topicArn);
+    const { TopicArn: outcomesTopicArn } = await sns.send(new CreateTopicCommand({ Name: OUTCOMES_TOPIC_NAME }));
+    const { TopicArn: jobEventsTopicArn } = await sns.send(new CreateTopicCommand({ Name: JOB_EVENTS_TOPIC_NAME }));
+    const topics = { approvals: topicArn, outcomes: outcomesTopicArn, jobEvents: jobEventsTopicArn };
+    const existing = {
+      approvals: await listSubscriptions(sns, topicArn),
+      outcomes: await listSubscriptions(sns, outcomesTopicArn),
+      jobEvents: await listSubscriptions(sns, jobEventsTopicArn),
+    };
     const queueUrls = {};
     const queueArns = {};
     for (const [key, spec] of Object.entries(QUEUES)) {
@@ -163,14 +176,22 @@ export async function ensureAwsResources(cfg) {
       const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
       const queueArn = attrs.Attributes?.QueueArn;
       if (!queueArn) throw new StackError(`moto returned no QueueArn for ${spec.name}`);
+      const subscribedTopic = topics[spec.topic];
       // moto does not enforce it; set anyway so the setup reads like production's.
-      await sqs.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: { Policy: queuePolicy(queueArn, topicArn) } }));
-      let sub = existing.find((s) => s.Protocol === 'sqs' && s.Endpoint === queueArn);
+      await sqs.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: { Policy: queuePolicy(queueArn, [subscribedTopic]) } }));
+      // A queue subscribed to the other topic (downstream used to read job_approvals) is moved.
+      for (const [topic, subs] of Object.entries(existing)) {
+        if (topic === spec.topic) continue;
+        for (const stale of subs.filter((s) => s.Protocol === 'sqs' && s.Endpoint === queueArn)) {
+          await sns.send(new UnsubscribeCommand({ SubscriptionArn: stale.SubscriptionArn }));
+        }
+      }
+      let sub = existing[spec.topic].find((s) => s.Protocol === 'sqs' && s.Endpoint === queueArn);
       if (!sub) {
         const attributes = { RawMessageDelivery: 'false' };
         if (spec.filterPolicy) attributes.FilterPolicy = JSON.stringify(spec.filterPolicy);
         await sns.send(
-          new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queueArn, Attributes: attributes, ReturnSubscriptionArn: true }),
+          new SubscribeCommand({ TopicArn: subscribedTopic, Protocol: 'sqs', Endpoint: queueArn, Attributes: attributes, ReturnSubscriptionArn: true }),
         );
       } else {
         // Re-assert the attributes on an existing subscription (e.g. after a manual change).
@@ -192,12 +213,46 @@ export async function ensureAwsResources(cfg) {
     }
     await ssm.send(new PutParameterCommand({ Name: SSM_PARAMETERS.endpointParameter, Type: 'String', Value: cfg.opensearchUrl, Overwrite: true }));
     await ssm.send(new PutParameterCommand({ Name: SSM_PARAMETERS.topicArnParameter, Type: 'String', Value: topicArn, Overwrite: true }));
+    await ssm.send(
+      new PutParameterCommand({ Name: SSM_PARAMETERS.policyParameter, Type: 'String', Value: JSON.stringify(LOCAL_APPROVAL_POLICY), Overwrite: true }),
+    );
     const secret = await ensureSecret(ssm);
-    return { topicArn, topicName: TOPIC_NAME, queueUrls, queueArns, secret };
+    const users = await ensureStackUsers(cfg.awsEndpointUrl, previousUsers);
+    const email = await ensureEmailResources(cfg.awsEndpointUrl);
+    return { topicArn, topicName: TOPIC_NAME, outcomesTopicArn, jobEventsTopicArn, queueUrls, queueArns, secret, users, email };
   } finally {
     sns.destroy();
     sqs.destroy();
     ssm.destroy();
+  }
+}
+
+/**
+ * The alert emails' resources: the sender verified in SES, and the approval API's IAM role
+ * (the local API server runs with a session of it). Idempotent.
+ */
+async function ensureEmailResources(endpoint) {
+  const common = { endpoint, region: REGION, credentials: { ...CREDENTIALS } };
+  const ses = new SESv2Client(common);
+  const iam = new IAMClient(common);
+  try {
+    try {
+      await ses.send(new CreateEmailIdentityCommand({ EmailIdentity: EMAIL.mailFrom }));
+    } catch (err) {
+      if (err?.name !== 'AlreadyExistsException') throw err;
+    }
+    const roleArn = `arn:aws:iam::${ACCOUNT_ID}:role/${EMAIL.approvalApiRoleName}`;
+    try {
+      await iam.send(new GetRoleCommand({ RoleName: EMAIL.approvalApiRoleName }));
+    } catch (err) {
+      if (err?.name !== 'NoSuchEntityException' && err?.name !== 'NoSuchEntity') throw err;
+      const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] };
+      await iam.send(new CreateRoleCommand({ RoleName: EMAIL.approvalApiRoleName, AssumeRolePolicyDocument: JSON.stringify(trust) }));
+    }
+    return { mailFrom: EMAIL.mailFrom, recipients: [...EMAIL.recipients], approvalApiRoleArn: roleArn };
+  } finally {
+    ses.destroy();
+    iam.destroy();
   }
 }
 

@@ -2,7 +2,7 @@
 // benches. Pure: same options (including `now`) → same documents. No I/O.
 //
 // What it makes (see generateSeed):
-// - `pending` runs that count as pending under SPEC §1 (status PENDING_APPROVAL, no
+// - `pending` runs that count as pending under docs/CONTRACTS.md §2 (status PENDING_APPROVAL, no
 //   approval_status, newest document per job_run_id), of which `messy` are deliberately malformed
 //   (but still accepted by the index mapping) and a few are placed near or past expiry;
 // - one of the pending runs has two documents (an older and a newer one, both pending), so
@@ -473,7 +473,7 @@ export function generateSeed(options = {}) {
   // Order: history first so dynamic sub-fields (artifacts.*) are mapped from well-formed documents.
   const documents = [...historyDocs, ...pendingDocs, ...decidedDocs, ...messyDocs];
 
-  // ---- manifest: computed from the documents with SPEC's definitions
+  // ---- manifest: computed from the documents with docs/CONTRACTS.md §2's definitions
   const newest = new Map();
   for (const doc of documents) {
     const prev = newest.get(doc.job_run_id);

@@ -23,6 +23,10 @@ export const BASE_USER_SETTINGS = {
   'update.mode': 'none',
   // The demo's and tests' workspaces live inside this repository: no offer to open it.
   'git.openRepositoryInParentFolders': 'never',
+  // code-server offers every port a process starts listening on ("Your application running on
+  // port N is available"): a service started mid-test (or another stack on the machine) would
+  // put that notification over the workbench.
+  'remote.autoForwardPorts': false,
 };
 
 /** Chromium flags for a machine with no GPU and no internet. */

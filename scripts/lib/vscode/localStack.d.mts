@@ -12,7 +12,7 @@ export interface SeedOptions {
   now?: string;
 }
 
-/** `.stack/seed.json`: what was seeded, computed with SPEC's definitions. */
+/** `.stack/seed.json`: what was seeded, computed with docs/CONTRACTS.md §2's definitions. */
 export interface SeedInfo {
   pendingCount: number;
   pendingRunIds: string[];

@@ -2,9 +2,12 @@
 // notification, or the palette (a searchable quick pick of pending runs). One reason for
 // all, refused when empty; one modal confirmation listing the runs; one result per run.
 import * as vscode from 'vscode';
+import type { ApprovalPolicy } from '../../core/approvalPolicy';
+import { splitByEligibility } from '../../core/approvalProgress';
 import { reasonValidationError } from '../../core/decisionMessage';
 import type { Decision, JobRun } from '../../core/model';
 import type { PendingRunsStore } from '../../core/pendingRunsStore';
+import { APPROVER_RULE_TEXTS } from '../approverRuleTexts';
 import type { BackendConnection } from '../backendConnection';
 import { describe, type DecisionController, type DecisionResult } from '../decisionController';
 import type { PendingNode } from '../pendingTree';
@@ -70,16 +73,47 @@ async function pickRuns(store: PendingRunsStore, decision: Decision): Promise<Jo
   });
 }
 
+/**
+ * The runs the approval policy lets this identity decide; says why about the others (all of
+ * them: nothing is asked; some: the rest go on). A policy that cannot be read leaves the
+ * judging to the processor.
+ */
+async function permittedRuns(runs: JobRun[], decision: Decision, connection: BackendConnection, identityArn: string): Promise<JobRun[]> {
+  let policy: ApprovalPolicy;
+  try {
+    policy = await connection.backend.approvalPolicy();
+  } catch {
+    return runs;
+  }
+  const { allowed, refused } = splitByEligibility(policy, runs, identityArn, decision);
+  const first = refused[0];
+  if (first) {
+    void vscode.window.showWarningMessage(
+      APPROVER_RULE_TEXTS.refusedRuns({ jobName: first.run.jobName, jobRunId: first.run.jobRunId, reason: first.reason }, refused.length - 1, allowed.length),
+    );
+  }
+  return allowed;
+}
+
 async function decideRuns(runs: JobRun[], decision: Decision, connection: BackendConnection, controller: DecisionController): Promise<void> {
   const verb = VERB[decision];
-  const runIds = runs.map((run) => run.jobRunId);
+  let runIds = runs.map((run) => run.jobRunId);
   let identityText: string;
+  let identityArn: string;
   try {
     const identity = await connection.backend.callerIdentity.identity();
     identityText = message`${identity.decidedBy} (${identity.arn})`;
+    identityArn = identity.arn;
   } catch (error) {
     await showFailure(error, `Cannot ${verb.title.toLowerCase()}: `);
     return;
+  }
+  // Before a reason is asked for: the runs the approval policy does not let this identity decide.
+  const permitted = await permittedRuns(runs, decision, connection, identityArn);
+  if (permitted.length === 0) return;
+  if (permitted.length < runs.length) {
+    runs = permitted;
+    runIds = runs.map((run) => run.jobRunId);
   }
   // Shown in the input box's title, the confirmation and the progress notification.
   const subject = runs.length === 1 ? message`${runs[0]?.jobName} run ${runs[0]?.jobRunId}` : `${runs.length} runs`;

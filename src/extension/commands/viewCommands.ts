@@ -1,20 +1,20 @@
 // Commands about the view and the connection: refresh, filter, copy a run id, the log,
 // choosing the AWS profile and region (read from the user's AWS config files), and
 // `aws sso login` in a terminal when the session has expired.
-import * as fs from 'node:fs/promises';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { KNOWN_REGIONS, parseAwsProfiles, type AwsProfileEntry } from '../../core/awsConfigFile';
+import { KNOWN_REGIONS, type AwsProfileEntry } from '../../core/awsConfigFile';
 import type { PendingRunsStore } from '../../core/pendingRunsStore';
 import { iconLabel } from '../../core/untrustedText';
+import { loadBackendModule } from '../backendModule';
 import type { Log } from '../logChannel';
 import type { PendingNode } from '../pendingTree';
 import type { PendingView } from '../pendingView';
+import type { WaitingForMeFilter } from '../waitingForMe';
 import { readConnectionSettings, updateUserSetting } from '../settings';
 
-export function registerViewCommands(store: PendingRunsStore, view: PendingView, log: Log): vscode.Disposable[] {
+export function registerViewCommands(store: PendingRunsStore, view: PendingView, log: Log, waitingForMe: WaitingForMeFilter): vscode.Disposable[] {
   return [
+    vscode.commands.registerCommand('dwhApprovals.filterWaitingForMe', () => waitingForMe.toggle()),
     vscode.commands.registerCommand('dwhApprovals.refresh', () => store.refresh({ force: true })),
     vscode.commands.registerCommand('dwhApprovals.filter', () => editFilter(view)),
     vscode.commands.registerCommand('dwhApprovals.copyRunId', (target?: PendingNode | string) => copyRunId(target)),
@@ -43,22 +43,6 @@ async function copyRunId(target?: PendingNode | string): Promise<void> {
   vscode.window.setStatusBarMessage(iconLabel`Copied ${runId}`, 3000);
 }
 
-async function readIfPresent(file: string): Promise<string> {
-  try {
-    return await fs.readFile(file, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-export async function readAwsProfiles(): Promise<AwsProfileEntry[]> {
-  const home = os.homedir();
-  const configFile = process.env.AWS_CONFIG_FILE || path.join(home, '.aws', 'config');
-  const credentialsFile = process.env.AWS_SHARED_CREDENTIALS_FILE || path.join(home, '.aws', 'credentials');
-  const [config, credentials] = await Promise.all([readIfPresent(configFile), readIfPresent(credentialsFile)]);
-  return parseAwsProfiles(config, credentials);
-}
-
 const KIND_TEXT: Record<AwsProfileEntry['kind'], string> = {
   sso: 'IAM Identity Center (SSO)',
   'assume-role': 'assume role',
@@ -69,6 +53,8 @@ const KIND_TEXT: Record<AwsProfileEntry['kind'], string> = {
 
 async function selectProfile(): Promise<void> {
   const current = readConnectionSettings().profile;
+  // The reader is the SDK's shared-config loader: it comes with the adapters' bundle.
+  const { readAwsProfiles } = await loadBackendModule();
   const profiles = await readAwsProfiles();
   type ProfilePick = vscode.QuickPickItem & { profile: string | undefined };
   const items: ProfilePick[] = [

@@ -3,7 +3,10 @@
 // controller, then follows it until the processor has recorded it. The page is rebuilt
 // whenever it is shown again, so everything it shows is kept here and re-sent on `ready`.
 import * as vscode from 'vscode';
+import type { ApprovalPolicy } from '../../core/approvalPolicy';
+import { decisionProgress, voteRecordOfAuditRecord } from '../../core/approvalProgress';
 import type { AuditRecord } from '../../core/auditRecord';
+import { evidenceSha256 } from '../../core/evidence';
 import { reasonValidationError } from '../../core/decisionReason';
 import type { Decision, JobRun } from '../../core/model';
 import { isPending } from '../../core/pendingQuery';
@@ -21,6 +24,7 @@ import {
   type IdentityView,
   type PageMessage,
   type PanelError,
+  type ProgressView,
 } from '../../shared/webviewMessages';
 import type { BackendConnection } from '../backendConnection';
 import type { DecisionController, DecisionEvent, DecisionResult } from '../decisionController';
@@ -73,6 +77,9 @@ export class RunDetailsPanel implements vscode.Disposable {
   private loadError: PanelError | undefined;
   private loadGeneration = 0;
   private identity: IdentityView = { state: 'loading' };
+  /** The approval policy and the run's approvals, read with the run; what `progress` is computed from. */
+  private rules: { policy: Loaded<ApprovalPolicy>; votes: Loaded<readonly AuditRecord[]> } | undefined;
+  private progress: ProgressView = { state: 'loading' };
   private decisionState: DecisionStateView = { kind: 'idle' };
   private readonly fixes = new Map<FixTarget, FixAction>();
   /** True from the click to the controller's answer (confirmation included). */
@@ -165,20 +172,26 @@ export class RunDetailsPanel implements vscode.Disposable {
         return;
       }
       const run = stored.run;
-      const [history, decisions] = await Promise.all([
+      const [history, decisions, policy, votes] = await Promise.all([
         // The runs before this one: an older run is compared with its own past, not the job's latest runs.
         settle(repository.jobHistory(run.jobName, HISTORY_SIZE, run.timestampMs === null ? {} : { upToMs: run.timestampMs })),
         settle(repository.recentDecisions(DECISIONS_SIZE, run.jobName)),
+        settle(connection.backend.approvalPolicy()),
+        settle(repository.approvalVotes(run.jobRunId)),
       ]);
       if (generation !== this.loadGeneration || this.disposed) return;
       if (history.state === 'failed') log.warn(`Details of ${this.jobRunId}: job history failed: ${history.message}`);
       if (decisions.state === 'failed') log.warn(`Details of ${this.jobRunId}: recent decisions failed: ${decisions.message}`);
+      if (policy.state === 'failed') log.warn(`Details of ${this.jobRunId}: approval policy failed: ${policy.message}`);
+      if (votes.state === 'failed') log.warn(`Details of ${this.jobRunId}: approvals of the run failed: ${votes.message}`);
       this.loaded = { run, history, decisions };
+      this.rules = { policy, votes };
       this.loadError = undefined;
       this.fixes.delete('load');
       log.info(`Details of ${this.jobRunId}: loaded in ${Date.now() - started} ms`);
       this.panel.title = panelTitle(this.jobRunId, run.jobName);
       this.rebuild();
+      this.updateProgress();
       this.deriveDecisionState(run);
     } catch (error) {
       if (generation !== this.loadGeneration || this.disposed) return;
@@ -252,6 +265,46 @@ export class RunDetailsPanel implements vscode.Disposable {
       this.identity = { state: 'failed', message: failure.message, fixLabel: fix.label };
     }
     this.post({ type: 'identity', identity: this.identity });
+    this.updateProgress();
+  }
+
+  /**
+   * What the current identity may do on this run under the approval policy, and what the run
+   * still needs, computed by the core function the processor judges with; sent to the page,
+   * which disables what is not allowed before anything is typed.
+   */
+  private updateProgress(): void {
+    const run = this.loaded?.run;
+    const rules = this.rules;
+    let progress: ProgressView;
+    if (!run || !rules) {
+      progress = { state: 'loading' };
+    } else if (rules.policy.state === 'failed') {
+      progress = { state: 'failed', message: `The approval policy could not be read: ${rules.policy.message}` };
+    } else if (rules.votes.state === 'failed') {
+      progress = { state: 'failed', message: `The run's approvals could not be read: ${rules.votes.message}` };
+    } else {
+      const computed = decisionProgress({
+        policy: rules.policy.value,
+        run: { jobName: run.jobName, jobRunId: run.jobRunId, triggeredBy: run.triggeredBy, evidenceSha256: evidenceSha256(run), runDocumentId: run.documentId },
+        records: rules.votes.value.map(voteRecordOfAuditRecord),
+        identityArn: this.identity.state === 'known' ? this.identity.arn : null,
+      });
+      progress = { state: 'known', summary: computed.summary, approve: computed.approve, reject: computed.reject };
+    }
+    this.progress = progress;
+    this.post({ type: 'progress', progress });
+  }
+
+  /** After a vote of this panel was counted: the run's approvals again, for the progress line. */
+  private async reloadVotes(): Promise<void> {
+    const run = this.loaded?.run;
+    if (!run || !this.rules) return;
+    const repository = await this.deps.connection.backend.repository();
+    const votes = await settle(repository.approvalVotes(run.jobRunId));
+    if (this.disposed || this.loaded?.run !== run || !this.rules) return;
+    this.rules = { ...this.rules, votes };
+    this.updateProgress();
   }
 
   // ---- messages from the page ---------------------------------------------------------
@@ -307,6 +360,7 @@ export class RunDetailsPanel implements vscode.Disposable {
   private sync(): void {
     this.post({ type: 'panel', jobRunId: this.jobRunId });
     this.post({ type: 'identity', identity: this.identity });
+    this.post({ type: 'progress', progress: this.progress });
     if (this.details) this.post({ type: 'show', details: this.details });
     else if (!this.loadError) this.post({ type: 'loading', jobRunId: this.jobRunId });
     if (this.loadError) this.post({ type: 'error', error: this.loadError });
@@ -322,6 +376,15 @@ export class RunDetailsPanel implements vscode.Disposable {
     // Never a second publish of the same run from this panel, nor one while one is under way.
     if (!run || this.deciding || !canDecide(this.decisionState) || !isPending(run) || controller.isInFlight(this.jobRunId)) {
       this.post({ type: 'decisionState', state: this.decisionState });
+      return;
+    }
+    // The page disables what the policy does not allow this identity; a click that gets here anyway is refused.
+    const progress = this.progress;
+    const allowed = progress.state !== 'known' || (decision === 'APPROVED' ? progress.approve : progress.reject).allowed;
+    if (!allowed) {
+      this.deps.log.warn(`Details of ${this.jobRunId}: refused a ${decision} the approval policy does not allow this identity`);
+      this.post({ type: 'decisionState', state: this.decisionState });
+      this.post({ type: 'progress', progress });
       return;
     }
     // The page checks the reason with the same rule; one that gets here anyway is refused.
@@ -484,9 +547,11 @@ export class RunDetailsPanel implements vscode.Disposable {
       // By decision_id, as the pending store follows decisions (an unverifiable message is audited under its claim).
       const audit = auditsByDecisionId(await repository.auditsFor([watch.decisionId]), [watch.decisionId]).get(watch.decisionId);
       if (!audit || audit.auditStatus === 'recorded' || this.watch !== watch || this.decisionState.kind !== 'published') return;
+      const counted = audit.auditStatus === 'awaiting-quorum' && this.decisionState.audit?.status !== 'awaiting-quorum';
       const final = isNotApplied(audit.auditStatus);
       if (final) this.stopWatch();
       this.setDecisionState({ ...this.decisionState, waiting: !final, audit: { status: audit.auditStatus, detail: audit.detail } });
+      if (counted) void this.reloadVotes();
       if (final && allowsDecidingAgain(audit.auditStatus)) {
         // Turned down, not superseded: read the run again (fresh evidence, still waiting?);
         // deriveDecisionState then opens the form for a new decision if it may.
@@ -508,6 +573,7 @@ export class RunDetailsPanel implements vscode.Disposable {
   private offerDecidingAgain(decision: Decision, decisionId: string | null, next: Extract<AfterNotApplied, { kind: 'decideAgain' }>, publishedReason: string): void {
     const { controller, log } = this.deps;
     const reason = this.draft() || publishedReason;
+    controller.turnedDown(next.code);
     controller.keepDraft([this.jobRunId], 'APPROVED', reason);
     controller.keepDraft([this.jobRunId], 'REJECTED', reason);
     log.info(

@@ -1,0 +1,29 @@
+// Publishes the processor's effective outcomes (approval_outcome) on the outcomes topic,
+// with the `decision` attribute that downstream subscription filter policies read.
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { outcomePublishParameters, type ApprovalOutcome } from '../core/approvalOutcome';
+import type { AwsContext } from './awsContext';
+import { toDwhError } from './awsErrors';
+
+export class SnsOutcomePublisher {
+  private readonly client: SNSClient;
+
+  constructor(
+    private readonly aws: AwsContext,
+    readonly topicArn: string,
+  ) {
+    this.client = new SNSClient({ ...aws.clientConfig(), maxAttempts: 5 });
+  }
+
+  async publish(outcome: ApprovalOutcome): Promise<void> {
+    try {
+      await this.client.send(new PublishCommand({ TopicArn: this.topicArn, ...outcomePublishParameters(outcome, this.topicArn) }));
+    } catch (error) {
+      throw toDwhError(error, { profile: this.aws.target.profile, topicArn: this.topicArn, action: 'sns:Publish' });
+    }
+  }
+
+  dispose(): void {
+    this.client.destroy();
+  }
+}

@@ -1,0 +1,55 @@
+// The effective outcome of a run's approval (docs/CONTRACTS.md §8): with a quorum and
+// first-decision-wins, a message on job_approvals is a vote, not an outcome. The processor
+// publishes each outcome it records (approved once the quorum is met, rejected) as an
+// `approval_outcome` on its own topic, with the `decision` message attribute that
+// subscription filter policies read; downstream subscribes there instead of to job_approvals.
+//
+// Delivery: published after the run update, and marked in the decisive decision's audit
+// (`outcome_published_at`). A redelivery that finds the run updated but the audit unmarked
+// publishes again, with the same `outcome_id`: consumers deduplicate on it (on a FIFO topic
+// it is the MessageDeduplicationId, so SNS drops the repeat itself). The id is derived from
+// the run document and the outcome, not from a decision: a run document is decided once
+// (first decision wins), and two deliveries that both finish a quorum name the same outcome.
+
+import { createHash } from 'node:crypto';
+import { canonicalJson } from './canonicalJson';
+import type { Decision } from './model';
+
+export const OUTCOME_EVENT_TYPE = 'approval_outcome';
+
+export interface ApprovalOutcome {
+  event_type: 'approval_outcome';
+  /** outcomeIdOf(run_document_id, decision): the same for every publication of this outcome. */
+  outcome_id: string;
+  job_name: string;
+  job_run_id: string;
+  decision: Decision;
+  approved_by: string;
+  approval_reason: string;
+  approval_timestamp: string;
+  /** Every decision the outcome rests on (the approvers of a quorum). */
+  decision_ids: string[];
+  /** `_id` of the job-events document that carries the outcome. */
+  run_document_id: string;
+  /** When the processor recorded it (ISO 8601 UTC). */
+  recorded_at: string;
+}
+
+/** The id of the outcome a run document carries: hex SHA-256 of the document id and the decision. */
+export function outcomeIdOf(runDocumentId: string, decision: Decision): string {
+  return createHash('sha256').update(`${runDocumentId}\n${decision}`, 'utf8').digest('hex');
+}
+
+/** SNS Publish parameters besides TopicArn: attribute `decision`; FIFO ids from the run and outcome. */
+export function outcomePublishParameters(outcome: ApprovalOutcome, topicArn: string): {
+  Message: string;
+  MessageAttributes: { decision: { DataType: 'String'; StringValue: Decision } };
+  MessageGroupId?: string;
+  MessageDeduplicationId?: string;
+} {
+  const params = {
+    Message: canonicalJson(outcome),
+    MessageAttributes: { decision: { DataType: 'String' as const, StringValue: outcome.decision } },
+  };
+  return topicArn.endsWith('.fifo') ? { ...params, MessageGroupId: outcome.job_run_id, MessageDeduplicationId: outcome.outcome_id } : params;
+}
