@@ -644,6 +644,41 @@ describe('the lazy tree', function () {
       assert.equal(label(rows[0]?.item ?? new vscode.TreeItem('')), 'big_job-new', 'the new run, soonest to expire, first');
     });
   });
+
+  it('"waiting for me" groups, counts and pages only the runs it keeps; the status bar still counts every run', async function () {
+    await withUserSettings({ groupBy: 'job', sortBy: 'expiry' }, async () => {
+      const source = new FakeSource([...jobRuns('big_job', 1100), ...jobRuns('small_job', 100, 2000), ...jobRuns('not_mine', 50, 3000)]);
+      const p = await lazyTree(source);
+      // Mine: the even runs of big_job and every run of small_job (as core waitingForIdentity would say).
+      p.setWaitingFor((r) => r.jobName === 'small_job' || (r.jobName === 'big_job' && Number(r.jobRunId.slice(-5)) % 2 === 0));
+      assert.ok(p.waitingForMe);
+      const groups = await items(p);
+      assert.deepEqual(groups.map((g) => [label(g.item), groupCount(g)]), [['big_job', 550], ['small_job', 100]], 'only the groups and runs waiting for me');
+      assert.equal(statusCount(), 1250, 'the status bar counts every pending run');
+      const big = groups[0];
+      assert.ok(big?.node.kind === 'job');
+      const rows = await items(p, big.node);
+      assert.equal(rows.length, 501, '500 runs and "Show more"');
+      assert.deepEqual(rows.slice(0, 3).map((r) => label(r.item)), ['big_job-00000', 'big_job-00002', 'big_job-00004']);
+      const more = rows.at(-1);
+      assert.ok(more?.node.kind === 'more');
+      assert.equal(label(more.item), 'Show 50 more (50 not shown)');
+      await p.showMore(more.node.listKey);
+      const all = await items(p, big.node);
+      assert.equal(all.length, 550, 'every run waiting for me, no "Show more" left');
+      assert.ok(all.every((r) => r.node.kind === 'run' && Number(r.node.run.jobRunId.slice(-5)) % 2 === 0), 'none of the others');
+      assert.equal((await p.allRuns(big.node.group)).length, 550, 'a bulk decision on the group takes its runs waiting for me');
+
+      p.setWaitingFor(() => false);
+      const none = await items(p);
+      assert.deepEqual(none.map((r) => label(r.item)), ['No run is waiting for you (1250 pending in all): show all']);
+      assert.equal(none[0]?.item.command?.command, 'dwhApprovals.filterWaitingForMe');
+
+      p.setWaitingFor(null);
+      assert.ok(!p.waitingForMe);
+      assert.deepEqual((await items(p)).map((g) => [label(g.item), groupCount(g)]), [['big_job', 1100], ['small_job', 100], ['not_mine', 50]], 'every group again');
+    });
+  });
 });
 
 describe('pending status-bar item', function () {
