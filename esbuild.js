@@ -1,9 +1,9 @@
 // Bundles the extension (Node, cjs) in two parts, the approval processor, notifier and approval
-// API (Lambda, cjs) and the details webview's script (browser, iife). `--production` minifies;
-// `--watch` rebuilds. The extension's adapters (AWS SDK, OpenSearch client, the SDK's
-// shared-config loader for profiles) are a bundle of their own, dist/backend.js, which
-// dist/extension.js requires on its first request (src/extension/backendModule.ts): activation
-// loads neither.
+// API (Lambda, cjs), the CLI (Node, cjs; bin/ requires it) and the details webview's script
+// (browser, iife). `--production` minifies; `--watch` rebuilds. The extension's adapters (AWS
+// SDK, OpenSearch client, the SDK's shared-config loader for profiles) are a bundle of their
+// own, dist/backend.js, which dist/extension.js requires on its first request
+// (src/extension/backendModule.ts): activation loads neither.
 const esbuild = require('esbuild');
 const path = require('node:path');
 
@@ -37,6 +37,9 @@ const targets = [
     platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], mainFields: ['module', 'main'] },
   { ...common, entryPoints: ['src/processor/lambdaHandler.ts'], outfile: 'dist/processor.js',
     platform: 'node', format: 'cjs', target: 'node20', mainFields: ['module', 'main'] },
+  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js',
+    platform: 'node', format: 'cjs', target: 'node20', mainFields: ['module', 'main'],
+    define: { CLI_VERSION: JSON.stringify(require('./package.json').version) } },
   // The alert email's two functions: the notifier (job_events → SES) and the approval API.
   { ...common, entryPoints: ['src/approvals/notifier.ts'], outfile: 'dist/notifier.js',
     platform: 'node', format: 'cjs', target: 'node20', mainFields: ['module', 'main'] },

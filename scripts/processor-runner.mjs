@@ -6,9 +6,10 @@
 //   node scripts/processor-runner.mjs            run until SIGINT/SIGTERM
 //   node scripts/processor-runner.mjs --once     drain the queue and exit (exit 3 if some failed)
 //   options: --pollers N (1) --wait-seconds S (5) --queue-url URL --policy JSON --freshness-minutes M
+//            --sweep-seconds S (60): the expiry sweep every S seconds, as the schedule rule does; 0 = off
 // The environment overrides the stack's defaults (POLICY, FRESHNESS_MINUTES, OPENSEARCH_ENDPOINT, ...).
 import { parseArgs } from 'node:util';
-import { loadProcessorHandler, processorEnvironment, runProcessorLoop } from './lib/processorRunner.mjs';
+import { loadProcessorHandler, processorEnvironment, runExpirySweeps, runProcessorLoop } from './lib/processorRunner.mjs';
 import { readStackEnv } from './lib/stack/index.mjs';
 
 function log(line) {
@@ -31,6 +32,7 @@ async function main() {
       'queue-url': { type: 'string' },
       policy: { type: 'string' },
       'freshness-minutes': { type: 'string' },
+      'sweep-seconds': { type: 'string' },
     },
     strict: true,
   });
@@ -64,6 +66,8 @@ async function main() {
   await handler.ready();
 
   log({ level: 'info', msg: 'runner ready', pid: process.pid, queue: queueUrl, once: values.once, bundle_sha256: bundleSha256 });
+  const sweepSeconds = values['sweep-seconds'] === '0' ? 0 : positiveInt(values['sweep-seconds'], 'sweep-seconds', 60);
+  const sweeps = values.once || sweepSeconds === 0 ? Promise.resolve(0) : runExpirySweeps({ handler, everySeconds: sweepSeconds, signal: controller.signal });
   const stats = await runProcessorLoop({
     env,
     handler,
@@ -73,8 +77,9 @@ async function main() {
     pollers: positiveInt(values.pollers, 'pollers', 1),
     signal: controller.signal,
   });
+  const sweepCount = await sweeps;
   await handler.close();
-  log({ level: 'info', msg: 'runner stopped', ...stats });
+  log({ level: 'info', msg: 'runner stopped', ...stats, sweeps: sweepCount });
   if (values.once && stats.failed > 0) process.exitCode = 3;
 }
 

@@ -33,6 +33,8 @@ export interface StartOptions {
   policy?: unknown;
   freshnessMinutes?: number;
   pollers?: number;
+  /** The expiry sweep every this many seconds; default 0: no sweep (the demo's runner sweeps every minute). */
+  sweepSeconds?: number;
   extraEnv?: Record<string, string>;
   /** Stop a running runner first (otherwise it is kept and reported as alreadyRunning, unless it runs an older bundle). */
   restart?: boolean;
@@ -64,6 +66,10 @@ export function loadProcessorHandler(): {
 };
 export function toSqsEventRecord(message: unknown, where: { queueArn: string; region: string }): Record<string, unknown>;
 export function runProcessorLoop(options: LoopOptions): Promise<LoopStats>;
+/** The event the template's schedule rule sends. */
+export const EXPIRY_SWEEP_EVENT: Readonly<{ action: 'expiry-sweep' }>;
+/** Invokes the handler with the sweep event every `everySeconds` until `signal` aborts; resolves the sweeps run. */
+export function runExpirySweeps(options: { handler: (event: unknown) => Promise<unknown>; everySeconds?: number; signal?: AbortSignal }): Promise<number>;
 export function processorRunnerStatus(): { running: boolean; pid: number | null; pidFile: string; logFile: string; bundleFile: string; bundleSha256: string | null };
 export function startProcessorRunner(env?: StackEnv, options?: StartOptions): Promise<RunnerProcess>;
 export function stopProcessorRunner(): Promise<{ stopped: boolean; pid: number | null }>;

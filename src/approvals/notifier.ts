@@ -1,7 +1,7 @@
 // The notifier Lambda (bundled to dist/notifier.js; handler `notifier.handler`), subscribed
 // to job_events (directly: an SNS event; or through an SQS queue: an SQS event whose bodies
 // are SNS envelopes or raw messages). For each job run document whose status is
-// PENDING_APPROVAL and that carries no decision, it sends the alert email (src/core/alertEmail.ts) through SES
+// PENDING_APPROVAL and that carries no decision, it sends the alert email (docs/CONTRACTS.md §11) through SES
 // to each recipient the job's approval policy notifies (`notify`; none when its
 // emailDecisions is "refused"), each with its own pair of links.
 // Other events are ignored. A record whose emails could not all be sent is reported as a

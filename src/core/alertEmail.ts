@@ -1,4 +1,4 @@
-// The alert email sent when a run stops at the quality gate (the format the team's alerts use): subject, a
+// The alert email sent when a run stops at the quality gate (docs/CONTRACTS.md §11): subject, a
 // text part and an HTML part with the job, run, timestamp, status, quality, the failed and
 // passed checks with value and threshold, the metrics, the artifacts and the Approve /
 // Reject links. Pure: the notifier (src/approvals) sends what this returns.

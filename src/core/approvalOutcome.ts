@@ -1,6 +1,7 @@
 // The effective outcome of a run's approval (docs/CONTRACTS.md §8): with a quorum and
 // first-decision-wins, a message on job_approvals is a vote, not an outcome. The processor
-// publishes each outcome it records (approved once the quorum is met, rejected) as an
+// publishes each outcome it records (approved once the quorum is met, rejected, and what
+// the expiry sweep records: EXPIRED, or the policy's decision by "system") as an
 // `approval_outcome` on its own topic, with the `decision` message attribute that
 // subscription filter policies read; downstream subscribes there instead of to job_approvals.
 //
@@ -17,13 +18,16 @@ import type { Decision } from './model';
 
 export const OUTCOME_EVENT_TYPE = 'approval_outcome';
 
+/** A decision, or EXPIRED: what the expiry sweep records when the policy says `expire`. */
+export type OutcomeDecision = Decision | 'EXPIRED';
+
 export interface ApprovalOutcome {
   event_type: 'approval_outcome';
   /** outcomeIdOf(run_document_id, decision): the same for every publication of this outcome. */
   outcome_id: string;
   job_name: string;
   job_run_id: string;
-  decision: Decision;
+  decision: OutcomeDecision;
   approved_by: string;
   approval_reason: string;
   approval_timestamp: string;
@@ -36,14 +40,14 @@ export interface ApprovalOutcome {
 }
 
 /** The id of the outcome a run document carries: hex SHA-256 of the document id and the decision. */
-export function outcomeIdOf(runDocumentId: string, decision: Decision): string {
+export function outcomeIdOf(runDocumentId: string, decision: OutcomeDecision): string {
   return createHash('sha256').update(`${runDocumentId}\n${decision}`, 'utf8').digest('hex');
 }
 
 /** SNS Publish parameters besides TopicArn: attribute `decision`; FIFO ids from the run and outcome. */
 export function outcomePublishParameters(outcome: ApprovalOutcome, topicArn: string): {
   Message: string;
-  MessageAttributes: { decision: { DataType: 'String'; StringValue: Decision } };
+  MessageAttributes: { decision: { DataType: 'String'; StringValue: OutcomeDecision } };
   MessageGroupId?: string;
   MessageDeduplicationId?: string;
 } {

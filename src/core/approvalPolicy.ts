@@ -23,6 +23,8 @@
 //                       session ARN carries none) whose session name is enforced to be the
 //                       person, e.g. by a trust policy condition on sts:RoleSessionName or
 //                       sts:SourceIdentity. Sessions of other roles count once per role.
+//   expiry              what the expiry sweep records for a run past its expiry (decided by
+//                       "system"): expire (default: EXPIRED), reject or approve
 //   notify              email addresses that get the alert email with approve/reject links
 //                       when a run of the job stops at the gate (issue 13); default none
 //   emailDecisions      what a decision through such a link may do: "allowed" (it decides,
@@ -37,6 +39,9 @@
 // job entry applies, merged with "default".
 
 import { isEmailAddress } from './emailAddress';
+
+export const EXPIRY_ACTIONS = ['expire', 'reject', 'approve'] as const;
+export type ExpiryAction = (typeof EXPIRY_ACTIONS)[number];
 
 export const IDENTITY_KINDS = ['iam-user', 'sso-user', 'assumed-role', 'federated-user', 'root'] as const;
 export type IdentityKind = (typeof IDENTITY_KINDS)[number];
@@ -54,6 +59,8 @@ export interface JobPolicy {
   identityKinds: readonly IdentityKind[];
   /** Role ARN patterns whose session names are people. */
   personalRoles: readonly string[];
+  /** What the expiry sweep records when nobody decided in time (core/expirySweep.ts). */
+  expiry: ExpiryAction;
   /** Who gets the alert email with approve/reject links (plain addresses). */
   notify: readonly string[];
   /** What a decision through an email link may do for this job. */
@@ -76,6 +83,7 @@ export const DEFAULT_JOB_POLICY: Readonly<JobPolicy> = Object.freeze({
   rejecters: null,
   identityKinds: DEFAULT_IDENTITY_KINDS,
   personalRoles: Object.freeze([]),
+  expiry: 'expire',
   notify: Object.freeze([]),
   emailDecisions: 'allowed',
   matchedBy: null,
@@ -86,7 +94,7 @@ export const MAX_QUORUM = 20;
 /** More patterns than this in one list is a generated policy gone wrong. */
 const MAX_PATTERNS = 200;
 const MAX_PATTERN_CHARS = 2048;
-const ENTRY_FIELDS = ['quorum', 'forbidSelfApproval', 'approvers', 'rejecters', 'identityKinds', 'personalRoles', 'notify', 'emailDecisions'] as const;
+const ENTRY_FIELDS = ['quorum', 'forbidSelfApproval', 'approvers', 'rejecters', 'identityKinds', 'personalRoles', 'notify', 'emailDecisions', 'expiry'] as const;
 export const EMAIL_DECISIONS = ['allowed', 'not-counted', 'refused'] as const;
 export type EmailDecisions = (typeof EMAIL_DECISIONS)[number];
 /** More recipients than this for one job is a list gone wrong. */
@@ -212,6 +220,10 @@ function readJobPolicy(raw: unknown, base: JobPolicy, where: string, matchedBy: 
   const rejecters = readPatterns(own(raw, 'rejecters'), `${where}.rejecters`, 'arn-or-any');
   const personalRoles = readPatterns(own(raw, 'personalRoles'), `${where}.personalRoles`, 'role-arn');
   const kinds = readKinds(own(raw, 'identityKinds'), `${where}.identityKinds`);
+  const expiry = own(raw, 'expiry');
+  if (expiry !== undefined && !(EXPIRY_ACTIONS as readonly unknown[]).includes(expiry)) {
+    throw new ApprovalPolicyError(`"${where}.expiry" must be one of ${EXPIRY_ACTIONS.join(', ')}; got ${shown(expiry)}.`);
+  }
   return {
     quorum: typeof quorum === 'number' ? quorum : base.quorum,
     forbidSelfApproval: typeof forbid === 'boolean' ? forbid : base.forbidSelfApproval,
@@ -220,6 +232,7 @@ function readJobPolicy(raw: unknown, base: JobPolicy, where: string, matchedBy: 
     rejecters: rejecters !== undefined ? rejecters : approvers !== undefined ? null : base.rejecters,
     identityKinds: kinds ?? base.identityKinds,
     personalRoles: personalRoles ?? base.personalRoles,
+    expiry: (expiry as ExpiryAction | undefined) ?? base.expiry,
     notify: readRecipients(own(raw, 'notify'), `${where}.notify`) ?? base.notify,
     emailDecisions: readEmailDecisions(own(raw, 'emailDecisions'), `${where}.emailDecisions`) ?? base.emailDecisions,
     matchedBy,

@@ -1,9 +1,8 @@
-// The token an alert email's Approve / Reject link carries. It names the run, the action,
-// the recipient it was sent to, when it expires and a random nonce, and is authenticated
-// with an HMAC keyed by a key DERIVED from the signing secret for this one purpose, so that
-// no token can ever pass for a decision signature (keyed with the secret itself, over
-// canonical JSON) or for a CSRF token (another derived key), and no decision signature for a
-// token.
+// The token an alert email's Approve / Reject link carries (docs/CONTRACTS.md §11). It names the run, the action, the recipient it was sent to, when it
+// expires and a random nonce, and is authenticated with an HMAC keyed by a key DERIVED from
+// the signing secret for this one purpose, so that no token can ever pass for a decision
+// signature (keyed with the secret itself, over canonical JSON) or for a CSRF token (another
+// derived key), and no decision signature for a token.
 //
 // Wire form:  dwh1.<base64url(JSON claims)>.<base64url(HMAC-SHA256(tokenKey, "dwh1." + claims))>
 // The MAC is checked (constant time) before the claims are parsed. A token is single use:
@@ -37,7 +36,7 @@ export type TokenCheck =
   | { ok: false; problem: 'malformed' | 'tampered' }
   | { ok: false; problem: 'expired'; claims: LinkClaims };
 
-/** Seed 000's default: a link is good for 72 hours (and never beyond the run's own expiry). */
+/** The default (docs/CONTRACTS.md §11): a link is good for 72 hours (and never beyond the run's own expiry). */
 export const DEFAULT_LINK_TTL_HOURS = 72;
 export const TOKEN_PREFIX = 'dwh1';
 /** Longer than any token we issue; a longer one is refused before any work is done. */

@@ -4,6 +4,8 @@
 export type RunStatus = 'SUCCESS' | 'PENDING_APPROVAL' | 'FAILED';
 export type QualityStatus = 'GREEN' | 'YELLOW' | 'RED';
 export type Decision = 'APPROVED' | 'REJECTED';
+/** decided_by / approved_by of what no person decided: the expiry sweep's outcomes. */
+export const SYSTEM_DECIDER = 'system';
 export type Urgency = 'overdue' | 'urgent' | 'expiring' | 'normal';
 
 /** A check value as stored: numbers, or strings such as "12.0%". */

@@ -7,7 +7,7 @@ import { checkSeverity, failingChecks, formatCheck, formatNumber, formatPercent,
 import { truncateForDisplay, visibleText } from './untrustedText';
 import { expiryOf, formatAge, formatTimeLeft, urgencyOf } from './expiry';
 import { checkHistory, valueInRun } from './historyStats';
-import type { JobRun, Urgency } from './model';
+import { SYSTEM_DECIDER, type JobRun, type Urgency } from './model';
 import { collapseNewestPerRun, isPending } from './pendingQuery';
 import { parseS3Uri } from './s3Console';
 import { parseTimestampMs } from './timestamp';
@@ -174,6 +174,8 @@ export interface RunDetailsModel {
   timeLeftText: string;
   urgency: Urgency;
   approval: ApprovalView | null;
+  /** Nobody decided in time: the expiry sweep recorded the policy's action (decided by "system"). */
+  expired: boolean;
   /** Failed first, then warnings, unknown, passed. */
   checks: CheckRow[];
   failedCount: number;
@@ -219,6 +221,7 @@ export function buildRunDetails(input: RunDetailsInput): RunDetailsModel {
     ageText: formatAge(run.timestampMs, nowMs),
     timeLeftText: pending ? formatTimeLeft(expiryMs, nowMs) : run.approval ? 'decided' : 'not waiting',
     urgency: pending ? urgencyOf(expiryMs, nowMs) : 'normal',
+    expired: run.approval !== null && run.approval.approvedBy === SYSTEM_DECIDER,
     approval: run.approval
       ? {
           status: run.approval.status,

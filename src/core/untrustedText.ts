@@ -186,3 +186,33 @@ export function logText(value: unknown): string {
 export function logLine(line: unknown): string {
   return visibleText(line, MAX_LOG_LINE_CHARS);
 }
+
+/** The longest a value may be inside a terminal line. */
+export const MAX_TERMINAL_VALUE_CHARS = 500;
+
+/**
+ * A value inside a line written to a terminal (the CLI): one line, every control character
+ * shown as a visible mark, so that no ANSI escape sequence (ESC, CSI), carriage return,
+ * backspace, bell or bidi override in job data reaches the terminal; bounded.
+ */
+export function terminalText(value: unknown, max: number = MAX_TERMINAL_VALUE_CHARS): string {
+  return visibleText(value, max);
+}
+
+/** A line for a terminal: terminal`${runId}  ${jobName}`. Literal parts (ours, colours included) are trusted. */
+export const terminal: Template = template((value) => terminalText(value));
+
+// Everything JSON.stringify leaves as is but a terminal would act on or hide: C1 controls,
+// invisible format characters (bidi overrides, zero-width), line and paragraph separators.
+const JSON_UNSAFE = /[\u007f-\u009f\p{Cf}\u2028\u2029]/gu;
+
+/**
+ * JSON for a script to read, safe to land on a terminal: the same data as JSON.stringify
+ * (which already escapes C0 controls, ESC included), with the characters above escaped as
+ * \uXXXX as well. Lone surrogates are escaped by JSON.stringify itself.
+ */
+export function terminalJson(value: unknown, indent?: number): string {
+  return JSON.stringify(value, null, indent).replace(JSON_UNSAFE, (char) =>
+    Array.from({ length: char.length }, (_, i) => `\\u${char.charCodeAt(i).toString(16).padStart(4, '0')}`).join(''),
+  );
+}

@@ -96,10 +96,11 @@ export class RecentDecisionsView implements vscode.TreeDataProvider<DecisionNode
     const item = new vscode.TreeItem(label`${record.jobRunId}`);
     item.id = `decision:${record.decisionId}`;
     const approved = record.decision === 'APPROVED';
+    const expired = record.decision === 'EXPIRED';
     item.description = label`${record.decision.toLowerCase()} by ${record.decidedBy} · ${record.auditStatus}${record.timestamp ? ` · ${record.timestamp}` : ''}`;
     item.iconPath = new vscode.ThemeIcon(
-      record.auditStatus !== 'recorded' ? 'circle-slash' : approved ? 'pass' : 'close',
-      new vscode.ThemeColor(record.auditStatus !== 'recorded' ? 'disabledForeground' : approved ? 'testing.iconPassed' : 'testing.iconFailed'),
+      record.auditStatus !== 'recorded' ? 'circle-slash' : expired ? 'watch' : approved ? 'pass' : 'close',
+      new vscode.ThemeColor(record.auditStatus !== 'recorded' ? 'disabledForeground' : expired ? 'list.warningForeground' : approved ? 'testing.iconPassed' : 'testing.iconFailed'),
     );
     const tooltip = untrustedMarkdown(markdown`**${record.jobName}** · ${record.jobRunId}\n\n`);
     tooltip.appendMarkdown(markdown`${record.decision} by ${record.decidedBy} (${record.auditStatus})\n\n`);

@@ -8,7 +8,10 @@
 // batchItemFailures (SQS), so that only it is delivered again; for SNS the invocation
 // fails, and Lambda's retries of asynchronous invocations deliver it again. Records of a
 // batch are processed PROCESSOR_CONCURRENCY at once, so their STS round trips overlap.
+// A scheduled event (EventBridge rate rule, input {"action": "expiry-sweep"}) runs the
+// expiry sweep instead (core/expirySweep.ts): one log line per run it expired or announced.
 import type { DecisionOutcome, DecisionProcessor } from '../core/decisionProcessor';
+import { isExpirySweepEvent, type SweepReport } from '../core/expirySweep';
 import { readDecisionEvent, type DecisionRecord } from './eventRecords';
 import { readProcessorConfig, type Environment, type ProcessorConfig } from './processorConfig';
 import { createProcessorRuntime, type ProcessorRuntime } from './processorRuntime';
@@ -75,6 +78,13 @@ export function createLambdaHandler(options: HandlerOptions = {}): DecisionHandl
   };
 
   const handle = async (event: unknown, context?: LambdaContextLike): Promise<SqsBatchResponse | undefined> => {
+    if (isExpirySweepEvent(event)) {
+      const started = Date.now();
+      const report = await (await start()).expirySweep.sweep();
+      for (const line of sweepLines(report)) log(line);
+      log({ level: 'info', msg: 'expiry sweep', candidates: report.candidates, ms: Date.now() - started });
+      return undefined;
+    }
     const decisionEvent = readDecisionEvent(event);
     let ready: ProcessorRuntime;
     try {
@@ -167,6 +177,20 @@ function outcomeLine(record: DecisionRecord, outcome: DecisionOutcome, ms: numbe
     outcome_published: outcome.outcomePublished,
     ms,
   };
+}
+
+function sweepLines(report: SweepReport): LogLine[] {
+  return report.results
+    .filter((result) => result.kind !== 'skipped')
+    .map((result) => ({
+      level: 'info',
+      msg: result.kind === 'announced' ? 'run expiring' : 'run expired',
+      job_run_id: result.jobRunId,
+      result: result.kind,
+      ...(result.kind === 'expired' ? { approval_status: result.status, audit_id: result.auditId, outcome_published: result.outcomePublished } : {}),
+      ...(result.kind === 'superseded' ? { audit_id: result.auditId, detail: result.detail } : {}),
+      ...(result.kind === 'announced' ? { announcement_id: result.announcementId } : {}),
+    }));
 }
 
 function isConfig(value: ProcessorConfig | Environment | undefined): value is ProcessorConfig {

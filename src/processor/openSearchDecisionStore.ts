@@ -14,6 +14,7 @@ import {
   type RunVersion,
 } from '../core/decisionProcessor';
 import { DwhError } from '../core/failureClassification';
+import { EXPIRY_EVENT_TYPE } from '../core/expirySweep';
 import { runByIdQuery } from '../core/pendingQuery';
 
 export type DecisionStorePorts = Omit<DecisionProcessorPorts, 'now' | 'sleep' | 'verifyIdentityProof' | 'publishOutcome'>;
@@ -93,7 +94,8 @@ export class OpenSearchDecisionStore implements DecisionStorePorts {
     );
   }
 
-  async updateRunIfVersion(documentId: string, version: RunVersion, fields: RunApprovalFields): Promise<'updated' | 'conflict'> {
+  /** A partial update at `version`: a decision's approval fields, or the expiry sweep's. */
+  async updateRunIfVersion(documentId: string, version: RunVersion, fields: RunApprovalFields | Readonly<Record<string, unknown>>): Promise<'updated' | 'conflict'> {
     const response = await this.call('update', this.indices.events, () =>
       this.client.update(
         { index: this.indices.events, id: documentId, if_seq_no: version.seqNo, if_primary_term: version.primaryTerm, body: { doc: fields } },
@@ -102,6 +104,35 @@ export class OpenSearchDecisionStore implements DecisionStorePorts {
     );
     // 404: the document went away since it was read; like a conflict, read the run again.
     return response.statusCode === 409 || response.statusCode === 404 ? 'conflict' : 'updated';
+  }
+
+  /**
+   * The expiry sweep's audits (event_type approval_expiry) recorded at or before
+   * `receivedBeforeMs` whose outcome is not marked published: expiries whose sweep died
+   * between the run update and the publish. At most 100 per sweep; the next sweep takes more.
+   */
+  async listUnpublishedExpiries(receivedBeforeMs: number): Promise<Array<{ auditId: string; audit: AuditDocument }>> {
+    const response = await this.call('search', this.indices.approvals, () =>
+      this.client.search({
+        index: this.indices.approvals,
+        body: {
+          size: 100,
+          query: {
+            bool: {
+              filter: [
+                { term: { event_type: EXPIRY_EVENT_TYPE } },
+                { term: { audit_status: 'recorded' } },
+                { range: { received_at: { lte: new Date(receivedBeforeMs).toISOString() } } },
+              ],
+              must_not: [{ exists: { field: 'outcome_published_at' } }],
+            },
+          },
+          sort: [{ received_at: { order: 'asc' } }],
+        },
+      }),
+    );
+    const hits = (response.body as { hits?: { hits?: Hit[] } }).hits?.hits ?? [];
+    return hits.flatMap((hit) => (typeof hit._source === 'object' && hit._source !== null ? [{ auditId: hit._id, audit: hit._source as AuditDocument }] : []));
   }
 
   async listAuditsForRun(jobRunId: string): Promise<AuditDocument[]> {

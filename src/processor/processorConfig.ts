@@ -23,6 +23,7 @@
 //   SECRET_ROTATION_GRACE_MINUTES  how long after a rotation the previous signing secret (the
 //                                  parameter's previous version, ssm:GetParameterHistory) is
 //                                  still accepted; default 60, 0 = not at all
+//   APPROVAL_TTL_HOURS             the expiry sweep: hours a run without expires_at waits; default 72
 //   EMAIL_APPROVER_ROLE_ARNS       the approval API's role ARN(s), comma-separated: decisions made
 //                                  through an email link are taken only from them (none = no
 //                                  email decision is accepted), and they decide nothing else;
@@ -31,6 +32,7 @@
 // DWH_AWS_ENDPOINT_URL when it is set (a local emulator), and must have been signed for it.
 
 import { DEFAULT_CONNECTION_SETTINGS, type OpenSearchService } from '../core/connectionSettings';
+import { DEFAULT_TTL_HOURS } from '../core/expiry';
 
 export interface ProcessorConfig {
   opensearchEndpoint: string | null;
@@ -50,6 +52,8 @@ export interface ProcessorConfig {
   outcomesTopicArn: string | null;
   acceptSignatureV1: boolean;
   secretRotationGraceMinutes: number;
+  /** The expiry sweep's TTL for runs without expires_at; absent: 72 (docs/CONTRACTS.md §2). */
+  approvalTtlHours?: number;
   emailApproverRoleArns: string[];
 }
 
@@ -87,6 +91,7 @@ export function readProcessorConfig(env: Environment): ProcessorConfig {
     outcomesTopicArn: text(env, 'OUTCOMES_TOPIC_ARN'),
     acceptSignatureV1: flag(env, 'ACCEPT_SIGNATURE_V1', false),
     secretRotationGraceMinutes: nonNegativeNumber(env, 'SECRET_ROTATION_GRACE_MINUTES', 60, 7 * 24 * 60),
+    approvalTtlHours: positiveNumber(env, 'APPROVAL_TTL_HOURS', DEFAULT_TTL_HOURS, 24 * 365),
     emailApproverRoleArns: roleArns(env, 'EMAIL_APPROVER_ROLE_ARNS'),
   };
 }

@@ -2,14 +2,16 @@
 // extension (src/adapters: one SSM code path, one OpenSearch client construction): the
 // signing secrets (current and previous, from SSM, kept in memory only), the OpenSearch
 // endpoint and the policy, the STS verifier of identity proofs, the outcomes publisher, and
-// the DecisionProcessor built over them.
+// the DecisionProcessor built over them, and the expiry sweep over the same store.
 import { AwsContext } from '../adapters/awsContext';
-import { createOpenSearchClient } from '../adapters/openSearchRunRepository';
+import { OpenSearchRunRepository, createOpenSearchClient } from '../adapters/openSearchRunRepository';
 import { SnsOutcomePublisher } from '../adapters/snsOutcomePublisher';
 import { SsmParameters } from '../adapters/ssmParameters';
 import { StsIdentityVerifier } from '../adapters/stsIdentityVerifier';
 import { parseApprovalPolicy, type ApprovalPolicy } from '../core/approvalPolicy';
 import { DecisionProcessor, type SigningSecrets } from '../core/decisionProcessor';
+import { DEFAULT_TTL_HOURS } from '../core/expiry';
+import { ExpirySweep } from '../core/expirySweep';
 import { OpenSearchDecisionStore } from './openSearchDecisionStore';
 import type { ProcessorConfig } from './processorConfig';
 
@@ -22,6 +24,8 @@ export interface ProcessorRuntime {
   readonly opensearchEndpoint: string;
   readonly stsEndpoint: string;
   readonly policy: ApprovalPolicy;
+  /** The scheduled sweep of runs past expiry (and of runs entering their last hour). */
+  readonly expirySweep: ExpirySweep;
   close(): Promise<void>;
 }
 
@@ -100,8 +104,26 @@ export async function createProcessorRuntime(config: ProcessorConfig, options: R
         emailApproverRoleArns: config.emailApproverRoleArns,
       },
     );
+    const ttlHours = config.approvalTtlHours ?? DEFAULT_TTL_HOURS;
+    const runs = new OpenSearchRunRepository(client, endpoint, { events: config.eventsIndex, approvals: config.approvalsIndex }, () => ttlHours);
+    const expirySweep = new ExpirySweep(
+      {
+        listPending: () => runs.listPending(),
+        getRunWithVersion: (id) => store.getRunWithVersion(id),
+        getRunDocument: (id) => store.getRunDocument(id),
+        listUnpublishedExpiries: (before) => store.listUnpublishedExpiries(before),
+        createAudit: (id, doc, options) => store.createAudit(id, doc, options),
+        getAudit: (id) => store.getAudit(id),
+        updateAudit: (id, fields) => store.updateAudit(id, fields),
+        updateRunIfVersion: (id, version, fields) => store.updateRunIfVersion(id, version, fields),
+        ...(publisher ? { publishOutcome: (outcome) => publisher.publish(outcome), publishAnnouncement: (announcement) => publisher.publishAnnouncement(announcement) } : {}),
+        now,
+      },
+      { policy, ttlHours, concurrency: config.concurrency },
+    );
     return {
       processor,
+      expirySweep,
       config,
       opensearchEndpoint: endpoint,
       stsEndpoint: sts.endpoint,

@@ -163,11 +163,11 @@ function header(d: RunDetailsModel): HTMLElement {
   const facts: Array<[string, Child, string?]> = [
     ['Ran at', d.ranAtText, 'ran-at'],
     ['Age', d.ageText, 'age'],
-    [d.isPending ? 'Expires' : 'Would have expired', `${d.expiryText}${d.expirySource === 'ttl' ? ' (timestamp + approval TTL)' : ''}`, 'expires-at'],
+    [d.isPending ? 'Expires' : d.expired ? 'Expired' : 'Would have expired', `${d.expiryText}${d.expirySource === 'ttl' ? ' (timestamp + approval TTL)' : ''}`, 'expires-at'],
   ];
   if (d.approval) {
     const via = d.approval.byEmailLink ? ' (by email link)' : '';
-    facts.push(['Decision', `${d.approval.status} by ${d.approval.approvedBy}${via} at ${d.approval.timeText}${d.approval.reason ? `: ${d.approval.reason}` : ''}`, 'approval']);
+    facts.push([d.expired ? 'Expired without a decision' : 'Decision', `${d.approval.status} by ${d.approval.approvedBy}${via} at ${d.approval.timeText}${d.approval.reason ? `: ${d.approval.reason}` : ''}`, 'approval']);
   }
   if (d.eventType) facts.push(['Event', d.eventType]);
   if (d.failureType) facts.push(['Failure type', d.failureType]);

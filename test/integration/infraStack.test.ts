@@ -340,6 +340,9 @@ describe('infra template as a stack in the local moto', function () {
       'AWS::IAM::ManagedPolicy': 2,
       'AWS::Lambda::Function': 1,
       'AWS::Lambda::EventSourceMapping': 1,
+      // The expiry sweep's schedule and its permission to invoke the function.
+      'AWS::Events::Rule': 1,
+      'AWS::Lambda::Permission': 1,
       'AWS::SSM::Parameter': 4,
     };
     assert.deepEqual(Object.fromEntries([...builtTypes].map(([type, ids]) => [type, ids.length]).sort()), Object.fromEntries(Object.entries(expected).sort()));

@@ -169,7 +169,7 @@ describe('htmlText', () => {
 describe('the alert email', () => {
   const links = { approveUrl: 'https://approvals.example.com/decide?token=T1', rejectUrl: 'https://approvals.example.com/decide?token=T2', expiresAtMs: NOW + 72 * 3_600_000 };
 
-  it('has the alert\'s fields in both parts', () => {
+  it("has the alert's fields (docs/CONTRACTS.md §11) in both parts", () => {
     const email = renderAlertEmail(parseJobRun('d', runSource()), links);
     assert.equal(email.subject, '[PENDING APPROVAL] transform_images job abc123 - Quality RED');
     for (const part of [email.text, email.html]) {

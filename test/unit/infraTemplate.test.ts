@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildDecisionMessageV1, publishParameters } from '../../src/core/decisionMessage';
+import { isExpirySweepEvent } from '../../src/core/expirySweep';
 import type { Decision } from '../../src/core/model';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -34,6 +35,29 @@ const JOB_APPROVALS_TOPIC = { 'Fn::If': ['CreateJobApprovalsTopic', { Ref: 'JobA
 const DECISIONS: readonly Decision[] = ['APPROVED', 'REJECTED'];
 
 describe('infra template (read, for what moto does not build)', () => {
+  describe('the expiry sweep schedule', () => {
+    it('invokes the processor on the rate parameter with the event its handler runs the sweep for, and may', () => {
+      const rule = resource('ExpirySweepRule');
+      assert.equal(rule.Type, 'AWS::Events::Rule');
+      assert.deepEqual(rule.Properties.ScheduleExpression, { Ref: 'ExpirySweepRate' });
+      assert.equal(template.Parameters.ExpirySweepRate?.Default, 'rate(1 minute)');
+      const targets = rule.Properties.Targets as Array<{ Arn: unknown; Input: string }>;
+      assert.equal(targets.length, 1);
+      assert.deepEqual(targets[0]?.Arn, { 'Fn::GetAtt': ['ProcessorFunction', 'Arn'] });
+      assert.ok(isExpirySweepEvent(JSON.parse(targets[0]?.Input ?? 'null')), 'the handler recognises the rule\'s input');
+      const permission = resource('ExpirySweepPermission');
+      assert.deepEqual(permission.Properties, {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: { Ref: 'ProcessorFunction' },
+        Principal: 'events.amazonaws.com',
+        SourceAccount: { Ref: 'AWS::AccountId' },
+        SourceArn: { 'Fn::GetAtt': ['ExpirySweepRule', 'Arn'] },
+      });
+      const variables = (resource('ProcessorFunction').Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      assert.deepEqual(variables.APPROVAL_TTL_HOURS, { Ref: 'ApprovalTtlHours' });
+    });
+  });
+
   describe('the processor subscription (AWS::SNS::Subscription: skipped by moto)', () => {
     const subscription = resource('ProcessorSubscription');
 

@@ -17,6 +17,8 @@ import {
   logLine,
   markdown,
   message,
+  terminal,
+  terminalJson,
   visibleText,
 } from '../../src/core/untrustedText';
 import { HOSTILE_LINK_TARGETS, HOSTILE_STRINGS } from '../support/hostileCorpus';
@@ -171,3 +173,23 @@ describe('untrusted text, fuzzed', () => {
     }
   });
 });
+
+describe('terminal lines (the CLI)', () => {
+  // eslint-disable-next-line no-control-regex -- control characters are what this looks for
+  const RAW = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\p{Cf}\u2028\u2029]/u;
+  for (const [name, text] of HOSTILE_STRINGS) {
+    it(`never lets ${name} act on the terminal`, () => {
+      const line = terminal`run ${text} of job`;
+      assert.equal(RAW.exec(line), null, JSON.stringify(line.slice(0, 200)));
+      assert.ok(line.startsWith('run ') && line.endsWith(' of job'));
+      const json = terminalJson({ value: text });
+      assert.equal(RAW.exec(json), null, 'JSON escapes every such character');
+      assert.deepEqual(JSON.parse(json), { value: text }, 'and still holds the same data');
+    });
+  }
+
+  it('keeps ordinary text and our own colours', () => {
+    assert.equal(terminal`\u001b[31m${'load_orders · 12.0% > 10.0%'}\u001b[39m`, '\u001b[31mload_orders · 12.0% > 10.0%\u001b[39m');
+  });
+});
+
