@@ -1,7 +1,11 @@
-// Bundles the extension (Node, cjs), the approval processor, notifier and approval API (Lambda, cjs),
-// the CLI (Node, cjs; bin/ requires it) and the details webview's script (browser, iife).
-// `--production` minifies; `--watch` rebuilds.
+// Bundles the extension (Node, cjs) in two parts, the approval processor, notifier and approval
+// API (Lambda, cjs), the CLI (Node, cjs; bin/ requires it) and the details webview's script
+// (browser, iife). `--production` minifies; `--watch` rebuilds. The extension's adapters (AWS
+// SDK, OpenSearch client, the SDK's shared-config loader for profiles) are a bundle of their
+// own, dist/backend.js, which dist/extension.js requires on its first request
+// (src/extension/backendModule.ts): activation loads neither.
 const esbuild = require('esbuild');
+const path = require('node:path');
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -14,9 +18,22 @@ const common = {
   logLevel: 'warning',
 };
 
+/** Leaves the adapters out of dist/extension.js: its import of them becomes require('./backend.js'). */
+const adaptersInTheirOwnBundle = {
+  name: 'adapters-in-their-own-bundle',
+  setup(build) {
+    build.onResolve({ filter: /[\\/]adapters[\\/]approvalsBackend(\.js)?$/ }, (args) =>
+      path.basename(args.importer) === 'backendModule.ts' ? { path: './backend.js', external: true } : undefined);
+  },
+};
+
 const targets = [
   // ESM entry points of the AWS SDK tree-shake far better (about a third smaller bundle).
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js',
+    platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], mainFields: ['module', 'main'],
+    // import() becomes require(), which the extension host's module loader serves.
+    plugins: [adaptersInTheirOwnBundle], supported: { 'dynamic-import': false } },
+  { ...common, entryPoints: ['src/adapters/approvalsBackend.ts'], outfile: 'dist/backend.js',
     platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], mainFields: ['module', 'main'] },
   { ...common, entryPoints: ['src/processor/lambdaHandler.ts'], outfile: 'dist/processor.js',
     platform: 'node', format: 'cjs', target: 'node20', mainFields: ['module', 'main'] },

@@ -79,7 +79,7 @@ async function main(): Promise<void> {
 
   const settings: ConnectionSettings = { ...DEFAULT_CONNECTION_SETTINGS, profile: local.profile, region: env.region, awsEndpointUrl: env.awsEndpointUrl };
   const backend = new ApprovalsBackend(settings, () => TTL_HOURS);
-  const source = backend.pendingSource();
+  const source = await backend.repository();
   const checkList = (runsFound: readonly JobRun[]) => {
     if (runsFound.length !== expected) throw new Error(`listPending returned ${runsFound.length} runs, the seed has ${expected} pending`);
   };
@@ -97,7 +97,7 @@ async function main(): Promise<void> {
   }
 
   // Where the time goes: one more run with every client.search call timed.
-  const repository = await backend.repository();
+  const repository = source;
   const recorded: RecordedRequest[] = [];
   const client = repository.client as unknown as { search: (...args: unknown[]) => Promise<{ body: unknown }> };
   const originalSearch = client.search;

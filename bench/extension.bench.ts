@@ -114,6 +114,13 @@ async function activationSamples(h: Harness, extensionPath: string, samples: num
 
 interface Marks {
   click?: number;
+  /** The Pending Approvals tree is in the page (the view is visible). */
+  view?: number;
+  /** The first job group row with its count (groupBy job). */
+  firstGroupRow?: number;
+  /** The click that expands a group, and the first run row under it. */
+  expandClick?: number;
+  firstChildRow?: number;
   statusItem?: number;
   statusCount?: number;
   badgeCount?: number;
@@ -128,6 +135,10 @@ interface TreeSample {
   badgeCountMs: number | null;
   firstRunRowMs: number | null;
   filledMs: number | null;
+  /** From the view being visible to groups (or rows), badge and status bar all shown. */
+  filledAfterViewMs: number | null;
+  /** Expanding the group whose count is nearest 1,000: click to its first run row (groupBy job). */
+  expandGroup: { jobName: string; count: number; ms: number } | null;
   statusLabel: string;
   hostPid: number;
   hostRssBeforeKb: number;
@@ -151,14 +162,14 @@ declare global {
  * bar, then of the status-bar item appearing, it and the badge showing `expected` runs, and
  * the first run row in the Pending Approvals tree. No locator round trips in the timing.
  */
-async function installWatcher(page: Page, expected: number): Promise<void> {
+async function installWatcher(page: Page, expected: number, grouped: boolean): Promise<void> {
   // A script string, not a function: tsx would wrap a function's inner helpers in its own
   // `__name` calls, which do not exist in the page.
-  const settings = JSON.stringify({ count: expected, container: CONTAINER_NAME, view: PENDING_VIEW });
+  const settings = JSON.stringify({ count: expected, container: CONTAINER_NAME, view: PENDING_VIEW, grouped });
   await page.evaluate(`(${WATCHER_SCRIPT})(${settings})`);
 }
 
-const WATCHER_SCRIPT = String.raw`function ({ count, container, view }) {
+const WATCHER_SCRIPT = String.raw`function ({ count, container, view, grouped }) {
   const state = { marks: {}, statusLabel: '', done: false };
   window.__dwhBench = state;
   const mark = (name) => {
@@ -178,16 +189,23 @@ const WATCHER_SCRIPT = String.raw`function ({ count, container, view }) {
       (b.getAttribute('aria-label') || '').startsWith(container),
     );
     if (badge && countPattern.test(badge.getAttribute('aria-label') || '')) mark('badgeCount');
+    if (document.querySelector('.part.sidebar [role="tree"][aria-label="' + view + '"]')) mark('view');
     const rows = document.querySelectorAll('.part.sidebar [role="tree"][aria-label="' + view + '"] .monaco-list-row[role="treeitem"]');
     for (const row of Array.from(rows)) {
-      if (/ run [^,]+, /.test(row.getAttribute('aria-label') || '')) {
+      const label = row.getAttribute('aria-label') || '';
+      if (/ run [^,]+, /.test(label)) {
         mark('firstRunRow');
-        break;
+        if (state.marks.expandClick !== undefined && row.getAttribute('aria-level') === '2') mark('firstChildRow');
       }
+      if (row.getAttribute('aria-level') === '1' && /: (about )?[0-9]+ pending/.test(label)) mark('firstGroupRow');
     }
-    if (state.marks.statusCount !== undefined && state.marks.badgeCount !== undefined && state.marks.firstRunRow !== undefined) state.done = true;
+    const shown = grouped ? state.marks.firstGroupRow : state.marks.firstRunRow;
+    if (state.marks.statusCount !== undefined && state.marks.badgeCount !== undefined && shown !== undefined) state.done = true;
   };
-  document.addEventListener('mousedown', () => mark('click'), { capture: true, once: true });
+  document.addEventListener('mousedown', () => {
+    if (state.marks.click === undefined) mark('click');
+    else if (state.done) mark('expandClick');
+  }, { capture: true });
   new MutationObserver(check).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
 }`;
 
@@ -227,13 +245,14 @@ async function treeSample(h: Harness, extensionPath: string, expected: number, g
     const preActive = await page.locator('.part.statusbar .statusbar-item[aria-label*="pending approval"]').count();
     if (preActive > 0) throw new Error('the extension was active before the click; the timing would not include activation');
 
-    await installWatcher(page, expected);
+    await installWatcher(page, expected, groupBy === 'job');
     const profiler = inspectPort !== undefined ? await startProfiling(page, inspectPort) : undefined;
     const clickedAt = performance.now();
     await item.click();
     const state = await waitUntilFilled(page, expected);
     // The profiles are summarised from the click on (as this process saw it) to their stop.
     const profiles = profiler ? await profiler.stop(extensionPath, performance.now() - clickedAt) : undefined;
+    const expandGroup = groupBy === 'job' ? await expandGroupNear(page, 1000) : null;
     // Settle: the memory a reviewer's host keeps while the view is open, not a transient.
     await page.waitForTimeout(3000);
     const after = residentMemory(host.pid);
@@ -252,7 +271,7 @@ async function treeSample(h: Harness, extensionPath: string, expected: number, g
     // Chromium's non-standard performance.memory: the workbench page's JS heap.
     const rendererHeapUsedBytes = await page.evaluate<number | null>('performance.memory ? performance.memory.usedJSHeapSize : null');
     const since = (mark: number | undefined) => (mark === undefined || state.marks.click === undefined ? null : round(mark - state.marks.click));
-    const milestones = [state.marks.statusCount, state.marks.badgeCount, state.marks.firstRunRow];
+    const milestones = [state.marks.statusCount, state.marks.badgeCount, groupBy === 'job' ? state.marks.firstGroupRow : state.marks.firstRunRow];
     return {
       workbenchLoadMs,
       statusItemMs: since(state.marks.statusItem),
@@ -260,6 +279,9 @@ async function treeSample(h: Harness, extensionPath: string, expected: number, g
       badgeCountMs: since(state.marks.badgeCount),
       firstRunRowMs: since(state.marks.firstRunRow),
       filledMs: milestones.every((m) => m !== undefined) ? since(Math.max(...milestones.map((m) => m ?? Number.NaN))) : null,
+      filledAfterViewMs:
+        milestones.every((m) => m !== undefined) && state.marks.view !== undefined ? round(Math.max(...milestones.map((m) => m ?? Number.NaN)) - state.marks.view) : null,
+      expandGroup,
       statusLabel: state.statusLabel,
       hostPid: host.pid,
       hostRssBeforeKb: before.rssKb,
@@ -307,6 +329,26 @@ async function startProfiling(
       };
     },
   };
+}
+
+/**
+ * Expands the job group whose count is nearest `target` (its row says "N pending"), and
+ * returns the time from that click to its first run row, with the page's own clock.
+ */
+async function expandGroupNear(page: Page, target: number): Promise<{ jobName: string; count: number; ms: number } | null> {
+  const groups = await page.locator('.part.sidebar [role="tree"] .monaco-list-row[aria-level="1"]').evaluateAll((rows) =>
+    rows.map((row) => ({ label: row.querySelector('.label-name')?.textContent?.trim() ?? '', count: Number(/([0-9]+) pending/.exec(row.getAttribute('aria-label') ?? '')?.[1] ?? NaN) })),
+  );
+  const group = groups.filter((g) => Number.isFinite(g.count)).sort((a, b) => Math.abs(a.count - target) - Math.abs(b.count - target))[0];
+  if (!group) return null;
+  await page.locator('.part.sidebar [role="tree"] .monaco-list-row[aria-level="1"]').filter({ has: page.locator('.label-name', { hasText: group.label }) }).first().click();
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const marks = await page.evaluate<Marks>('window.__dwhBench.marks');
+    if (marks.expandClick !== undefined && marks.firstChildRow !== undefined) return { jobName: group.label, count: group.count, ms: round(marks.firstChildRow - marks.expandClick) };
+    if (Date.now() > deadline) throw new Error(`expanding ${group.label} showed no run within 60 s`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /**
@@ -421,6 +463,9 @@ async function main(): Promise<void> {
       groupBy,
       samples: runs,
       filledMs: numbers((s) => s.filledMs),
+      filledAfterViewMs: numbers((s) => s.filledAfterViewMs),
+      expandGroupMs: numbers((s) => s.expandGroup?.ms ?? null),
+      expandGroup: runs.find((s) => s.expandGroup)?.expandGroup ?? null,
       statusItemMs: numbers((s) => s.statusItemMs),
       statusCountMs: numbers((s) => s.statusCountMs),
       badgeCountMs: numbers((s) => s.badgeCountMs),

@@ -13,7 +13,7 @@ import { gzipSync } from 'node:zlib';
 /** What the build and the packaged extension need from the repository. */
 const COPIED = ['package.json', 'esbuild.js', 'tsconfig.json', 'LICENSE', 'README.md', 'CHANGELOG.md', 'src', 'media'];
 
-export const BUNDLES = ['dist/extension.js', 'dist/webview/details.js', 'dist/processor.js'];
+export const BUNDLES = ['dist/extension.js', 'dist/backend.js', 'dist/webview/details.js', 'dist/processor.js'];
 
 /**
  * Copies the sources to a temporary folder and runs `node esbuild.js --production` there.
@@ -57,6 +57,15 @@ export async function extensionComposition(stageDir, realBytes) {
     target: 'node20',
     external: ['vscode'],
     mainFields: ['module', 'main'],
+    supported: { 'dynamic-import': false },
+    // As esbuild.js: the adapters are dist/backend.js, required on the first request.
+    plugins: [{
+      name: 'adapters-in-their-own-bundle',
+      setup(build) {
+        build.onResolve({ filter: /[\\/]adapters[\\/]approvalsBackend(\.js)?$/ }, (args) =>
+          path.basename(args.importer) === 'backendModule.ts' ? { path: './backend.js', external: true } : undefined);
+      },
+    }],
     metafile: true,
     write: false,
     outfile: 'out/extension.js',

@@ -13,6 +13,10 @@ import { SnsDecisionPublisher } from './snsDecisionPublisher';
 import { SsmParameters } from './ssmParameters';
 import { toDwhError } from './awsErrors';
 
+// The profile picker's reader (the SDK's shared-config loader) loads with the rest of the
+// adapters' bundle, not with activation (src/extension/backendModule.ts).
+export { readAwsProfiles } from './awsProfiles';
+
 export class ApprovalsBackend {
   readonly aws: AwsContext;
   readonly parameters: SsmParameters;
@@ -52,7 +56,9 @@ export class ApprovalsBackend {
   pendingSource(): PendingSource {
     return {
       summary: async () => (await this.repository()).summary(),
-      listPending: async () => (await this.repository()).listPending(),
+      overview: async (request) => (await this.repository()).overview(request),
+      page: async (request) => (await this.repository()).page(request),
+      listAll: async (request) => (await this.repository()).listAll(request),
       auditsFor: async (decisionIds) => (await this.repository()).auditsFor(decisionIds),
     };
   }

@@ -1,27 +1,37 @@
-// Reads job runs from OpenSearch with SigV4-signed requests (`es` or `aoss`): every pending
-// run for any count (search_after pages, newest document per run, decided and superseded
-// runs excluded, sorted by expiry), a cheap summary for polling, one run afresh, a job's
-// recent runs, and recent decisions (or given ones, by decision_id) from the audit index.
+// Reads job runs from OpenSearch with SigV4-signed requests (`es` or `aoss`): the overview
+// of pending runs (job groups and exact counts from one aggregation over the pending scope,
+// pendingOverview.ts), pages of them in the view's order, every pending run of a selection
+// for any count (search_after pages of 10,000), a cheap summary for polling, one run afresh,
+// a job's recent runs, and recent decisions (or given ones, by decision_id) from the audit index.
 import { Client } from '@opensearch-project/opensearch';
 import { AwsSigv4Signer } from '@opensearch-project/opensearch/aws-v3';
 import type { ConnectionSettings, OpenSearchService } from '../core/connectionSettings';
 import { compareByExpiry } from '../core/expiry';
 import { parseJobRun } from '../core/jobRunParser';
 import type { JobRun } from '../core/model';
-import type { PendingSummary } from '../core/pendingRunsStore';
 import {
-  MAX_RUN_IDS_PER_QUERY,
-  PENDING_SOURCE_FIELDS,
-  collapseNewestPerRun,
-  excludeSuperseded,
+  PAGE_SOURCE_FIELDS,
+  mergePage,
+  multiDocumentRunsQuery,
+  pageStreamQuery,
+  pageStreams,
+  pendingOverviewQuery,
+  readPendingOverview,
+  readPendingScope,
+  scopedPendingQuery,
+  type PendingOverview,
+  type PendingScope,
+  type PendingSelection,
+} from '../core/pendingOverview';
+import type { OverviewRequest, PageRequest, PendingSummary, RunPage } from '../core/pendingRunsStore';
+import {
+  MAX_RESULT_WINDOW,
   jobHistoryQuery,
   type JobHistoryOptions,
-  pendingRunsQuery,
   pendingSummaryQuery,
   readPendingSummary,
   recentDecisionsQuery,
   runByIdQuery,
-  supersededRunsQuery,
   type SortValues,
 } from '../core/pendingQuery';
 import { approvalVotesQuery } from '../core/approvalProgress';
@@ -30,7 +40,8 @@ import { MAX_DECISION_IDS_PER_QUERY, auditsByDecisionIdsQuery, type AuditLookup 
 import type { AwsContext } from './awsContext';
 import { toDwhError } from './awsErrors';
 
-const PAGE_SIZE = 2000;
+/** The full list's page: the most one search returns (index.max_result_window). */
+const FULL_LIST_PAGE_SIZE = MAX_RESULT_WINDOW;
 
 export interface OpenSearchClientOptions {
   endpoint: string;
@@ -88,19 +99,73 @@ export class OpenSearchRunRepository {
 
   /** Every pending run, newest document per run, superseded ones dropped, sorted by expiry. */
   async listPending(): Promise<JobRun[]> {
-    const documents: JobRun[] = [];
+    return this.listAll({ scope: await this.scope(null), selection: {}, ttlHours: this.ttlHours() });
+  }
+
+  /**
+   * The pending scope (pendingOverview.ts): which pending documents stand for a run, from
+   * the runs with several documents since `sinceMs` (the oldest pending timestamp).
+   */
+  async scope(sinceMs: number | null): Promise<PendingScope> {
+    const body = await this.request(
+      () => this.client.search({ index: this.indices.events, body: multiDocumentRunsQuery(sinceMs) }, { requestTimeout: this.requestTimeoutMs }),
+      this.indices.events,
+    );
+    return readPendingScope(body);
+  }
+
+  /** The job groups with exact counts, urgent counts and nearest expiry, and the scope they are over. */
+  async overview(request: OverviewRequest): Promise<{ overview: PendingOverview; scope: PendingScope }> {
+    const scope = await this.scope(request.sinceMs);
+    const body = await this.request(
+      () =>
+        this.client.search(
+          { index: this.indices.events, body: pendingOverviewQuery(scope, request.nowMs, request.ttlHours, { text: request.text }) },
+          { requestTimeout: this.requestTimeoutMs },
+        ),
+      this.indices.events,
+    );
+    return { overview: readPendingOverview(body, scope, request.nowMs, request.ttlHours), scope };
+  }
+
+  /** One page in the view's order: each expiry stream's part after the cursor, in parallel, merged. */
+  async page(request: PageRequest): Promise<RunPage> {
+    const streams = pageStreams(request.sortBy, request.ttlHours, request.byJob);
+    const parts = await Promise.all(
+      streams.map(async (stream) => {
+        const body = pageStreamQuery(stream, request.scope, request.selection, request.size, request.cursor);
+        if (!body) return undefined;
+        const hits = await this.search(this.indices.events, body);
+        return hits.map((hit) => ({ run: parseJobRun(hit._id, hit._source), sortValues: hit.sort ?? [] }));
+      }),
+    );
+    return mergePage(streams, parts, request.size, request.byJob);
+  }
+
+  /**
+   * Every pending run of a selection, in expiry order, for any count: pages of 10,000 in
+   * run id order (one document per run in the scope), the fields a row and a decision need, parsed once.
+   */
+  async listAll(request: { scope: PendingScope; selection: PendingSelection; ttlHours: number }): Promise<JobRun[]> {
+    const runs: JobRun[] = [];
     let searchAfter: SortValues | undefined;
     for (;;) {
-      const hits = await this.search(this.indices.events, pendingRunsQuery({ pageSize: PAGE_SIZE, searchAfter, sourceFields: PENDING_SOURCE_FIELDS }));
-      for (const hit of hits) documents.push(parseJobRun(hit._id, hit._source));
-      if (hits.length < PAGE_SIZE) break;
+      const body: Record<string, unknown> = {
+        size: FULL_LIST_PAGE_SIZE,
+        track_total_hits: false,
+        _source: [...PAGE_SOURCE_FIELDS],
+        query: scopedPendingQuery(request.scope, request.selection),
+        sort: [{ job_run_id: 'asc' }],
+      };
+      if (searchAfter) body.search_after = searchAfter;
+      const hits = await this.search(this.indices.events, body);
+      for (const hit of hits) runs.push(parseJobRun(hit._id, hit._source));
+      if (hits.length < FULL_LIST_PAGE_SIZE) break;
       searchAfter = hits[hits.length - 1]?.sort as SortValues | undefined;
       if (!searchAfter) break;
     }
-    const newest = collapseNewestPerRun(documents);
-    const nonPending = await this.nonPendingDocuments(newest.map((run) => run.jobRunId));
-    const ttl = this.ttlHours();
-    return excludeSuperseded(newest, nonPending).sort((a, b) => compareByExpiry(a, b, ttl));
+    const ttl = request.ttlHours;
+    return runs.sort((a, b) => compareByExpiry(a, b, ttl));
   }
 
   /**
@@ -117,6 +182,7 @@ export class OpenSearchRunRepository {
       documents: summary.documents,
       approximateRuns: summary.runs,
       newestTimestamp: summary.newestTimestampMs == null ? null : new Date(summary.newestTimestampMs).toISOString(),
+      oldestTimestamp: summary.oldestTimestampMs == null ? null : new Date(summary.oldestTimestampMs).toISOString(),
     };
   }
 
@@ -179,14 +245,6 @@ export class OpenSearchRunRepository {
 
   async close(): Promise<void> {
     await this.client.close();
-  }
-
-  /** For the candidates: each run's newest document that is not pending, if any. */
-  private async nonPendingDocuments(runIds: readonly string[]): Promise<JobRun[]> {
-    const batches: string[][] = [];
-    for (let start = 0; start < runIds.length; start += MAX_RUN_IDS_PER_QUERY) batches.push(runIds.slice(start, start + MAX_RUN_IDS_PER_QUERY));
-    const results = await Promise.all(batches.map((batch) => this.search(this.indices.events, supersededRunsQuery(batch))));
-    return results.flat().map((hit) => parseJobRun(hit._id, hit._source));
   }
 
   private async search(index: string, body: object): Promise<Hit[]> {

@@ -107,7 +107,7 @@ export function pendingRunsQuery(options: PendingRunsOptions = {}): SearchBody {
   return body;
 }
 
-export const SUMMARY_AGGS = { runs: 'pending_runs', newest: 'newest_timestamp' } as const;
+export const SUMMARY_AGGS = { runs: 'pending_runs', newest: 'newest_timestamp', oldest: 'oldest_timestamp' } as const;
 
 /**
  * The poller's fingerprint, without fetching documents: pending documents (total hits,
@@ -124,6 +124,7 @@ export function pendingSummaryQuery(): SearchBody {
     aggs: {
       [SUMMARY_AGGS.runs]: { cardinality: { field: 'job_run_id', precision_threshold: 40000 } },
       [SUMMARY_AGGS.newest]: { max: { field: 'timestamp' } },
+      [SUMMARY_AGGS.oldest]: { min: { field: 'timestamp' } },
     },
   };
 }
@@ -134,6 +135,8 @@ export interface PendingSummary {
   /** Distinct pending run ids: approximate (cardinality). */
   runs: number;
   newestTimestampMs: number | null;
+  /** Oldest pending timestamp: no document older than it can supersede a pending one. */
+  oldestTimestampMs: number | null;
 }
 
 /** Reads a pendingSummaryQuery response body; missing parts read as zero or null. */
@@ -142,7 +145,9 @@ export function readPendingSummary(body: unknown): PendingSummary {
   const documents = typeof total === 'number' ? total : numberOr(path(total, ['value']), 0);
   const runs = numberOr(path(body, ['aggregations', SUMMARY_AGGS.runs, 'value']), 0);
   const newest = path(body, ['aggregations', SUMMARY_AGGS.newest, 'value']);
-  return { documents, runs, newestTimestampMs: typeof newest === 'number' && Number.isFinite(newest) ? newest : null };
+  const oldest = path(body, ['aggregations', SUMMARY_AGGS.oldest, 'value']);
+  const finite = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : null);
+  return { documents, runs, newestTimestampMs: finite(newest), oldestTimestampMs: finite(oldest) };
 }
 
 /** The newest document of one run, with seq_no and primary_term for a conditional update. */

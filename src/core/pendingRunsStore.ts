@@ -1,14 +1,30 @@
 // The one store of pending runs that the tree, the view badge, the status bar and the
-// notifications all read, so they can never disagree. Polling is cheap: a summary query
-// first, the full list only when the summary changed; failures back off exponentially.
-// Every count the views show is the number of runs loaded; the summary is only a fingerprint.
+// notifications all read, so they can never disagree. It holds the overview (the job groups
+// with their exact counts, urgent counts and nearest expiry, from one aggregation), not the
+// runs: the tree asks for pages of a group's runs when it is expanded (page), the palette
+// searches (page with a text), bulk decisions take every run of a selection (listAll).
+// Polling is cheap: a summary query first, the overview only when the summary changed (or
+// when a run becomes urgent); failures back off exponentially and keep the last overview.
 // A run this window has published a decision for is hidden until the processor records it,
 // and followed meanwhile (publishedDecisions.ts): it comes back, saying why, when the
 // processor did not apply the decision or the grace period passes with the run still pending.
+// The last overview can be kept across sessions (snapshot/restore): shown at once, marked
+// as last known, until the first load answers.
 import type { AuditRecord } from './auditRecord';
+import { expiryOf, urgencyOf } from './expiry';
 import type { ClassifiedFailure } from './failureClassification';
 import { classifyFailure } from './failureClassification';
 import type { JobRun } from './model';
+import {
+  EMPTY_SCOPE,
+  PAGE_SIZE,
+  type JobGroupOverview,
+  type PageCursor,
+  type PendingOverview,
+  type PendingScope,
+  type PendingSelection,
+  type ViewSort,
+} from './pendingOverview';
 import {
   FOLLOW_UP_INTERVAL_MS,
   PUBLISHED_GRACE_MS,
@@ -23,25 +39,53 @@ import {
 } from './publishedDecisions';
 
 /**
- * A cheap fingerprint of the pending runs: when it is unchanged, the list is not reloaded.
- * Never shown as a count: the views count the runs actually loaded (`count`).
+ * A cheap fingerprint of the pending runs: when it is unchanged, the overview is not reloaded.
+ * Never shown as a count: the views show the overview's exact counts.
  */
 export interface PendingSummary {
   /** Pending documents (exact; a run with two pending documents counts twice). */
   documents: number;
-  /**
-   * Distinct pending runs, approximately: OpenSearch's cardinality aggregation
-   * (HyperLogLog++) can be off by one or more even for a few thousand runs.
-   */
+  /** Distinct pending runs, approximately (cardinality, HyperLogLog++): part of the fingerprint only. */
   approximateRuns: number;
   /** Newest pending document's timestamp, so a swap of one run for another is noticed. */
   newestTimestamp: string | null;
+  /** Oldest pending document's timestamp: older documents cannot supersede a pending one. */
+  oldestTimestamp?: string | null;
+}
+
+export interface OverviewRequest {
+  /** No document older than this can supersede a pending one (the summary's oldest). */
+  sinceMs: number | null;
+  nowMs: number;
+  ttlHours: number;
+  text?: string;
+}
+
+export interface PageRequest {
+  scope: PendingScope;
+  selection: PendingSelection;
+  sortBy: ViewSort;
+  ttlHours: number;
+  /** Flat list sorted by job: the job name leads the order. */
+  byJob: boolean;
+  size: number;
+  cursor?: PageCursor;
+}
+
+export interface RunPage {
+  runs: JobRun[];
+  /** Where the next page starts; undefined when this was the last. */
+  next: PageCursor | undefined;
 }
 
 export interface PendingSource {
   summary(): Promise<PendingSummary>;
-  /** Every pending run, sorted by expiry. */
-  listPending(): Promise<JobRun[]>;
+  /** The groups and exact counts, and the scope the counts are over (pendingOverview.ts). */
+  overview(request: OverviewRequest): Promise<{ overview: PendingOverview; scope: PendingScope }>;
+  /** One page of runs in the view's order. */
+  page(request: PageRequest): Promise<RunPage>;
+  /** Every run of the selection, in expiry order (bulk decisions, the full list). */
+  listAll(request: { scope: PendingScope; selection: PendingSelection; ttlHours: number }): Promise<JobRun[]>;
   /**
    * The audit documents (job-approvals) of these decision ids: by `_id`, or claiming the
    * decision_id. Without it, a published run comes back only after the grace period.
@@ -60,6 +104,8 @@ export interface StoreOptions {
   graceMs?: number;
   /** How often the audit index is asked about published runs that are still hidden. */
   followUpIntervalMs?: number;
+  /** Hours a run without expires_at waits (a setting). */
+  ttlHours?: () => number;
 }
 
 export type StoreStatus =
@@ -69,9 +115,11 @@ export type StoreStatus =
   | { kind: 'failed'; failure: ClassifiedFailure };
 
 export interface StoreChange {
-  /** Runs that were not in the previous list (empty on the first load). */
+  /** Runs that newly started waiting (among the newest hundred; empty on the first load). */
   added: JobRun[];
   firstLoad: boolean;
+  /** The overview was loaded anew (rows shown may have changed). */
+  reloaded?: boolean;
 }
 
 export interface StoreTimers {
@@ -79,13 +127,37 @@ export interface StoreTimers {
   clearTimeout(handle: unknown): void;
 }
 
+/** What is kept across sessions: the last overview, and when it was loaded. */
+export interface StoreSnapshot {
+  version: 1;
+  savedAtMs: number;
+  overview: PendingOverview;
+}
+
 const MAX_BACKOFF_MS = 10 * 60 * 1000;
+/** How many of the newest runs each load reads to tell which are new. */
+const RECENT_WINDOW = 100;
+
+interface RecentRuns {
+  ids: ReadonlySet<string>;
+  /** The oldest of them when more runs are pending (older ones were not seen); null when they were all. */
+  oldestMs: number | null;
+}
+/** Runs seen in pages, kept to find them by id; forgotten beyond this many. */
+const MAX_KNOWN_RUNS = 20_000;
+
+type PublishedEntry = PublishedFollowUp & { audit?: AuditRecord; run?: JobRun; counted: boolean };
 
 export class PendingRunsStore {
   private source: PendingSource | undefined;
-  private allRuns: JobRun[] = [];
+  private currentOverview: PendingOverview | undefined;
+  private currentScope: PendingScope = EMPTY_SCOPE;
   private loaded = false;
+  private restoredAtMs: number | undefined;
+  private lastLoadedAtMs: number | undefined;
   private lastSummary: string | undefined;
+  /** The newest runs at the last load: a run not among them is announced as new. */
+  private recent: RecentRuns | undefined;
   private currentStatus: StoreStatus = { kind: 'idle' };
   private inFlight: Promise<void> | undefined;
   private inFlightSource: PendingSource | undefined;
@@ -94,8 +166,11 @@ export class PendingRunsStore {
   private consecutiveFailures = 0;
   private intervalMs = 0;
   private disposed = false;
+  private generation = 0;
+  /** Runs seen in pages and searches, by id (for find and for hiding published ones). */
+  private readonly known = new Map<string, JobRun>();
   /** Runs decided from this window and published: hidden until the processor records them. */
-  private readonly published = new Map<string, PublishedFollowUp & { audit?: AuditRecord }>();
+  private readonly published = new Map<string, PublishedEntry>();
   private followUpHandle: unknown;
   private followingUp: Promise<void> | undefined;
   private readonly listeners = new Set<(change: StoreChange) => void>();
@@ -103,6 +178,7 @@ export class PendingRunsStore {
   private readonly now: () => number;
   private readonly graceMs: number;
   private readonly followUpIntervalMs: number;
+  private readonly ttlHours: () => number;
 
   constructor(
     private readonly timers: StoreTimers = { setTimeout: (c, ms) => setTimeout(c, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) },
@@ -112,32 +188,82 @@ export class PendingRunsStore {
     this.now = options.now ?? Date.now;
     this.graceMs = options.graceMs ?? PUBLISHED_GRACE_MS;
     this.followUpIntervalMs = options.followUpIntervalMs ?? FOLLOW_UP_INTERVAL_MS;
+    this.ttlHours = options.ttlHours ?? (() => 72);
   }
 
   get status(): StoreStatus {
     return this.currentStatus;
   }
 
-  /** Pending runs awaiting a decision, in the source's order (expiry). */
-  get runs(): readonly JobRun[] {
-    if (this.published.size === 0) return this.allRuns;
-    return this.allRuns.filter((run) => {
-      const entry = this.published.get(run.jobRunId);
-      return !entry || isShown(entry.state);
-    });
-  }
-
-  /** The pending runs loaded (and not just decided here): what the badge and status bar show. */
-  get count(): number {
-    return this.runs.length;
-  }
-
+  /** An overview is there to show: loaded, or restored from the last session. */
   get hasLoaded(): boolean {
+    return this.currentOverview !== undefined;
+  }
+
+  /** Loaded from the source in this session (not only restored). */
+  get isLive(): boolean {
     return this.loaded;
   }
 
+  /** When the overview shown was loaded (this session's load, or the restored one's). */
+  get loadedAtMs(): number | undefined {
+    return this.lastLoadedAtMs ?? this.restoredAtMs;
+  }
+
+  /** The overview is the last session's, not yet confirmed by a load. */
+  get isRestored(): boolean {
+    return !this.loaded && this.restoredAtMs !== undefined;
+  }
+
+  /** Bumped whenever the overview is loaded anew: pages fetched before are stale. */
+  get revision(): number {
+    return this.generation;
+  }
+
+  /** The scope pages must be asked in (the overview's). */
+  get scope(): PendingScope {
+    return this.currentScope;
+  }
+
+  /** Exact counts (false beyond the limits in pendingOverview.ts). */
+  get exact(): boolean {
+    return this.currentOverview?.exact ?? true;
+  }
+
+  /** Pending runs awaiting a decision (not just decided here): what the badge and status bar show. */
+  get count(): number {
+    if (!this.currentOverview) return 0;
+    return Math.max(0, this.currentOverview.total - this.hiddenEntries().length);
+  }
+
+  /** Runs urgent or overdue, counted with the overview (taken again when the next becomes urgent). */
+  get urgentCount(): number {
+    if (!this.currentOverview) return 0;
+    return Math.max(0, this.currentOverview.urgent - this.hiddenCounted().filter((run) => this.isUrgent(run)).length);
+  }
+
+  /** The job groups, most pressing first, with runs hidden after publishing left out of their counts. */
+  get groups(): JobGroupOverview[] {
+    const overview = this.currentOverview;
+    if (!overview) return [];
+    const hidden = this.hiddenCounted();
+    if (hidden.length === 0) return overview.groups;
+    return overview.groups
+      .map((group) => {
+        const mine = hidden.filter((run) => run.jobName === group.jobName);
+        return mine.length === 0 ? group : { ...group, count: group.count - mine.length, urgent: Math.max(0, group.urgent - mine.filter((run) => this.isUrgent(run)).length) };
+      })
+      .filter((group) => group.count > 0);
+  }
+
   find(jobRunId: string): JobRun | undefined {
-    return this.allRuns.find((run) => run.jobRunId === jobRunId);
+    return this.known.get(jobRunId) ?? this.published.get(jobRunId)?.run;
+  }
+
+  /** Whether the tree shows this run (false while hidden after publishing). */
+  isShown(jobRunId: string): boolean {
+    const entry = this.published.get(jobRunId);
+    return !entry || isShown(entry.state);
   }
 
   onDidChange(listener: (change: StoreChange) => void): { dispose(): void } {
@@ -154,33 +280,91 @@ export class PendingRunsStore {
     return { dispose: () => this.resurfaceListeners.delete(listener) };
   }
 
+  /** Shows the last session's overview until the first load answers (it is marked as such). */
+  restore(snapshot: StoreSnapshot | undefined): void {
+    if (!snapshot || snapshot.version !== 1 || this.loaded) return;
+    this.currentOverview = snapshot.overview;
+    this.restoredAtMs = snapshot.savedAtMs;
+    this.emit({ added: [], firstLoad: false, reloaded: true });
+  }
+
+  /** What to keep for the next session: the overview as last loaded. */
+  snapshot(): StoreSnapshot | undefined {
+    if (!this.loaded || !this.currentOverview || this.lastLoadedAtMs === undefined) return undefined;
+    return { version: 1, savedAtMs: this.lastLoadedAtMs, overview: this.currentOverview };
+  }
+
   /** Point the store at a new source (profile or region changed): reload from scratch. */
   setSource(source: PendingSource | undefined): Promise<void> {
+    const first = this.source === undefined;
     this.source = source;
-    this.allRuns = [];
+    // The first source keeps a restored overview on show until it answers; a new one does not.
+    if (!first || !this.isRestored) {
+      this.currentOverview = undefined;
+      this.restoredAtMs = undefined;
+    }
+    this.currentScope = EMPTY_SCOPE;
     this.loaded = false;
+    this.lastLoadedAtMs = undefined;
     this.lastSummary = undefined;
+    this.recent = undefined;
+    this.known.clear();
     this.published.clear();
     this.timers.clearTimeout(this.followUpHandle);
     this.followUpHandle = undefined;
     this.consecutiveFailures = 0;
     this.forceQueued = false;
     this.currentStatus = { kind: 'idle' };
-    this.emit({ added: [], firstLoad: true });
+    this.generation += 1;
+    this.emit({ added: [], firstLoad: true, reloaded: true });
     return source ? this.refresh({ force: true }) : Promise.resolve();
+  }
+
+  /** One page of runs of a selection (a group, the flat list, a search), in the view's order. */
+  async page(selection: PendingSelection, options: { sortBy: ViewSort; byJob?: boolean; size?: number; cursor?: PageCursor }): Promise<RunPage> {
+    const source = this.requireSource();
+    const page = await source.page({
+      scope: this.currentScope,
+      selection,
+      sortBy: options.sortBy,
+      ttlHours: this.ttlHours(),
+      byJob: options.byJob ?? false,
+      size: options.size ?? PAGE_SIZE,
+      cursor: options.cursor,
+    });
+    this.remember(page.runs);
+    return page;
+  }
+
+  /** Every run of a selection, for bulk decisions, at any count. */
+  async listAll(selection: PendingSelection = {}): Promise<JobRun[]> {
+    const runs = await this.requireSource().listAll({ scope: this.currentScope, selection, ttlHours: this.ttlHours() });
+    this.remember(runs);
+    return runs.filter((run) => this.isShown(run.jobRunId));
+  }
+
+  /** The overview of the runs matching a text (the tree's filter); counts as the store's. */
+  async overviewFor(text: string): Promise<PendingOverview> {
+    const source = this.requireSource();
+    const { overview } = await source.overview({ sinceMs: null, nowMs: this.now(), ttlHours: this.ttlHours(), text });
+    return overview;
   }
 
   /**
    * Hide a run this window has just published a decision for, and follow the decision: with
    * its decision_id the audit index says what the processor made of it.
    */
-  markPublished(jobRunId: string, decision: string, details: { decisionId?: string | null; publishedAtMs?: number } = {}): void {
+  markPublished(jobRunId: string, decision: string, details: { decisionId?: string | null; publishedAtMs?: number; run?: JobRun } = {}): void {
+    const run = details.run ?? this.find(jobRunId);
     this.published.set(jobRunId, {
       jobRunId,
       decision,
       decisionId: details.decisionId ?? null,
       publishedAtMs: details.publishedAtMs ?? this.now(),
       state: { kind: 'hidden' },
+      ...(run ? { run } : {}),
+      // It was pending when shown: counted in the overview until a load says otherwise.
+      counted: this.currentOverview !== undefined,
     });
     this.emit({ added: [], firstLoad: false });
     this.scheduleFollowUp();
@@ -236,6 +420,15 @@ export class PendingRunsStore {
     return request;
   }
 
+  /**
+   * The clock moved on: when a run has become urgent since the counts were taken, take them
+   * again (the overview only; nothing is asked otherwise).
+   */
+  tick(): void {
+    const next = this.currentOverview?.nextUrgentAtMs;
+    if (this.loaded && next != null && this.now() >= next && this.currentStatus.kind !== 'failed') void this.refresh({ force: true });
+  }
+
   /** Poll every `intervalSeconds` (0 stops polling, and following up published runs); backs off while failing. */
   startPolling(intervalSeconds: number): void {
     this.intervalMs = intervalSeconds * 1000;
@@ -249,6 +442,36 @@ export class PendingRunsStore {
     this.timers.clearTimeout(this.followUpHandle);
     this.listeners.clear();
     this.resurfaceListeners.clear();
+  }
+
+  private requireSource(): PendingSource {
+    if (!this.source) throw new Error('No connection to read pending runs from yet.');
+    return this.source;
+  }
+
+  private remember(runs: readonly JobRun[]): void {
+    if (this.known.size + runs.length > MAX_KNOWN_RUNS) this.known.clear();
+    for (const run of runs) this.known.set(run.jobRunId, run);
+  }
+
+  /** Runs hidden after publishing here that the overview still counts (not yet recorded). */
+  hiddenRuns(): JobRun[] {
+    return this.hiddenCounted();
+  }
+
+  /** Published here, hidden, and still counted by the overview (the run may not be loaded). */
+  private hiddenEntries(): PublishedEntry[] {
+    return [...this.published.values()].filter((entry) => entry.counted && !isShown(entry.state));
+  }
+
+  /** The runs of hiddenEntries that are known (their group and urgency can be told). */
+  private hiddenCounted(): JobRun[] {
+    return this.hiddenEntries().flatMap((entry) => (entry.run ? [entry.run] : []));
+  }
+
+  private isUrgent(run: JobRun): boolean {
+    const urgency = urgencyOf(expiryOf(run, this.ttlHours()), this.currentOverview?.countedAtMs ?? this.now());
+    return urgency === 'urgent' || urgency === 'overdue';
   }
 
   /**
@@ -316,13 +539,20 @@ export class PendingRunsStore {
     if (!source) return;
     if (!this.loaded) this.setStatus({ kind: 'loading' });
     try {
-      const summary = JSON.stringify(await source.summary());
-      if (force || !this.loaded || summary !== this.lastSummary) {
-        const runs = await source.listPending();
+      const summary = await source.summary();
+      const fingerprint = JSON.stringify(summary);
+      if (force || !this.loaded || fingerprint !== this.lastSummary) {
+        const nowMs = this.now();
+        const ttlHours = this.ttlHours();
+        const { overview, scope } = await source.overview({ sinceMs: timeOf(summary.oldestTimestamp), nowMs, ttlHours });
         if (source !== this.source) return; // the profile changed meanwhile
-        this.lastSummary = summary;
+        const { added, recent } = await this.newlyPending(source, scope, ttlHours);
+        const stillPending = await this.publishedStillPending(source, scope, ttlHours);
+        if (source !== this.source) return;
+        this.lastSummary = fingerprint;
+        this.recent = recent;
         this.consecutiveFailures = 0;
-        this.replaceRuns(runs);
+        this.replaceOverview(overview, scope, added, stillPending, nowMs);
       } else {
         this.consecutiveFailures = 0;
         if (this.currentStatus.kind !== 'ready') this.setStatus({ kind: 'ready' });
@@ -336,16 +566,51 @@ export class PendingRunsStore {
     }
   }
 
-  private replaceRuns(runs: JobRun[]): void {
+  /**
+   * The runs newly pending since the last load (none on the first): what to announce. Each
+   * load reads the newest runs (RECENT_WINDOW); a run among them that the last load's newest
+   * did not hold, and no older than the oldest of those, is new (all of them when the last
+   * load held fewer: it knew every run).
+   */
+  private async newlyPending(source: PendingSource, scope: PendingScope, ttlHours: number): Promise<{ added: JobRun[]; recent: RecentRuns }> {
+    const page = await source.page({ scope, selection: {}, sortBy: 'newest', ttlHours, byJob: false, size: RECENT_WINDOW });
+    const recent: RecentRuns = {
+      ids: new Set(page.runs.map((run) => run.jobRunId)),
+      oldestMs: page.next ? (page.runs[page.runs.length - 1]?.timestampMs ?? null) : null,
+    };
+    const before = this.recent;
+    if (!this.loaded || !before) return { added: [], recent };
+    const added = page.runs.filter((run) => !before.ids.has(run.jobRunId) && (before.oldestMs === null || (run.timestampMs ?? -Infinity) >= before.oldestMs));
+    return { added, recent };
+  }
+
+  /** Which of the runs published from here are still pending (the others are recorded). */
+  private async publishedStillPending(source: PendingSource, scope: PendingScope, ttlHours: number): Promise<Set<string>> {
+    const runIds = [...this.published.keys()];
+    if (runIds.length === 0) return new Set();
+    const runs = await source.listAll({ scope, selection: { runIds }, ttlHours });
+    this.remember(runs);
+    return new Set(runs.map((run) => run.jobRunId));
+  }
+
+  private replaceOverview(overview: PendingOverview, scope: PendingScope, added: JobRun[], stillPending: ReadonlySet<string>, nowMs: number): void {
     const firstLoad = !this.loaded;
-    const previous = new Set(this.allRuns.map((run) => run.jobRunId));
-    const added = firstLoad ? [] : runs.filter((run) => !previous.has(run.jobRunId));
-    const current = new Set(runs.map((run) => run.jobRunId));
-    for (const runId of this.published.keys()) if (!current.has(runId)) this.published.delete(runId);
-    this.allRuns = runs;
+    for (const [runId, entry] of this.published) {
+      if (!stillPending.has(runId)) this.published.delete(runId);
+      else {
+        entry.counted = true;
+        entry.run = this.known.get(runId) ?? entry.run;
+      }
+    }
+    this.remember(added);
+    this.currentOverview = overview;
+    this.currentScope = scope;
     this.loaded = true;
+    this.restoredAtMs = undefined;
+    this.lastLoadedAtMs = nowMs;
+    this.generation += 1;
     this.currentStatus = { kind: 'ready' };
-    this.emit({ added, firstLoad });
+    this.emit({ added: added.filter((run) => this.isShown(run.jobRunId)), firstLoad, reloaded: true });
   }
 
   private setStatus(status: StoreStatus): void {
@@ -356,4 +621,10 @@ export class PendingRunsStore {
   private emit(change: StoreChange): void {
     for (const listener of [...this.listeners]) listener(change);
   }
+}
+
+function timeOf(iso: string | null | undefined): number | null {
+  if (!iso) return null;
+  const ms = Date.parse(iso);
+  return Number.isFinite(ms) ? ms : null;
 }

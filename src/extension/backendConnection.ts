@@ -1,15 +1,22 @@
 // Holds the backend for the current connection settings and rebuilds it when the profile,
-// region or endpoints change, pointing the pending store at the new source.
+// region or endpoints change, pointing the pending store at the new source. The backend's
+// adapters (AWS SDK, OpenSearch client) load on its first request (backendModule.ts).
 import * as vscode from 'vscode';
-import { ApprovalsBackend } from '../adapters/approvalsBackend';
+import type { ApprovalsBackend } from '../adapters/approvalsBackend';
+import type { ApprovalPolicy } from '../core/approvalPolicy';
+import type { CallerIdentity } from '../adapters/callerIdentity';
+import type { OpenSearchRunRepository } from '../adapters/openSearchRunRepository';
+import type { ConnectionSettings } from '../core/connectionSettings';
+import type { DecisionPorts } from '../core/decisionWorkflow';
 import type { PendingRunsStore, PendingSource } from '../core/pendingRunsStore';
+import { loadBackendModule } from './backendModule';
 import type { Log } from './logChannel';
 import { timed } from './logChannel';
 import { affectsConnection, readConnectionSettings, readViewSettings } from './settings';
 
 export class BackendConnection implements vscode.Disposable {
-  private currentBackend: ApprovalsBackend;
-  private readonly changed = new vscode.EventEmitter<ApprovalsBackend>();
+  private currentBackend: LazyBackend;
+  private readonly changed = new vscode.EventEmitter<LazyBackend>();
   readonly onDidChange = this.changed.event;
   private readonly configListener: vscode.Disposable;
 
@@ -23,7 +30,7 @@ export class BackendConnection implements vscode.Disposable {
     });
   }
 
-  get backend(): ApprovalsBackend {
+  get backend(): LazyBackend {
     return this.currentBackend;
   }
 
@@ -46,24 +53,99 @@ export class BackendConnection implements vscode.Disposable {
     void this.currentBackend.dispose();
   }
 
-  private build(): ApprovalsBackend {
+  private build(): LazyBackend {
     const settings = readConnectionSettings();
     this.log.info(
       `Connection: profile ${settings.profile ?? '(default chain)'}, region ${settings.region ?? '(from profile)'}` +
         (settings.awsEndpointUrl ? `, AWS endpoint ${settings.awsEndpointUrl}` : '') +
         `, OpenSearch ${settings.opensearchEndpoint ?? `from SSM ${settings.opensearchEndpointParameter}`}, index ${settings.opensearchIndex}`,
     );
-    return new ApprovalsBackend(settings, () => readViewSettings().approvalTtlHours);
+    return new LazyBackend(settings, () => readViewSettings().approvalTtlHours, this.log);
   }
 
-  private loggedSource(backend: ApprovalsBackend): PendingSource {
+  private loggedSource(backend: LazyBackend): PendingSource {
     const source = backend.pendingSource();
     return {
       summary: () => timed(this.log, 'Pending summary', () => source.summary(), (s) => `fingerprint: ${s.documents} pending documents, ~${s.approximateRuns} runs, newest ${s.newestTimestamp ?? 'none'}`),
-      listPending: () => timed(this.log, 'List pending runs', () => source.listPending(), (runs) => `${runs.length} runs`),
+      overview: (request) =>
+        timed(this.log, request.text ? 'Pending overview (filtered)' : 'Pending overview', () => source.overview(request), ({ overview }) =>
+          `${overview.total} runs in ${overview.groups.length} jobs, ${overview.urgent} urgent${overview.exact ? '' : ' (estimated)'}`),
+      page: (request) => timed(this.log, 'Page of pending runs', () => source.page(request), (page) => `${page.runs.length} runs${page.next ? ', more follow' : ''}`),
+      listAll: (request) => timed(this.log, 'List pending runs', () => source.listAll(request), (runs) => `${runs.length} runs`),
       auditsFor: (ids) =>
         timed(this.log, `Audits of ${ids.length} published ${ids.length === 1 ? 'decision' : 'decisions'}`, () => source.auditsFor?.(ids) ?? Promise.resolve([]), (found) =>
           found.map((audit) => `${audit.auditId}: ${audit.record.auditStatus}`).join(', ') || 'none yet'),
     };
+  }
+}
+
+/**
+ * The backend for one set of connection settings, as the VS Code layer uses it, without
+ * loading the adapters until something is asked of it: the settings at once, every request
+ * through the ApprovalsBackend built on first use.
+ */
+export class LazyBackend {
+  private loaded: Promise<ApprovalsBackend> | undefined;
+  private disposed = false;
+  readonly callerIdentity = { identity: async (): Promise<CallerIdentity> => (await this.load()).callerIdentity.identity() };
+  readonly aws = { region: async (): Promise<string> => (await this.load()).aws.region() };
+
+  constructor(
+    readonly settings: ConnectionSettings,
+    private readonly ttlHours: () => number,
+    private readonly log: Log,
+  ) {}
+
+  /** Loads the adapters' bundle (once per window) and builds the backend (once per settings). */
+  load(): Promise<ApprovalsBackend> {
+    this.loaded ??= timed(this.log, 'Load the AWS and OpenSearch adapters', async () => {
+      const { ApprovalsBackend } = await loadBackendModule();
+      return new ApprovalsBackend(this.settings, this.ttlHours);
+    });
+    return this.loaded;
+  }
+
+  async repository(): Promise<OpenSearchRunRepository> {
+    return (await this.load()).repository();
+  }
+
+  /** The approval policy from SSM (a missing parameter = the default); throws ApprovalPolicyError for a malformed one. */
+  async approvalPolicy(): Promise<ApprovalPolicy> {
+    return (await this.load()).approvalPolicy();
+  }
+
+  /** The signing secret is read from SSM again before the next decision (nothing to forget before the first request). */
+  forgetSigningSecret(): void {
+    void this.loaded?.then((backend) => backend.parameters.forgetSigningSecret(), () => undefined);
+  }
+
+  pendingSource(): PendingSource {
+    return {
+      summary: async () => (await this.load()).pendingSource().summary(),
+      overview: async (request) => (await this.load()).pendingSource().overview(request),
+      page: async (request) => (await this.load()).pendingSource().page(request),
+      listAll: async (request) => (await this.load()).pendingSource().listAll(request),
+      auditsFor: async (decisionIds) => (await this.load()).pendingSource().auditsFor?.(decisionIds) ?? [],
+    };
+  }
+
+  decisionPorts(): DecisionPorts {
+    const ports = async () => (await this.load()).decisionPorts();
+    return {
+      freshRun: async (jobRunId) => (await ports()).freshRun(jobRunId),
+      identity: async () => (await ports()).identity(),
+      signingSecret: async () => (await ports()).signingSecret(),
+      proveIdentity: async (decisionSha256) => (await ports()).proveIdentity(decisionSha256),
+      topicArn: async () => (await ports()).topicArn(),
+      publish: async (topicArn, message) => (await ports()).publish(topicArn, message),
+      now: () => new Date(),
+    };
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    const backend = await this.loaded?.catch(() => undefined);
+    await backend?.dispose();
   }
 }

@@ -49,7 +49,7 @@ export class DecisionController implements vscode.Disposable {
    */
   turnedDown(code: string | null | undefined): void {
     if (!isRefusedForSignature(code)) return;
-    this.connection.backend.parameters.forgetSigningSecret();
+    this.connection.backend.forgetSigningSecret();
     this.log.warn('A decision was refused for its signature: the signing secret will be read from SSM again before the next decision.');
   }
 
@@ -87,7 +87,7 @@ export class DecisionController implements vscode.Disposable {
       this.decisionIds.delete(idKey);
       this.draftReasons.delete(draftKey([runId], decision));
     }
-    if (result.kind === 'published') this.store.markPublished(runId, decision, { decisionId: result.message.decision_id, publishedAtMs: Date.now() });
+    if (result.kind === 'published') this.store.markPublished(runId, decision, { decisionId: result.message.decision_id, publishedAtMs: Date.now(), run });
     this.decided.fire({ jobRunId: runId, decision, result });
     return result;
   }

@@ -1,7 +1,9 @@
 // DWH Approvals: review job runs stopped at a data-quality gate and publish signed
-// decisions. activate() wires the store, the views and the commands; nothing else.
+// decisions. activate() wires the store, the views and the commands, and shows the last
+// known overview (kept in the global memento, per connection); nothing else. The AWS SDK and
+// the OpenSearch client load with the first request (backendModule.ts).
 import * as vscode from 'vscode';
-import { PendingRunsStore } from '../core/pendingRunsStore';
+import { PendingRunsStore, type StoreSnapshot } from '../core/pendingRunsStore';
 import { BackendConnection } from './backendConnection';
 import { registerDecisionCommands } from './commands/decisionCommands';
 import { registerViewCommands } from './commands/viewCommands';
@@ -16,8 +18,12 @@ import { affectsView, readConnectionSettings, readViewSettings } from './setting
 import { WaitingForMeFilter } from './waitingForMe';
 
 export function activate(context: vscode.ExtensionContext): void {
+  const activationStarted = performance.now();
   const log = createLog();
-  const store = new PendingRunsStore(undefined, () => ({ profile: readConnectionSettings().profile }));
+  const store = new PendingRunsStore(undefined, () => ({ profile: readConnectionSettings().profile }), {
+    ttlHours: () => readViewSettings().approvalTtlHours,
+  });
+  store.restore(context.globalState.get<StoreSnapshot>(snapshotKey()));
   const connection = new BackendConnection(store, log);
   const pendingView = new PendingView(store, () => readConnectionSettings().profile !== undefined);
   const statusBar = new PendingStatusBar(store);
@@ -44,7 +50,11 @@ export function activate(context: vscode.ExtensionContext): void {
     controller.onDidDecide(() => void decisionsView.reload()),
     // The processor records a decision after it is published: the run then leaves the pending
     // list, and a forced refresh (the view's Refresh button) changes the store too.
-    store.onDidChange(() => void decisionsView.reload()),
+    store.onDidChange((change) => {
+      void decisionsView.reload();
+      const snapshot = change.reloaded ? store.snapshot() : undefined;
+      if (snapshot) void context.globalState.update(snapshotKey(), snapshot);
+    }),
     connection.onDidChange(() => void decisionsView.reload()),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (!affectsView(event)) return;
@@ -53,19 +63,34 @@ export function activate(context: vscode.ExtensionContext): void {
       pendingView.update();
       statusBar.update();
     }),
-    startClock(pendingView, statusBar),
+    startClock(store, pendingView, statusBar),
   );
 
-  void connection.start();
-  store.startPolling(readViewSettings().refreshIntervalSeconds);
+  // The first request (and with it the adapters' bundle, backendModule.ts) starts on the next
+  // turn of the event loop: activate() returns with the views showing the last known state.
+  const start = setImmediate(() => {
+    void connection.start();
+    store.startPolling(readViewSettings().refreshIntervalSeconds);
+  });
+  context.subscriptions.push({ dispose: () => clearImmediate(start) });
+  log.info(`Activated in ${(performance.now() - activationStarted).toFixed(1)} ms${store.isRestored ? ', showing the last known counts' : ''}`);
+}
+
+/** Where the last overview of these connection settings is kept between sessions. */
+function snapshotKey(): string {
+  const settings = readConnectionSettings();
+  const where = [settings.profile, settings.region, settings.awsEndpointUrl, settings.opensearchEndpoint, settings.opensearchEndpointParameter, settings.opensearchIndex];
+  return `dwhApprovals.lastOverview:${JSON.stringify(where)}`;
 }
 
 /**
- * Time left moves on without a refresh: every 30 seconds, redraw the rows and groups whose
- * time left, urgency or urgent count changed (none, usually), and the status bar's colour.
+ * Time left moves on without a refresh: every 30 seconds, redraw the rows whose time left or
+ * urgency changed (none, usually), take the urgent counts again if a run has become urgent,
+ * and update the status bar's colour.
  */
-function startClock(view: PendingView, statusBar: PendingStatusBar): vscode.Disposable {
+function startClock(store: PendingRunsStore, view: PendingView, statusBar: PendingStatusBar): vscode.Disposable {
   const timer = setInterval(() => {
+    store.tick();
     view.tick();
     statusBar.update();
   }, 30_000);

@@ -1,10 +1,10 @@
 // The status-bar item: the pending count, in the warning colour when a run is urgent and
 // in the error colour when the last refresh failed; a click focuses the Pending view.
+// The count is the store's exact total (the same as the badge and the groups').
 import * as vscode from 'vscode';
-import { expiryOf, urgencyOf } from '../core/expiry';
 import type { PendingRunsStore } from '../core/pendingRunsStore';
 import { message } from '../core/untrustedText';
-import { readViewSettings } from './settings';
+import { countText, staleText } from './pendingView';
 
 export class PendingStatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
@@ -28,8 +28,8 @@ export class PendingStatusBar implements vscode.Disposable {
       return;
     }
     if (status.kind === 'failed') {
-      this.item.text = `$(error) DWH Approvals${this.store.hasLoaded ? ` ${this.store.count}` : ''}`;
-      this.item.tooltip = message`DWH Approvals: the last refresh failed. ${status.failure.message}`;
+      this.item.text = `$(error) DWH Approvals${this.store.hasLoaded ? ` ${countText(this.store)}` : ''}`;
+      this.item.tooltip = message`DWH Approvals: the last refresh failed. ${status.failure.message}` + (this.store.hasLoaded ? ` ${staleText(this.store, this.now())}.` : '');
       this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
       this.item.show();
       return;
@@ -42,15 +42,13 @@ export class PendingStatusBar implements vscode.Disposable {
       return;
     }
     const count = this.store.count;
-    const ttl = readViewSettings().approvalTtlHours;
-    const now = this.now();
-    const urgent = this.store.runs.filter((run) => {
-      const urgency = urgencyOf(expiryOf(run, ttl), now);
-      return urgency === 'urgent' || urgency === 'overdue';
-    }).length;
-    this.item.text = `$(checklist) ${count}`;
+    const urgent = this.store.urgentCount;
+    this.item.text = `$(checklist) ${countText(this.store)}`;
     this.item.tooltip =
-      `${count} ${count === 1 ? 'run' : 'runs'} pending approval` + (urgent ? ` — ${urgent} urgent or overdue` : '') + '. Click to review.';
+      `${countText(this.store)} ${count === 1 ? 'run' : 'runs'} pending approval` +
+      (urgent ? ` — ${urgent} urgent or overdue` : '') +
+      (this.store.isRestored ? ` (${staleText(this.store, this.now())})` : '') +
+      '. Click to review.';
     this.item.accessibilityInformation = { label: this.item.tooltip };
     this.item.backgroundColor = urgent ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.show();

@@ -1,10 +1,11 @@
 // The Pending Approvals view: the tree, its badge and description, the context keys that
-// pick the welcome content, and the notification for runs that newly appear.
+// pick the welcome content, "Show more", and the notification for runs that newly appear.
+// The badge shows the store's exact total, as the status bar and the groups do.
 import * as vscode from 'vscode';
 import type { JobRun } from '../core/model';
 import type { PendingRunsStore } from '../core/pendingRunsStore';
 import { label, message } from '../core/untrustedText';
-import { PendingTreeProvider, type PendingNode } from './pendingTree';
+import { PendingTreeProvider, staleAge, type PendingNode } from './pendingTree';
 import { readViewSettings, updateUserSetting } from './settings';
 import { APPROVER_RULE_TEXTS } from './approverRuleTexts';
 
@@ -29,16 +30,21 @@ export class PendingView implements vscode.Disposable {
       this.update();
       if (change.added.length > 0) void this.notifyNewRuns(change.added);
     });
-    this.disposables.push(this.treeView, this.provider, { dispose: () => storeSubscription.dispose() });
+    this.disposables.push(
+      this.treeView,
+      this.provider,
+      { dispose: () => storeSubscription.dispose() },
+      vscode.commands.registerCommand('dwhApprovals.showMore', (listKey: unknown) => (typeof listKey === 'string' ? this.provider.showMore(listKey) : undefined)),
+    );
     this.update();
   }
 
-  /** Runs selected in the tree (for bulk decisions). */
-  selectedRuns(): JobRun[] {
+  /** The runs of these nodes (a group stands for every run in it, fetched at any count): for bulk decisions. */
+  async runsOf(nodes: readonly PendingNode[]): Promise<JobRun[]> {
     const runs = new Map<string, JobRun>();
-    for (const node of this.treeView.selection) {
+    for (const node of nodes) {
       if (node.kind === 'run') runs.set(node.run.jobRunId, node.run);
-      if (node.kind === 'job') for (const run of node.runs) runs.set(run.jobRunId, run);
+      if (node.kind === 'job') for (const run of await this.provider.allRuns(node.group)) runs.set(run.jobRunId, run);
     }
     return [...runs.values()];
   }
@@ -48,10 +54,12 @@ export class PendingView implements vscode.Disposable {
     const count = this.store.count;
     const loaded = this.store.hasLoaded;
     // The badge counts every pending run, also while the tree shows only those waiting for me.
-    this.treeView.badge = loaded && count > 0 ? { value: count, tooltip: `${count} ${count === 1 ? 'run' : 'runs'} pending approval${this.provider.waitingForMe ? APPROVER_RULE_TEXTS.badgeCountsAll : ''}` } : undefined;
+    const counted = `${countText(this.store)} ${count === 1 ? 'run' : 'runs'} pending approval${this.provider.waitingForMe ? APPROVER_RULE_TEXTS.badgeCountsAll : ''}`;
+    this.treeView.badge = loaded && count > 0 ? { value: count, tooltip: this.store.isRestored ? `${counted} (${staleText(this.store, Date.now())})` : counted } : undefined;
     const filter = this.provider.filter;
-    const parts = [this.provider.waitingForMe ? APPROVER_RULE_TEXTS.waitingForMeDescription : null, filter ? label`filter: ${filter}` : null].filter((part): part is string => part !== null);
-    this.treeView.description = parts.length > 0 ? parts.join(' · ') : undefined;
+    const stale = this.store.isRestored || (this.store.status.kind === 'failed' && loaded) ? staleText(this.store, Date.now()) : undefined;
+    const parts = [this.provider.waitingForMe ? APPROVER_RULE_TEXTS.waitingForMeDescription : undefined, filter ? label`filter: ${filter}` : undefined, stale];
+    this.treeView.description = parts.filter((part): part is string => part !== undefined).join(' · ') || undefined;
     void vscode.commands.executeCommand('setContext', 'dwhApprovals.state', this.state());
   }
 
@@ -92,4 +100,14 @@ export class PendingView implements vscode.Disposable {
       await updateUserSetting('notifyOnNewPending', false);
     }
   }
+}
+
+/** The pending count as shown: exact, or "about N" beyond the limits where it is estimated. */
+export function countText(store: Pick<PendingRunsStore, 'count' | 'exact'>): string {
+  return `${store.exact ? '' : 'about '}${store.count}`;
+}
+
+/** "last known, 5m ago" / "not refreshed since 5m ago". */
+export function staleText(store: Pick<PendingRunsStore, 'loadedAtMs' | 'isRestored'>, now: number): string {
+  return store.isRestored ? `last known, ${staleAge(store, now)}` : `not refreshed since ${staleAge(store, now)}`;
 }

@@ -31,9 +31,12 @@ async function logWith(marker: string): Promise<string> {
   }, (text) => text.includes(marker), `"${marker}" in the DWH Approvals log`);
 }
 
-/** A read of the pending list (a page of it), not the cheap summary, a history or an audit lookup. */
+/**
+ * A read of the pending list: the overview the tree shows (groups and their counts, one
+ * aggregation by job_name), not the cheap summary, a page, a history or an audit lookup.
+ */
 function isPendingListRead(request: ProxiedRequest): boolean {
-  return request.path.includes('/_search') && request.body.includes('{"job_run_id":"asc"}') && !request.body.includes('"aggs"');
+  return request.path.includes('/_search') && request.body.includes('"jobs":{"terms":{"field":"job_name"');
 }
 
 describe('commands', function () {

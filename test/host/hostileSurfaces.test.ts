@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from '@opensearch-project/opensearch';
 import * as vscode from 'vscode';
 import type { AuditRecord } from '../../src/core/auditRecord';
+import { pendingSourceFromList } from '../../src/core/listPendingSource';
 import { PendingRunsStore, type PendingSource, type PublishedFollowUp } from '../../src/core/pendingRunsStore';
 import { labelText } from '../../src/core/untrustedText';
 import { BackendConnection } from '../../src/extension/backendConnection';
@@ -106,11 +107,19 @@ describe('hostile job data on every surface', function () {
     standIn('createQuickPick', () => {
       const pick = createQuickPick<vscode.QuickPickItem>();
       const show = pick.show.bind(pick);
+      // The pick fills as it searches: record what it is given, and close it once it shows the hostile run.
+      const items = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(pick), 'items');
+      Object.defineProperty(pick, 'items', {
+        get: () => items?.get?.call(pick) as readonly vscode.QuickPickItem[],
+        set: (list: readonly vscode.QuickPickItem[]) => {
+          items?.set?.call(pick, list);
+          for (const item of list) recordItem('palette quick pick', item);
+          if (list.some((item) => item.label.includes(tag))) pick.hide();
+        },
+      });
       pick.show = () => {
-        for (const item of pick.items) recordItem('palette quick pick', item);
         record('palette quick pick title', pick.title);
         show();
-        pick.hide();
       };
       return pick;
     });
@@ -189,10 +198,10 @@ describe('hostile job data on every surface', function () {
     await client.index({ index: eventsIndex(), refresh: true, body: hostileJobDocument(tag, { timestamp: new Date().toISOString() }) });
     await withUserSettings({ groupBy: 'job' }, async () => {
       await connection.start();
-      const job = tree.getChildren().find((node) => node.kind === 'job' && node.jobName === doc.job_name);
+      const job = (await tree.getChildren()).find((node) => node.kind === 'job' && node.jobName === doc.job_name);
       assert.ok(job, 'the hostile job has its group');
       const jobItem = tree.getTreeItem(job);
-      const runNode = tree.getChildren(job).find((node): node is Extract<PendingNode, { kind: 'run' }> => node.kind === 'run' && node.run.jobRunId.startsWith(tag));
+      const runNode = (await tree.getChildren(job)).find((node): node is Extract<PendingNode, { kind: 'run' }> => node.kind === 'run' && node.run.jobRunId.startsWith(tag));
       assert.ok(runNode);
       const item = tree.resolveTreeItem(tree.getTreeItem(runNode), runNode);
       const texts: Captured[] = [
@@ -252,10 +261,10 @@ describe('hostile job data on every surface', function () {
   });
 
   it('the status bar tooltip of a failed refresh, from a hostile error text', async function () {
-    const source: PendingSource = {
+    const source: PendingSource = pendingSourceFromList({
       summary: () => Promise.reject(new Error(`OpenSearch said: ${HOSTILE_MIX}`)),
       listPending: () => Promise.reject(new Error(`OpenSearch said: ${HOSTILE_MIX}`)),
-    };
+    });
     const store = new PendingRunsStore(undefined, () => ({}));
     const statusBar = new PendingStatusBar(store);
     disposables.push({ dispose: () => store.dispose() }, statusBar);
@@ -280,7 +289,7 @@ describe('hostile job data on every surface', function () {
     const controller = new DecisionController(connection, store, log);
     disposables.push({ dispose: () => store.dispose() }, connection, controller);
     await connection.start();
-    const run = store.find(runId);
+    const [run] = await store.listAll({ runIds: [runId] });
     assert.ok(run, 'the hostile run is pending');
     await controller.decide(run, 'APPROVED', `Host test ${HOSTILE_MIX}`);
     log.warn(`Details of ${runId}: ${HOSTILE_MIX}`);

@@ -66,7 +66,7 @@ describe('data layer against the local stack', function () {
     });
 
     it('resolves the endpoint from SSM and lists exactly the seeded pending runs, in expiry order', async () => {
-      const runs = await backend().pendingSource().listPending();
+      const runs = await (await backend().repository()).listPending();
       assert.equal(runs.length, manifest.pendingCount);
       assert.deepEqual(new Set(runs.map((r) => r.jobRunId)), new Set(manifest.pendingRunIds));
       for (const decided of manifest.decidedRunIds) assert.ok(!runs.some((r) => r.jobRunId === decided), `${decided} is decided`);
@@ -120,7 +120,7 @@ describe('data layer against the local stack', function () {
       const repository = await b.repository();
       const doc = nestedEventDoc({ job_run_id: `nested-${Date.now()}`, timestamp: new Date(Date.now() - 60_000).toISOString() });
       await repository.client.index({ index: 'job-events', body: doc, refresh: true });
-      const listed = (await b.pendingSource().listPending()).find((run) => run.jobRunId === doc.job_run_id);
+      const listed = (await repository.listPending()).find((run) => run.jobRunId === doc.job_run_id);
       const whole = (await repository.getRun(String(doc.job_run_id)))?.run;
       assert.ok(listed && whole, 'the run is listed and can be read');
       // Read at all, from both: empty evidence would hash alike.
@@ -138,7 +138,7 @@ describe('data layer against the local stack', function () {
   describe('at scale', () => {
     it('returns all 5,000 pending runs, in expiry order, none twice', async () => {
       const manifest = await seed({ pending: 5000, history: 2, decided: 5, messy: 4 });
-      const runs = await backend().pendingSource().listPending();
+      const runs = await (await backend().repository()).listPending();
       assert.equal(runs.length, manifest.pendingCount);
       assert.equal(new Set(runs.map((r) => r.jobRunId)).size, runs.length, 'no run twice');
       assertExpiryOrder(runs);

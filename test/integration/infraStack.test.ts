@@ -453,7 +453,11 @@ describe('infra template as a stack in the local moto', function () {
     const backend = reviewerBackend();
     const source = backend.pendingSource();
     await source.summary();
-    const pending = await source.listPending();
+    const { overview, scope } = await source.overview({ sinceMs: null, nowMs: Date.now(), ttlHours: 72 });
+    assert.ok(overview.groups.some((group) => group.jobName === JOB), 'the job of the run is a group');
+    const page = await source.page({ scope, selection: { jobKey: JOB }, sortBy: 'expiry', ttlHours: 72, byJob: false, size: 500 });
+    assert.ok(page.runs.some((r) => r.jobRunId === run.jobRunId), 'the new run is in the page of its group');
+    const pending = await source.listAll({ scope, selection: {}, ttlHours: 72 });
     assert.ok(pending.some((r) => r.jobRunId === run.jobRunId), 'the new run is listed');
     assert.ok(await source.auditsFor?.([randomUUID()]), 'the backend follows published decisions');
     const repository = await backend.repository();

@@ -70,6 +70,7 @@ describe('pendingSummaryQuery and readPendingSummary', () => {
       aggs: {
         pending_runs: { cardinality: { field: 'job_run_id', precision_threshold: 40000 } },
         newest_timestamp: { max: { field: 'timestamp' } },
+        oldest_timestamp: { min: { field: 'timestamp' } },
       },
     });
   });
@@ -79,14 +80,18 @@ describe('pendingSummaryQuery and readPendingSummary', () => {
       took: 3,
       timed_out: false,
       hits: { total: { value: 12, relation: 'eq' }, max_score: null, hits: [] },
-      aggregations: { pending_runs: { value: 10 }, newest_timestamp: { value: 1705314600000, value_as_string: '2024-01-15T10:30:00.000Z' } },
+      aggregations: {
+        pending_runs: { value: 10 },
+        newest_timestamp: { value: 1705314600000, value_as_string: '2024-01-15T10:30:00.000Z' },
+        oldest_timestamp: { value: 1705300000000, value_as_string: '2024-01-15T06:26:40.000Z' },
+      },
     };
-    assert.deepEqual(readPendingSummary(response), { documents: 12, runs: 10, newestTimestampMs: 1705314600000 });
+    assert.deepEqual(readPendingSummary(response), { documents: 12, runs: 10, newestTimestampMs: 1705314600000, oldestTimestampMs: 1705300000000 });
   });
 
   it('reads an empty index (max is null) and a legacy numeric total', () => {
-    assert.deepEqual(readPendingSummary({ hits: { total: 0 }, aggregations: { pending_runs: { value: 0 }, newest_timestamp: { value: null } } }), { documents: 0, runs: 0, newestTimestampMs: null });
-    assert.deepEqual(readPendingSummary(undefined), { documents: 0, runs: 0, newestTimestampMs: null });
+    assert.deepEqual(readPendingSummary({ hits: { total: 0 }, aggregations: { pending_runs: { value: 0 }, newest_timestamp: { value: null } } }), { documents: 0, runs: 0, newestTimestampMs: null, oldestTimestampMs: null });
+    assert.deepEqual(readPendingSummary(undefined), { documents: 0, runs: 0, newestTimestampMs: null, oldestTimestampMs: null });
   });
 });
 

@@ -2,7 +2,17 @@
 import assert from 'node:assert/strict';
 import type { JobRun } from '../../src/core/model';
 import { parseAuditRecord } from '../../src/core/auditRecord';
-import { PendingRunsStore, type PendingSource, type PendingSummary, type PublishedFollowUp, type StoreChange } from '../../src/core/pendingRunsStore';
+import { pendingSourceFromList } from '../../src/core/listPendingSource';
+import {
+  PendingRunsStore,
+  type OverviewRequest,
+  type PageRequest,
+  type PendingSource,
+  type PendingSummary,
+  type PublishedFollowUp,
+  type StoreChange,
+  type StoreSnapshot,
+} from '../../src/core/pendingRunsStore';
 import { FOLLOW_UP_INTERVAL_MS, type AuditLookup } from '../../src/core/publishedDecisions';
 import { pendingRun } from './fixtures';
 
@@ -10,12 +20,16 @@ function runOf(id: string, minutesAgo = 10): JobRun {
   return pendingRun({ job_run_id: id, timestamp: new Date(Date.UTC(2024, 0, 15, 12) - minutesAgo * 60_000).toISOString() }, id);
 }
 
-/** A scripted source that counts calls, and manual timers. */
+/**
+ * A scripted source that counts calls, and manual timers. Its overview and pages are the
+ * in-memory ones (listPendingSource.ts); `listCalls` counts overview loads.
+ */
 class FakeSource implements PendingSource {
   runs: JobRun[] = [];
   failWith: Error | undefined;
   summaryCalls = 0;
   listCalls = 0;
+  private readonly memory = pendingSourceFromList({ listPending: () => Promise.resolve([...this.runs]) });
   /** How far off the summary's approximate run count is (cardinality is HyperLogLog++). */
   countError = 0;
   summary(): Promise<PendingSummary> {
@@ -24,11 +38,25 @@ class FakeSource implements PendingSource {
     // The fingerprint of OpenSearch's summary; its run count is approximate there, as here.
     return Promise.resolve({ documents: this.runs.length, approximateRuns: this.runs.length + this.countError, newestTimestamp: this.runs.map((r) => r.timestamp ?? '').sort().at(-1) ?? null });
   }
-  listPending(): Promise<JobRun[]> {
+  overview(request: OverviewRequest): ReturnType<PendingSource['overview']> {
     this.listCalls += 1;
     if (this.failWith) return Promise.reject(this.failWith);
-    return Promise.resolve([...this.runs]);
+    return this.memory.overview(request);
   }
+  page(request: PageRequest): ReturnType<PendingSource['page']> {
+    if (this.failWith) return Promise.reject(this.failWith);
+    return this.memory.page(request);
+  }
+  listAll(request: Parameters<PendingSource['listAll']>[0]): Promise<JobRun[]> {
+    if (this.failWith) return Promise.reject(this.failWith);
+    return this.memory.listAll(request);
+  }
+}
+
+/** The runs the tree shows, in expiry order (hidden ones left out). */
+async function shownIds(store: PendingRunsStore): Promise<string[]> {
+  const page = await store.page({}, { sortBy: 'expiry', size: 1000 });
+  return page.runs.filter((run) => store.isShown(run.jobRunId)).map((run) => run.jobRunId);
 }
 
 class ManualTimers {
@@ -87,7 +115,7 @@ describe('PendingRunsStore', () => {
     const store = new PendingRunsStore(new ManualTimers());
     await store.setSource(source);
     assert.equal(store.count, 5);
-    assert.equal(store.runs.length, 5);
+    assert.equal((await shownIds(store)).length, 5);
     source.countError = 0; // the estimate moves although nothing changed: one harmless reload
     await store.refresh({ force: false });
     assert.equal(source.listCalls, 2);
@@ -105,7 +133,7 @@ describe('PendingRunsStore', () => {
     source.countError = 1;
     await store.refresh({ force: false });
     assert.equal(source.listCalls, 2, 'the changed document count reloads');
-    assert.deepEqual(store.runs.map((r) => r.jobRunId), ['a']);
+    assert.deepEqual(await shownIds(store), ['a']);
     assert.equal(store.count, 1);
   });
 
@@ -155,7 +183,7 @@ describe('PendingRunsStore', () => {
     const store = new PendingRunsStore(new ManualTimers());
     await store.setSource(source);
     store.markPublished('a', 'APPROVED');
-    assert.deepEqual(store.runs.map((r) => r.jobRunId), ['b']);
+    assert.deepEqual(await shownIds(store), ['b']);
     assert.equal(store.count, 1);
     assert.equal(store.publishedDecision('a'), 'APPROVED');
     source.runs = [runOf('b')];
@@ -198,16 +226,16 @@ describe('PendingRunsStore', () => {
     it('shows a run again, with the reason, when the processor refused its decision', async () => {
       const { source, timers, store, resurfaced } = await setUp();
       store.markPublished('a', 'APPROVED', { decisionId: 'd-1', publishedAtMs: T0 });
-      assert.deepEqual(store.runs.map((r) => r.jobRunId), ['b'], 'hidden right after publishing');
+      assert.deepEqual(await shownIds(store), ['b'], 'hidden right after publishing');
       assert.equal(timers.last().ms, FOLLOW_UP_INTERVAL_MS, 'a follow-up is scheduled');
       timers.last().callback();
       await store.followUp();
       assert.deepEqual(source.auditCalls, [['d-1']]);
-      assert.deepEqual(store.runs.map((r) => r.jobRunId), ['b'], 'nothing recorded yet: still hidden');
+      assert.deepEqual(await shownIds(store), ['b'], 'nothing recorded yet: still hidden');
       source.record('d-1', 'refused', 'alice triggered this run and cannot approve it.');
       timers.last().callback();
       await store.followUp();
-      assert.deepEqual(store.runs.map((r) => r.jobRunId), ['a', 'b'], 'back in the list');
+      assert.deepEqual(await shownIds(store), ['a', 'b'], 'back in the list');
       assert.equal(store.count, 2, 'and in the badge');
       assert.deepEqual(store.publishedFollowUp('a')?.state, { kind: 'not-applied', status: 'refused', detail: 'alice triggered this run and cannot approve it.', code: null });
       assert.equal(resurfaced.length, 1);
@@ -227,7 +255,7 @@ describe('PendingRunsStore', () => {
       const lists = source.listCalls;
       await store.refresh({ force: false });
       assert.equal(source.listCalls, lists, 'the cheap path');
-      assert.deepEqual(store.runs.map((r) => r.jobRunId), ['a', 'b']);
+      assert.deepEqual(await shownIds(store), ['a', 'b']);
       assert.equal(store.publishedFollowUp('a')?.state.kind, 'not-applied');
     });
 
@@ -237,7 +265,7 @@ describe('PendingRunsStore', () => {
       source.record('d-1', 'awaiting-quorum', 'Awaiting quorum: 1 of 3 distinct approvals (alice).');
       await store.refresh({ force: false });
       assert.deepEqual(store.publishedFollowUp('a')?.state, { kind: 'awaiting-quorum', have: 1, need: 3, detail: 'Awaiting quorum: 1 of 3 distinct approvals (alice).' });
-      assert.deepEqual(store.runs.map((r) => r.jobRunId), ['a', 'b']);
+      assert.deepEqual(await shownIds(store), ['a', 'b']);
       source.record('d-1', 'awaiting-quorum', 'Awaiting quorum: 2 of 3 distinct approvals (alice, bob).');
       await store.refresh({ force: false });
       assert.equal(store.publishedFollowUp('a')?.state.kind === 'awaiting-quorum' && store.publishedFollowUp('a')?.state, store.publishedFollowUp('a')?.state);
@@ -248,7 +276,7 @@ describe('PendingRunsStore', () => {
       source.runs = [runOf('b')];
       await store.refresh({ force: false });
       assert.equal(store.publishedFollowUp('a'), undefined);
-      assert.deepEqual(store.runs.map((r) => r.jobRunId), ['b']);
+      assert.deepEqual(await shownIds(store), ['b']);
     });
 
     it('shows a run again after the grace period when nothing recorded its decision', async () => {
@@ -258,11 +286,11 @@ describe('PendingRunsStore', () => {
       clock.now = T0 + 59_000;
       timers.last().callback();
       await store.followUp();
-      assert.deepEqual(store.runs.map((r) => r.jobRunId), ['b']);
+      assert.deepEqual(await shownIds(store), ['b']);
       clock.now = T0 + 61_000;
       timers.last().callback();
       await store.followUp();
-      assert.deepEqual(store.runs.map((r) => r.jobRunId), ['a', 'b']);
+      assert.deepEqual(await shownIds(store), ['a', 'b']);
       assert.deepEqual(store.publishedFollowUp('a')?.state, { kind: 'overdue', auditStatus: null });
       assert.equal(resurfaced.length, 1);
       // The processor gets to it later and refuses it: the notice changes, and says so again.
@@ -277,10 +305,10 @@ describe('PendingRunsStore', () => {
       source.auditError = new Error('index_not_found_exception');
       store.markPublished('a', 'REJECTED', { decisionId: 'd-1', publishedAtMs: T0 });
       await store.followUp();
-      assert.deepEqual(store.runs.map((r) => r.jobRunId), ['b']);
+      assert.deepEqual(await shownIds(store), ['b']);
       clock.now = T0 + 120_000;
       await store.refresh({ force: false });
-      assert.deepEqual(store.runs.map((r) => r.jobRunId), ['a', 'b']);
+      assert.deepEqual(await shownIds(store), ['a', 'b']);
 
       const plain = new FakeSource();
       plain.runs = [runOf('x')];
@@ -299,7 +327,7 @@ describe('PendingRunsStore', () => {
       store.markPublished('a', 'APPROVED', { decisionId: 'd-1', publishedAtMs: T0 });
       source.record('d-1', 'recorded', null);
       await store.refresh({ force: false });
-      assert.deepEqual(store.runs.map((r) => r.jobRunId), ['b']);
+      assert.deepEqual(await shownIds(store), ['b']);
       source.runs = [runOf('b')];
       await store.refresh({ force: false });
       assert.equal(store.publishedFollowUp('a'), undefined);
@@ -349,10 +377,10 @@ describe('PendingRunsStore', () => {
 
   it('ignores a slow answer from a source that was replaced meanwhile', async () => {
     let release: (runs: JobRun[]) => void = () => undefined;
-    const slow: PendingSource = {
+    const slow = pendingSourceFromList({
       summary: () => Promise.resolve({ documents: 1, approximateRuns: 1, newestTimestamp: null }),
       listPending: () => new Promise((resolve) => (release = resolve)),
-    };
+    });
     const store = new PendingRunsStore(new ManualTimers());
     const first = store.setSource(slow);
     await new Promise((resolve) => setImmediate(resolve));
@@ -361,6 +389,106 @@ describe('PendingRunsStore', () => {
     await store.setSource(fresh);
     release([runOf('stale')]);
     await first;
-    assert.deepEqual(store.runs.map((r) => r.jobRunId), ['fresh']);
+    assert.deepEqual(await shownIds(store), ['fresh']);
+  });
+
+  describe('the overview', () => {
+    const T = Date.UTC(2024, 0, 15, 12);
+    const jobRun = (id: string, job: string, expiresInMinutes: number) =>
+      pendingRun({ job_run_id: id, job_name: job, timestamp: new Date(T - 60_000).toISOString(), expires_at: new Date(T + expiresInMinutes * 60_000).toISOString() }, `doc-${id}`);
+
+    it('counts exactly and alike for badge, status bar and groups; a decision empties its group', async () => {
+      const source = new FakeSource();
+      source.runs = [jobRun('o1', 'orders', 10), jobRun('o2', 'orders', 600), jobRun('i1', 'images', 120)];
+      const store = new PendingRunsStore(new ManualTimers(), () => ({}), { now: () => T });
+      await store.setSource(source);
+      assert.equal(store.count, 3);
+      assert.equal(store.urgentCount, 1);
+      assert.deepEqual(store.groups.map((g) => [g.jobName, g.count, g.urgent]), [['orders', 2, 1], ['images', 1, 0]]);
+      const [image] = (await store.page({ jobKey: 'images' }, { sortBy: 'expiry' })).runs;
+      assert.equal(image?.jobRunId, 'i1');
+      store.markPublished('i1', 'APPROVED', { decisionId: 'd-1' });
+      assert.equal(store.count, 2, 'the badge drops at once');
+      assert.deepEqual(store.groups.map((g) => [g.jobName, g.count]), [['orders', 2]], 'the emptied group is gone');
+      store.markPublished('o1', 'REJECTED', { decisionId: 'd-2', run: source.runs[0] });
+      assert.equal(store.urgentCount, 0, 'the urgent run decided');
+      assert.deepEqual(store.groups.map((g) => [g.jobName, g.count, g.urgent]), [['orders', 1, 0]]);
+      source.runs = [jobRun('o2', 'orders', 600)];
+      await store.refresh({ force: false });
+      assert.equal(store.count, 1, 'recorded: the count of the source, nothing subtracted twice');
+      assert.deepEqual(store.groups.map((g) => [g.jobName, g.count]), [['orders', 1]]);
+    });
+
+    it('announces a run that arrives, and counts it in its group before the group is opened', async () => {
+      const source = new FakeSource();
+      source.runs = [jobRun('o1', 'orders', 600)];
+      const store = new PendingRunsStore(new ManualTimers(), () => ({}), { now: () => T });
+      await store.setSource(source);
+      const added: string[] = [];
+      store.onDidChange((change) => added.push(...change.added.map((r) => r.jobRunId)));
+      source.runs = [...source.runs, pendingRun({ job_run_id: 'o2', job_name: 'orders', timestamp: new Date(T).toISOString() }, 'doc-o2')];
+      await store.refresh({ force: false });
+      assert.deepEqual(added, ['o2']);
+      assert.deepEqual(store.groups.map((g) => [g.jobName, g.count]), [['orders', 2]]);
+    });
+
+    it('announces a new run whose timestamp is older than the newest, and no run twice', async () => {
+      const source = new FakeSource();
+      source.runs = [runOf('a', 1), runOf('b', 60)];
+      const store = new PendingRunsStore(new ManualTimers(), () => ({}), { now: () => T });
+      await store.setSource(source);
+      const added: string[] = [];
+      store.onDidChange((change) => added.push(...change.added.map((r) => r.jobRunId)));
+      source.runs = [...source.runs, runOf('late', 30)];
+      await store.refresh({ force: false });
+      assert.deepEqual(added, ['late']);
+      await store.refresh({ force: true });
+      assert.deepEqual(added, ['late'], 'announced once');
+    });
+
+    it('takes the urgent counts again when a run becomes urgent, and not before', async () => {
+      const source = new FakeSource();
+      source.runs = [jobRun('o1', 'orders', 30)];
+      const clock = { now: T };
+      const store = new PendingRunsStore(new ManualTimers(), () => ({}), { now: () => clock.now });
+      await store.setSource(source);
+      assert.equal(store.urgentCount, 0);
+      clock.now = T + 14 * 60_000;
+      store.tick();
+      await store.refresh({ force: false });
+      assert.equal(source.listCalls, 1, 'not urgent yet: nothing asked');
+      clock.now = T + 16 * 60_000;
+      store.tick();
+      await store.refresh({ force: false });
+      assert.equal(store.urgentCount, 1);
+      assert.equal(source.listCalls, 2);
+    });
+
+    it('shows the overview of the last session at once, marked as such, keeps it when the first load fails, and replaces it when one answers', async () => {
+      const source = new FakeSource();
+      source.runs = [jobRun('o1', 'orders', 600), jobRun('i1', 'images', 600)];
+      const first = new PendingRunsStore(new ManualTimers(), () => ({}), { now: () => T });
+      await first.setSource(source);
+      const snapshot = first.snapshot();
+      assert.ok(snapshot);
+      assert.equal(JSON.stringify(snapshot).includes('jobRunId'), false, 'counts only: no runs kept');
+
+      const later = new PendingRunsStore(new ManualTimers(), () => ({ profile: 'dev' }), { now: () => T + 3_600_000 });
+      later.restore(JSON.parse(JSON.stringify(snapshot)) as StoreSnapshot);
+      assert.equal(later.hasLoaded, true);
+      assert.equal(later.isRestored, true);
+      assert.equal(later.count, 2);
+      assert.equal(later.loadedAtMs, T);
+      source.failWith = new Error('connect ECONNREFUSED 127.0.0.1:9200');
+      await later.setSource(source);
+      assert.equal(later.status.kind, 'failed');
+      assert.equal(later.count, 2, 'the last list stays during the outage');
+      source.failWith = undefined;
+      source.runs = [jobRun('o1', 'orders', 600)];
+      await later.refresh({ force: true });
+      assert.equal(later.isRestored, false);
+      assert.equal(later.count, 1);
+      assert.equal(later.loadedAtMs, T + 3_600_000);
+    });
   });
 });

@@ -4,9 +4,7 @@
 import * as vscode from 'vscode';
 import type { ApprovalPolicy } from '../../core/approvalPolicy';
 import { splitByEligibility } from '../../core/approvalProgress';
-import { formatCheck, primaryFailingCheck } from '../../core/checkFormat';
 import { reasonValidationError } from '../../core/decisionMessage';
-import { expiryOf, formatTimeLeft } from '../../core/expiry';
 import type { Decision, JobRun } from '../../core/model';
 import type { PendingRunsStore } from '../../core/pendingRunsStore';
 import { APPROVER_RULE_TEXTS } from '../approverRuleTexts';
@@ -14,7 +12,8 @@ import type { BackendConnection } from '../backendConnection';
 import { describe, type DecisionController, type DecisionResult } from '../decisionController';
 import type { PendingNode } from '../pendingTree';
 import type { PendingView } from '../pendingView';
-import { iconLabel, inputPrompt, message } from '../../core/untrustedText';
+import { inputPrompt, message } from '../../core/untrustedText';
+import { pickPendingRuns } from '../runSearchPick';
 import { readViewSettings } from '../settings';
 import { showFailure } from '../failureMessages';
 
@@ -47,84 +46,31 @@ async function runsFor(
   decision: Decision,
 ): Promise<JobRun[]> {
   // VS Code passes the clicked node and the whole selection for a multi-select.
-  if (selection && selection.length > 1) return runsOfNodes(selection);
+  if (selection && selection.length > 1) return view.runsOf(selection);
   if (typeof target === 'string') {
-    const run = store.find(target);
+    // The store keeps the runs the tree has loaded; any other pending run is read now.
+    const run = store.find(target) ?? (await store.listAll({ runIds: [target] }).catch(() => []))[0];
     if (run) return [run];
     void vscode.window.showWarningMessage(message`Run ${target} is not in the pending list any more. Refresh to see its current state.`);
     return [];
   }
-  if (target) return runsOfNodes([target]);
-  const selected = view.selectedRuns();
-  if (selected.length > 1 && view.treeView.visible) return selected;
+  if (target) return view.runsOf([target]);
+  if (view.treeView.visible && view.treeView.selection.length > 1) return view.runsOf(view.treeView.selection);
   return pickRuns(store, decision);
 }
 
-function runsOfNodes(nodes: readonly PendingNode[]): JobRun[] {
-  const runs = new Map<string, JobRun>();
-  for (const node of nodes) {
-    if (node.kind === 'run') runs.set(node.run.jobRunId, node.run);
-    if (node.kind === 'job') for (const run of node.runs) runs.set(run.jobRunId, run);
-  }
-  return [...runs.values()];
-}
-
 async function pickRuns(store: PendingRunsStore, decision: Decision): Promise<JobRun[]> {
-  if (!store.hasLoaded) await store.refresh({ force: false });
+  if (!store.isLive) await store.refresh({ force: false });
   if (store.count === 0) {
     void vscode.window.showInformationMessage('No runs are waiting for approval.');
     return [];
   }
-  const ttl = readViewSettings().approvalTtlHours;
-  const now = Date.now();
-  type RunPick = vscode.QuickPickItem & { run: JobRun };
-  const items: RunPick[] = store.runs.map((run) => {
-    const check = primaryFailingCheck(run);
-    return {
-      label: iconLabel`${run.jobRunId}`,
-      description: iconLabel`${run.jobName}`,
-      detail: iconLabel`${check ? formatCheck(check) : `quality ${run.qualityStatus ?? 'unknown'}`} · ${formatTimeLeft(expiryOf(run, ttl), now)}`,
-      run,
-    };
+  return pickPendingRuns(store, {
+    title: `${VERB[decision].title} pending runs`,
+    placeholder: 'Search by job name, run id or failing check; pick one or more',
+    canSelectMany: true,
+    chooseHint: `${VERB[decision].title} pending runs: tick the runs to decide, or type until one is left`,
   });
-  const pick = vscode.window.createQuickPick<RunPick>();
-  pick.items = items;
-  pick.title = `${VERB[decision].title} pending runs`;
-  pick.placeholder = 'Search by job name, run id or failing check; pick one or more';
-  pick.matchOnDescription = true;
-  pick.matchOnDetail = true;
-  pick.canSelectMany = true;
-  pick.ignoreFocusOut = true;
-  return new Promise<JobRun[]>((resolve) => {
-    let settled = false;
-    const settle = (runs: JobRun[]) => {
-      if (settled) return;
-      settled = true;
-      resolve(runs);
-      pick.dispose();
-    };
-    pick.onDidAccept(() => {
-      // A multi-select pick accepts only ticked items, so Enter after typing part of a run id
-      // would close it having chosen nothing. With nothing ticked, the one run the text
-      // matches counts; if it matches several, the pick stays open and says what to do.
-      const chosen = pick.selectedItems.length > 0 ? pick.selectedItems : onlyMatch(items, pick.value);
-      if (chosen.length > 0) {
-        settle(chosen.map((item) => item.run));
-        return;
-      }
-      pick.title = `${VERB[decision].title} pending runs: tick the runs to decide, or type until one is left`;
-    });
-    pick.onDidHide(() => settle([]));
-    pick.show();
-  });
-}
-
-/** The item whose label, description or detail contains `text`, if exactly one does. */
-function onlyMatch<T extends vscode.QuickPickItem>(items: readonly T[], text: string): T[] {
-  const needle = text.trim().toLowerCase();
-  if (needle === '') return [];
-  const matching = items.filter((item) => [item.label, item.description, item.detail].some((field) => field?.toLowerCase().includes(needle)));
-  return matching.length === 1 ? matching : [];
 }
 
 /**

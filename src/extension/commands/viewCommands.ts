@@ -2,10 +2,10 @@
 // choosing the AWS profile and region (read from the user's AWS config files), and
 // `aws sso login` in a terminal when the session has expired.
 import * as vscode from 'vscode';
-import { readAwsProfiles } from '../../adapters/awsProfiles';
 import { KNOWN_REGIONS, type AwsProfileEntry } from '../../core/awsConfigFile';
 import type { PendingRunsStore } from '../../core/pendingRunsStore';
 import { iconLabel } from '../../core/untrustedText';
+import { loadBackendModule } from '../backendModule';
 import type { Log } from '../logChannel';
 import type { PendingNode } from '../pendingTree';
 import type { PendingView } from '../pendingView';
@@ -28,7 +28,7 @@ export function registerViewCommands(store: PendingRunsStore, view: PendingView,
 async function editFilter(view: PendingView): Promise<void> {
   const text = await vscode.window.showInputBox({
     title: 'Filter pending runs',
-    prompt: 'Show runs whose job name, run id or failing check contains this text. Empty clears the filter.',
+    prompt: 'Show runs whose job name, run id or check name contains this text. Empty clears the filter.',
     value: view.provider.filter,
   });
   if (text === undefined) return;
@@ -53,6 +53,8 @@ const KIND_TEXT: Record<AwsProfileEntry['kind'], string> = {
 
 async function selectProfile(): Promise<void> {
   const current = readConnectionSettings().profile;
+  // The reader is the SDK's shared-config loader: it comes with the adapters' bundle.
+  const { readAwsProfiles } = await loadBackendModule();
   const profiles = await readAwsProfiles();
   type ProfilePick = vscode.QuickPickItem & { profile: string | undefined };
   const items: ProfilePick[] = [

@@ -2,14 +2,13 @@
 // commands that open them and open an artifact in the S3 console, and the serializer that
 // brings the panels back after a window reload.
 import * as vscode from 'vscode';
-import { formatCheck, primaryFailingCheck } from '../../core/checkFormat';
-import type { JobRun } from '../../core/model';
 import type { PendingRunsStore } from '../../core/pendingRunsStore';
 import { s3ConsoleUrl } from '../../core/s3Console';
-import { iconLabel, message } from '../../core/untrustedText';
+import { message } from '../../core/untrustedText';
 import { parsePageState } from '../../shared/webviewMessages';
 import type { BackendConnection } from '../backendConnection';
 import type { DecisionController } from '../decisionController';
+import { pickPendingRuns } from '../runSearchPick';
 import type { Log } from '../logChannel';
 import { DETAILS_VIEW_TYPE, RunDetailsPanel } from './runDetailsPanel';
 
@@ -98,7 +97,7 @@ function runIdOf(target: unknown): string | undefined {
 }
 
 async function pickRunId(store: PendingRunsStore): Promise<string | undefined> {
-  if (!store.hasLoaded) await store.refresh({ force: false });
+  if (!store.isLive) await store.refresh({ force: false });
   if (store.count === 0) {
     const typed = await vscode.window.showInputBox({
       title: 'Show run details',
@@ -107,23 +106,12 @@ async function pickRunId(store: PendingRunsStore): Promise<string | undefined> {
     });
     return typed?.trim() || undefined;
   }
-  type RunPick = vscode.QuickPickItem & { run: JobRun };
-  const items: RunPick[] = store.runs.map((run) => {
-    const check = primaryFailingCheck(run);
-    return {
-      label: iconLabel`${run.jobRunId}`,
-      description: iconLabel`${run.jobName}`,
-      detail: iconLabel`${check ? formatCheck(check) : `quality ${run.qualityStatus ?? 'unknown'}`}`,
-      run,
-    };
-  });
-  const picked = await vscode.window.showQuickPick(items, {
+  const [picked] = await pickPendingRuns(store, {
     title: 'Show run details',
-    placeHolder: 'Search pending runs by job name, run id or failing check',
-    matchOnDescription: true,
-    matchOnDetail: true,
+    placeholder: 'Search pending runs by job name, run id or failing check',
+    canSelectMany: false,
   });
-  return picked?.run.jobRunId;
+  return picked?.jobRunId;
 }
 
 async function openArtifact(path: unknown, connection: BackendConnection, log: Log): Promise<void> {
