@@ -10,7 +10,6 @@ import { compareByExpiry } from '../core/expiry';
 import { parseJobRun } from '../core/jobRunParser';
 import type { JobRun } from '../core/model';
 import {
-  PAGE_SOURCE_FIELDS,
   mergePage,
   multiDocumentRunsQuery,
   pageStreamQuery,
@@ -26,6 +25,7 @@ import {
 import type { OverviewRequest, PageRequest, PendingSummary, RunPage } from '../core/pendingRunsStore';
 import {
   MAX_RESULT_WINDOW,
+  PENDING_SOURCE_FIELDS,
   jobHistoryQuery,
   type JobHistoryOptions,
   pendingSummaryQuery,
@@ -153,7 +153,7 @@ export class OpenSearchRunRepository {
       const body: Record<string, unknown> = {
         size: FULL_LIST_PAGE_SIZE,
         track_total_hits: false,
-        _source: [...PAGE_SOURCE_FIELDS],
+        _source: [...PENDING_SOURCE_FIELDS],
         query: scopedPendingQuery(request.scope, request.selection),
         sort: [{ job_run_id: 'asc' }],
       };

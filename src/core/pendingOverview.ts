@@ -18,8 +18,8 @@
 // page is in exact expiry order and the next one continues after its last run.
 
 import { URGENT_MS } from './expiry';
-import { MISSING_JOB_NAME, sourceFields } from './jobRunParser';
-import { pendingFilter, type JsonValue, type SearchBody } from './pendingQuery';
+import { MISSING_JOB_NAME } from './jobRunParser';
+import { PENDING_SOURCE_FIELDS, pendingFilter, type JsonValue, type SearchBody } from './pendingQuery';
 
 const HOUR = 3_600_000;
 export const MAX_MULTI_DOCUMENT_RUNS = 10_000;
@@ -345,30 +345,6 @@ export function pageStreams(sortBy: ViewSort, ttlHours: number, byJob: boolean):
   ];
 }
 
-/** Fields a row, its tooltip, sorting, the palette and a decision from the tree need (evidence included). */
-export const PAGE_SOURCE_FIELDS: readonly string[] = sourceFields([
-  'timestamp',
-  'event_type',
-  'job_name',
-  'job_run_id',
-  'status',
-  'failure_type',
-  'quality_status',
-  'quality_checks',
-  'approval_status',
-  'expires_at',
-  'triggered_by',
-  'artifacts_available',
-  'artifacts',
-  'records_read',
-  'records_written',
-  'records_dropped',
-  'bytes_written',
-  'duration_seconds',
-  'extract_duration_seconds',
-  'transform_duration_seconds',
-  'load_duration_seconds',
-]);
 
 /** One stream's part of a page: `size` documents after the cursor. */
 export function pageStreamQuery(stream: Stream, scope: PendingScope, selection: PendingSelection, size: number, cursor?: PageCursor): SearchBody | undefined {
@@ -377,7 +353,7 @@ export function pageStreamQuery(stream: Stream, scope: PendingScope, selection: 
   const body: SearchBody = {
     size,
     track_total_hits: false,
-    _source: [...PAGE_SOURCE_FIELDS],
+    _source: [...PENDING_SOURCE_FIELDS],
     query: scopedPendingQuery(scope, selection, [stream.filter]),
     sort: stream.sort,
   };
