@@ -11,34 +11,24 @@
 //   OPENSEARCH_ENDPOINT / _PARAMETER, OPENSEARCH_SERVICE, OPENSEARCH_AUTH, OPENSEARCH_INDEX,
 //   APPROVALS_INDEX, SIGNING_SECRET_PARAMETER, AWS_REGION, DWH_AWS_ENDPOINT_URL: as the processor's.
 
-import { DEFAULT_CONNECTION_SETTINGS, type OpenSearchService } from '../core/connectionSettings';
+import { DEFAULT_CONNECTION_SETTINGS } from '../core/connectionSettings';
+import { envText, readLambdaConnection, type Environment, type LambdaConnectionConfig } from '../processor/processorConfig';
 import { isEmailAddress } from '../core/emailLinkToken';
 import { DEFAULT_LINK_TTL_HOURS } from '../core/emailLinkToken';
 
-export interface ApprovalsConfig {
+export interface ApprovalsConfig extends LambdaConnectionConfig {
   publicBaseUrl: string;
   mailFrom: string | null;
   linkTtlHours: number;
-  policyJson: string | null;
-  policyParameter: string;
   topicArn: string | null;
   topicArnParameter: string;
-  opensearchEndpoint: string | null;
-  opensearchEndpointParameter: string;
-  opensearchService: OpenSearchService;
-  opensearchAuth: 'sigv4' | 'none';
-  eventsIndex: string;
-  approvalsIndex: string;
-  signingSecretParameter: string;
-  region: string | null;
-  awsEndpointUrl: string | null;
 }
 
 export class ApprovalsConfigError extends Error {
   override readonly name = 'ApprovalsConfigError';
 }
 
-export type Environment = Readonly<Record<string, string | undefined>>;
+export type { Environment };
 
 /**
  * The notifier needs PUBLIC_BASE_URL and MAIL_FROM (`mail`); the approval API needs neither
@@ -52,27 +42,15 @@ export function readApprovalsConfig(env: Environment, needs: { mail: boolean }):
   if (needs.mail && (mailFrom === null || !isEmailAddress(mailFrom))) throw new ApprovalsConfigError('MAIL_FROM must be a plain email address (an SES-verified identity).');
   const ttl = Number(text(env, 'LINK_TTL_HOURS') ?? DEFAULT_LINK_TTL_HOURS);
   if (!Number.isFinite(ttl) || ttl <= 0 || ttl > 24 * 30) throw new ApprovalsConfigError('LINK_TTL_HOURS must be a number of hours above 0, at most 720.');
-  const service = text(env, 'OPENSEARCH_SERVICE') ?? DEFAULT_CONNECTION_SETTINGS.opensearchService;
-  if (service !== 'es' && service !== 'aoss') throw new ApprovalsConfigError('OPENSEARCH_SERVICE must be es or aoss.');
-  const auth = text(env, 'OPENSEARCH_AUTH') ?? 'sigv4';
-  if (auth !== 'sigv4' && auth !== 'none') throw new ApprovalsConfigError('OPENSEARCH_AUTH must be sigv4 or none.');
   return {
+    ...readLambdaConnection(env, (message) => {
+      throw new ApprovalsConfigError(message);
+    }),
     publicBaseUrl,
     mailFrom,
     linkTtlHours: ttl,
-    policyJson: text(env, 'POLICY'),
-    policyParameter: text(env, 'POLICY_PARAMETER') ?? DEFAULT_CONNECTION_SETTINGS.policyParameter,
     topicArn: text(env, 'TOPIC_ARN'),
     topicArnParameter: text(env, 'TOPIC_ARN_PARAMETER') ?? DEFAULT_CONNECTION_SETTINGS.topicArnParameter,
-    opensearchEndpoint: text(env, 'OPENSEARCH_ENDPOINT'),
-    opensearchEndpointParameter: text(env, 'OPENSEARCH_ENDPOINT_PARAMETER') ?? DEFAULT_CONNECTION_SETTINGS.opensearchEndpointParameter,
-    opensearchService: service,
-    opensearchAuth: auth,
-    eventsIndex: text(env, 'OPENSEARCH_INDEX') ?? DEFAULT_CONNECTION_SETTINGS.opensearchIndex,
-    approvalsIndex: text(env, 'APPROVALS_INDEX') ?? DEFAULT_CONNECTION_SETTINGS.approvalsIndex,
-    signingSecretParameter: text(env, 'SIGNING_SECRET_PARAMETER') ?? DEFAULT_CONNECTION_SETTINGS.signingSecretParameter,
-    region: text(env, 'AWS_REGION') ?? text(env, 'AWS_DEFAULT_REGION'),
-    awsEndpointUrl: text(env, 'DWH_AWS_ENDPOINT_URL'),
   };
 }
 
@@ -93,7 +71,4 @@ function checkedBaseUrl(base: string): string {
   return url.toString().replace(/\/+$/, '');
 }
 
-function text(env: Environment, name: string): string | null {
-  const value = env[name];
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
-}
+const text = envText;

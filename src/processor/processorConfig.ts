@@ -34,20 +34,51 @@
 import { DEFAULT_CONNECTION_SETTINGS, type OpenSearchService } from '../core/connectionSettings';
 import { DEFAULT_TTL_HOURS } from '../core/expiry';
 
-export interface ProcessorConfig {
+/** What every Lambda of this repository reads to reach OpenSearch, SSM and the policy. */
+export interface LambdaConnectionConfig {
   opensearchEndpoint: string | null;
   opensearchEndpointParameter: string;
   opensearchService: OpenSearchService;
   opensearchAuth: 'sigv4' | 'none';
   eventsIndex: string;
   approvalsIndex: string;
-  opensearchTimeoutMs: number;
   signingSecretParameter: string;
   region: string | null;
   awsEndpointUrl: string | null;
-  freshnessMinutes: number;
   policyJson: string | null;
   policyParameter: string;
+}
+
+/** Reads the connection part of a Lambda's environment; `fail` throws the caller's error naming the variable. */
+export function readLambdaConnection(env: Environment, fail: (message: string) => never): LambdaConnectionConfig {
+  const service = envText(env, 'OPENSEARCH_SERVICE') ?? DEFAULT_CONNECTION_SETTINGS.opensearchService;
+  if (service !== 'es' && service !== 'aoss') fail(`OPENSEARCH_SERVICE must be es or aoss; got ${JSON.stringify(service)}.`);
+  const auth = envText(env, 'OPENSEARCH_AUTH') ?? 'sigv4';
+  if (auth !== 'sigv4' && auth !== 'none') fail(`OPENSEARCH_AUTH must be sigv4 or none; got ${JSON.stringify(auth)}.`);
+  return {
+    opensearchEndpoint: envText(env, 'OPENSEARCH_ENDPOINT'),
+    opensearchEndpointParameter: envText(env, 'OPENSEARCH_ENDPOINT_PARAMETER') ?? DEFAULT_CONNECTION_SETTINGS.opensearchEndpointParameter,
+    opensearchService: service,
+    opensearchAuth: auth,
+    eventsIndex: envText(env, 'OPENSEARCH_INDEX') ?? DEFAULT_CONNECTION_SETTINGS.opensearchIndex,
+    approvalsIndex: envText(env, 'APPROVALS_INDEX') ?? DEFAULT_CONNECTION_SETTINGS.approvalsIndex,
+    signingSecretParameter: envText(env, 'SIGNING_SECRET_PARAMETER') ?? DEFAULT_CONNECTION_SETTINGS.signingSecretParameter,
+    region: envText(env, 'AWS_REGION') ?? envText(env, 'AWS_DEFAULT_REGION'),
+    awsEndpointUrl: envText(env, 'DWH_AWS_ENDPOINT_URL'),
+    policyJson: envText(env, 'POLICY'),
+    policyParameter: envText(env, 'POLICY_PARAMETER') ?? DEFAULT_CONNECTION_SETTINGS.policyParameter,
+  };
+}
+
+/** A variable's trimmed value; null when unset or blank. */
+export function envText(env: Environment, name: string): string | null {
+  const value = env[name];
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
+}
+
+export interface ProcessorConfig extends LambdaConnectionConfig {
+  opensearchTimeoutMs: number;
+  freshnessMinutes: number;
   concurrency: number;
   outcomesTopicArn: string | null;
   acceptSignatureV1: boolean;
@@ -65,30 +96,14 @@ export type Environment = Readonly<Record<string, string | undefined>>;
 
 /** Reads the configuration; throws ProcessorConfigError naming the variable that is wrong. */
 export function readProcessorConfig(env: Environment): ProcessorConfig {
-  const service = text(env, 'OPENSEARCH_SERVICE') ?? DEFAULT_CONNECTION_SETTINGS.opensearchService;
-  if (service !== 'es' && service !== 'aoss') {
-    throw new ProcessorConfigError(`OPENSEARCH_SERVICE must be es or aoss; got ${JSON.stringify(service)}.`);
-  }
-  const auth = text(env, 'OPENSEARCH_AUTH') ?? 'sigv4';
-  if (auth !== 'sigv4' && auth !== 'none') {
-    throw new ProcessorConfigError(`OPENSEARCH_AUTH must be sigv4 or none; got ${JSON.stringify(auth)}.`);
-  }
   return {
-    opensearchEndpoint: text(env, 'OPENSEARCH_ENDPOINT'),
-    opensearchEndpointParameter: text(env, 'OPENSEARCH_ENDPOINT_PARAMETER') ?? DEFAULT_CONNECTION_SETTINGS.opensearchEndpointParameter,
-    opensearchService: service,
-    opensearchAuth: auth,
-    eventsIndex: text(env, 'OPENSEARCH_INDEX') ?? DEFAULT_CONNECTION_SETTINGS.opensearchIndex,
-    approvalsIndex: text(env, 'APPROVALS_INDEX') ?? DEFAULT_CONNECTION_SETTINGS.approvalsIndex,
+    ...readLambdaConnection(env, (message) => {
+      throw new ProcessorConfigError(message);
+    }),
     opensearchTimeoutMs: positiveNumber(env, 'OPENSEARCH_TIMEOUT_MS', 10_000, 600_000),
-    signingSecretParameter: text(env, 'SIGNING_SECRET_PARAMETER') ?? DEFAULT_CONNECTION_SETTINGS.signingSecretParameter,
-    region: text(env, 'AWS_REGION') ?? text(env, 'AWS_DEFAULT_REGION'),
-    awsEndpointUrl: text(env, 'DWH_AWS_ENDPOINT_URL'),
     freshnessMinutes: positiveNumber(env, 'FRESHNESS_MINUTES', 15, 24 * 60),
-    policyJson: text(env, 'POLICY'),
-    policyParameter: text(env, 'POLICY_PARAMETER') ?? DEFAULT_CONNECTION_SETTINGS.policyParameter,
     concurrency: Math.floor(positiveNumber(env, 'PROCESSOR_CONCURRENCY', 10, 100)),
-    outcomesTopicArn: text(env, 'OUTCOMES_TOPIC_ARN'),
+    outcomesTopicArn: envText(env, 'OUTCOMES_TOPIC_ARN'),
     acceptSignatureV1: flag(env, 'ACCEPT_SIGNATURE_V1', false),
     secretRotationGraceMinutes: nonNegativeNumber(env, 'SECRET_ROTATION_GRACE_MINUTES', 60, 7 * 24 * 60),
     approvalTtlHours: positiveNumber(env, 'APPROVAL_TTL_HOURS', DEFAULT_TTL_HOURS, 24 * 365),
@@ -97,7 +112,7 @@ export function readProcessorConfig(env: Environment): ProcessorConfig {
 }
 
 function roleArns(env: Environment, name: string): string[] {
-  const raw = text(env, name);
+  const raw = envText(env, name);
   if (raw === null) return [];
   const arns = raw.split(',').map((arn) => arn.trim()).filter((arn) => arn !== '');
   const bad = arns.find((arn) => !/^arn:[^:]+:(iam::\d{12}:role\/.+|sts::\d{12}:assumed-role\/[^/]+\/[^/]+)$/.test(arn));
@@ -106,7 +121,7 @@ function roleArns(env: Environment, name: string): string[] {
 }
 
 function flag(env: Environment, name: string, fallback: boolean): boolean {
-  const raw = text(env, name);
+  const raw = envText(env, name);
   if (raw === null) return fallback;
   if (/^(true|1|yes)$/i.test(raw)) return true;
   if (/^(false|0|no)$/i.test(raw)) return false;
@@ -114,7 +129,7 @@ function flag(env: Environment, name: string, fallback: boolean): boolean {
 }
 
 function nonNegativeNumber(env: Environment, name: string, fallback: number, max: number): number {
-  const raw = text(env, name);
+  const raw = envText(env, name);
   if (raw === null) return fallback;
   const n = Number(raw);
   if (!Number.isFinite(n) || n < 0 || n > max) {
@@ -123,13 +138,8 @@ function nonNegativeNumber(env: Environment, name: string, fallback: number, max
   return n;
 }
 
-function text(env: Environment, name: string): string | null {
-  const value = env[name];
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
-}
-
 function positiveNumber(env: Environment, name: string, fallback: number, max: number): number {
-  const raw = text(env, name);
+  const raw = envText(env, name);
   if (raw === null) return fallback;
   const n = Number(raw);
   if (!Number.isFinite(n) || n <= 0 || n > max) {
