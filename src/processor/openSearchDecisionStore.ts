@@ -217,7 +217,11 @@ export class OpenSearchDecisionStore implements DecisionStorePorts {
 
   /** A _bulk on the index's own path; one answer per action, in order. */
   private async bulk(index: string, lines: readonly object[], refresh: boolean): Promise<BulkItem[]> {
-    const response = await this.call('bulk', index, () => this.client.bulk({ index, body: [...lines], ...(refresh ? { refresh: true } : {}) }));
+    // POST on the index's own path (the client's bulk() would PUT there): the processor's
+    // policy allows POST on <index>/_bulk, and no action line names another index.
+    const response = await this.call('bulk', index, () =>
+      this.client.transport.request({ method: 'POST', path: `/${encodeURIComponent(index)}/_bulk`, querystring: refresh ? { refresh: 'true' } : {}, bulkBody: [...lines] }),
+    );
     const items = (response.body as { items?: Array<Record<string, BulkItem>> }).items ?? [];
     const actions = lines.length / 2;
     if (items.length !== actions) throw new TransientDecisionError(`OpenSearch bulk on ${index} answered ${items.length} items for ${actions}.`);
