@@ -9,12 +9,18 @@
 //   handler  the same messages handed to the handler as SQS events of 10 records, `pollers`
 //            invocations at once (what Lambda's SQS event source does): the processor's own
 //            rate, without the emulator's queue.
+//   handler-without-outcomes  the handler mode without OUTCOMES_TOPIC_ARN: no outcome publish,
+//            so the rate of the processor, OpenSearch and STS without moto's SNS emulation.
 // moto's ReceiveMessage scans the whole queue on every call, so with 1,000 messages queued
-// the sqs mode measures moto more than the processor; both numbers are printed.
-//   npx tsx bench/processorThroughput.ts [--mode both|sqs|handler] [--decisions 1000] [--pollers 4] [--via-sns] [--keep]
+// the sqs mode measures moto more than the processor; both numbers are printed. With each
+// rate, the CPU seconds that moto, OpenSearch and this process (the processor) used meanwhile
+// (from /proc, when the stack's processes are this machine's): where the time went.
+//   npx tsx bench/processorThroughput.ts [--mode both|all|sqs|handler|handler-without-outcomes] [--decisions 1000] [--pollers 4] [--via-sns] [--keep]
 // --via-sns publishes through the topic instead of SendMessageBatch (the other subscribed
 // queues get copies); --keep leaves the benchmark's runs and audit documents in the indices.
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DeleteMessageBatchCommand, PurgeQueueCommand, ReceiveMessageCommand, SQSClient, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
@@ -65,6 +71,8 @@ async function count(env: StackEnv, index: string, query: object): Promise<numbe
 
 interface Setup {
   env: StackEnv;
+  /** The stack's directory (DWH_STACK_DIR or .stack): its pid files. */
+  stackDir: string;
   runner: typeof RunnerModule;
   secret: string;
   /** Signs every decision with an identity proof of its own (signature v2): one STS round trip each in the processor. */
@@ -79,8 +87,40 @@ interface Batch {
   messages: DecisionMessage[];
 }
 
+type Mode = 'sqs' | 'handler' | 'handler-without-outcomes';
+
+/** CPU seconds used while a mode ran; null where it could not be read. */
+interface CpuSeconds {
+  moto: number | null;
+  opensearch: number | null;
+  processor: number;
+}
+
+/** Reads the CPU time of moto, OpenSearch (by the stack's pid files) and this process. */
+function cpuMeter(stackDir: string): () => CpuSeconds {
+  const ticksOf = (pidFile: string): number | null => {
+    try {
+      const pid = readFileSync(join(stackDir, pidFile), 'utf8').trim();
+      const fields = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 10 ms
+    } catch {
+      return null;
+    }
+  };
+  const start = { moto: ticksOf('moto.pid'), opensearch: ticksOf('opensearch-java.pid'), processor: process.cpuUsage() };
+  return () => {
+    const since = (before: number | null, now: number | null) => (before === null || now === null ? null : round1(now - before));
+    const own = process.cpuUsage(start.processor);
+    return {
+      moto: since(start.moto, ticksOf('moto.pid')),
+      opensearch: since(start.opensearch, ticksOf('opensearch-java.pid')),
+      processor: round1((own.user + own.system) / 1e6),
+    };
+  };
+}
+
 interface Result {
-  mode: 'sqs' | 'handler';
+  mode: Mode;
   decisions: number;
   seconds: number;
   decisionsPerSecond: number;
@@ -90,6 +130,8 @@ interface Result {
   failed: number;
   batchP50Ms: number;
   batchP95Ms: number;
+  /** CPU used meanwhile; `processor` includes this benchmark's own work in the process. */
+  cpuSeconds: CpuSeconds;
 }
 
 /** N pending runs in job-events and N signed approvals of them. */
@@ -169,10 +211,12 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
 
-async function handlerOf(setup: Setup, onError: () => void) {
+async function handlerOf(setup: Setup, onError: () => void, withOutcomes = true) {
   const { createLambdaHandler } = setup.runner.loadProcessorHandler();
+  const config = setup.runner.processorEnvironment(setup.env, {});
+  if (!withOutcomes) delete config.OUTCOMES_TOPIC_ARN;
   const handler = createLambdaHandler({
-    config: setup.runner.processorEnvironment(setup.env, {}),
+    config,
     log: (line) => {
       if (line.level === 'error') onError();
     },
@@ -200,7 +244,9 @@ async function sqsMode(setup: Setup, total: number, pollers: number, viaSns: boo
   let errors = 0;
   const handler = await handlerOf(setup, () => (errors += 1));
   const batchMs: number[] = [];
+  const cpu = cpuMeter(setup.stackDir);
   const stats = await runner.runProcessorLoop({ env, handler, queueUrl, once: true, waitTimeSeconds: 2, pollers, onBatch: (b) => batchMs.push(b.ms) });
+  const cpuSeconds = cpu();
   await handler.close();
   batchMs.sort((a, b) => a - b);
   const counts = await verify(env, batch);
@@ -215,16 +261,17 @@ async function sqsMode(setup: Setup, total: number, pollers: number, viaSns: boo
       failed: stats.failed + errors,
       batchP50Ms: percentile(batchMs, 50),
       batchP95Ms: percentile(batchMs, 95),
+      cpuSeconds,
     },
   };
 }
 
 /** The handler fed SQS events of 10 records, `pollers` at once, as Lambda's event source does. */
-async function handlerMode(setup: Setup, total: number, pollers: number): Promise<{ result: Result; batch: Batch }> {
+async function handlerMode(setup: Setup, total: number, pollers: number, withOutcomes: boolean): Promise<{ result: Result; batch: Batch }> {
   const { env, runner } = setup;
   const batch = await prepare(setup, total, 'handler');
   let errors = 0;
-  const handler = await handlerOf(setup, () => (errors += 1));
+  const handler = await handlerOf(setup, () => (errors += 1), withOutcomes);
   const events = [];
   for (let i = 0; i < batch.messages.length; i += 10) {
     const chunk = batch.messages.slice(i, i + 10);
@@ -239,6 +286,7 @@ async function handlerMode(setup: Setup, total: number, pollers: number): Promis
   }
   const batchMs: number[] = [];
   let failed = 0;
+  const cpu = cpuMeter(setup.stackDir);
   const t0 = Date.now();
   await inBatches(events, 1, pollers, async ([event]) => {
     const t = Date.now();
@@ -247,13 +295,14 @@ async function handlerMode(setup: Setup, total: number, pollers: number): Promis
     batchMs.push(Date.now() - t);
   });
   const seconds = (Date.now() - t0) / 1000;
+  const cpuSeconds = cpu();
   await handler.close();
   batchMs.sort((a, b) => a - b);
   const counts = await verify(env, batch);
   return {
     batch,
     result: {
-      mode: 'handler',
+      mode: withOutcomes ? 'handler' : 'handler-without-outcomes',
       decisions: total - failed,
       seconds,
       decisionsPerSecond: round1((total - failed) / seconds),
@@ -261,6 +310,7 @@ async function handlerMode(setup: Setup, total: number, pollers: number): Promis
       failed: failed + errors,
       batchP50Ms: percentile(batchMs, 50),
       batchP95Ms: percentile(batchMs, 95),
+      cpuSeconds,
     },
   };
 }
@@ -283,7 +333,10 @@ async function main(): Promise<void> {
   const total = Number(values.decisions);
   const pollers = Number(values.pollers);
   if (!Number.isInteger(total) || total <= 0 || !Number.isInteger(pollers) || pollers <= 0) throw new Error('--decisions and --pollers must be positive whole numbers');
-  if (!['both', 'sqs', 'handler'].includes(values.mode)) throw new Error('--mode is both, sqs or handler');
+  const modes: Mode[] | undefined = (
+    { both: ['handler', 'sqs'], all: ['handler', 'handler-without-outcomes', 'sqs'], sqs: ['sqs'], handler: ['handler'], 'handler-without-outcomes': ['handler-without-outcomes'] } as Record<string, Mode[]>
+  )[values.mode];
+  if (!modes) throw new Error('--mode is both, all, sqs, handler or handler-without-outcomes');
 
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   // Plain ESM without declarations: typed here by StackModule.
@@ -299,18 +352,19 @@ async function main(): Promise<void> {
   process.env.AWS_SECRET_ACCESS_KEY = credentials.secretAccessKey;
   const clientConfig = { region: env.region, endpoint: env.awsEndpointUrl, credentials };
   const reviewer = await createReviewer(env, 'bench-reviewer');
-  const setup: Setup = { env, runner, secret, reviewer, sqs: new SQSClient(clientConfig), sns: new SNSClient(clientConfig) };
+  const stackDir = process.env.DWH_STACK_DIR?.trim() ? process.env.DWH_STACK_DIR.trim() : join(process.cwd(), '.stack');
+  const setup: Setup = { env, stackDir, runner, secret, reviewer, sqs: new SQSClient(clientConfig), sns: new SNSClient(clientConfig) };
   const sharedQueue = runner.processorRunnerStatus().running;
 
   const results: Result[] = [];
   const batches: Batch[] = [];
   try {
-    if (values.mode !== 'sqs') {
-      const { result, batch } = await handlerMode(setup, total, pollers);
+    for (const mode of modes.filter((m) => m !== 'sqs')) {
+      const { result, batch } = await handlerMode(setup, total, pollers, mode === 'handler');
       results.push(result);
       batches.push(batch);
     }
-    if (values.mode !== 'handler') {
+    if (modes.includes('sqs')) {
       if (sharedQueue) {
         console.log('[bench] note: a background processor runner is running and takes part of the queue; the sqs rate is the two together.');
       } else {
@@ -338,9 +392,11 @@ async function main(): Promise<void> {
   }
 
   for (const r of results) {
+    const cpu = (name: string, value: number | null) => `${name} ${value === null ? '?' : value.toFixed(1)} s`;
     console.log(
-      `[bench] ${r.mode.padEnd(7)}: ${r.decisions} v2 decisions (an STS round trip and an outcome publish each) in ${r.seconds.toFixed(2)} s = ${r.decisionsPerSecond} decisions/s ` +
-        `(${pollers} at once; batch of 10 p50 ${r.batchP50Ms} ms, p95 ${r.batchP95Ms} ms; audits ${r.audits}, recorded ${r.recorded}, runs approved ${r.approved}, failed ${r.failed})`,
+      `[bench] ${r.mode}: ${r.decisions} v2 decisions (an STS round trip${r.mode === 'handler-without-outcomes' ? '' : ' and an outcome publish'} each) in ${r.seconds.toFixed(2)} s = ${r.decisionsPerSecond} decisions/s ` +
+        `(${pollers} at once; batch of 10 p50 ${r.batchP50Ms} ms, p95 ${r.batchP95Ms} ms; audits ${r.audits}, recorded ${r.recorded}, runs approved ${r.approved}, failed ${r.failed}); ` +
+        `CPU meanwhile: ${cpu('moto', r.cpuSeconds.moto)}, ${cpu('OpenSearch', r.cpuSeconds.opensearch)}, ${cpu('processor', r.cpuSeconds.processor)}`,
     );
   }
   console.log(JSON.stringify({ bench: 'processorThroughput', total, pollers, results }));

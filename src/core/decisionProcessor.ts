@@ -53,6 +53,15 @@
 // store lists approvals audited awaiting-quorum or recorded (never invalid ones), for the
 // same run document.
 //
+// A batch of records (processBatch) runs this same per-message logic for every record at
+// once, and when the ports offer batched forms (ports.batch) the records' OpenSearch calls
+// go out together (core/lockstepBatcher.ts): one read of the runs for the whole batch, one
+// bulk create of the audits, one bulk of conditional run updates, and so on, each item's
+// result going back to its own record. Records naming the same run are taken one after
+// another, in the order they were sent (SQS SentTimestamp, SNS Timestamp; then their place
+// in the batch): the first decision wins and the next is judged against the run it left,
+// as if they had arrived in two batches. Other records' calls go in the batch in record order.
+//
 // Invalid messages are audited and never touch a run. A message that is not verified (bad
 // form, signature or identity proof) gets the id `invalid-<sha256 of the body>` even when it
 // names a decision_id: an unauthenticated message must not be able to take the id of a
@@ -63,6 +72,7 @@
 
 import { createHash } from 'node:crypto';
 import { policyForJob, type ApprovalPolicy, type JobPolicy } from './approvalPolicy';
+import { LockstepBatcher, type BatchSender, type Participant } from './lockstepBatcher';
 import { emailEligibility, isApprovalApiIdentity } from './emailPolicy';
 import { isEmailAddress } from './emailAddress';
 import { outcomeOfRun, type ApprovalOutcome } from './approvalOutcome';
@@ -197,6 +207,63 @@ export interface DecisionProcessorPorts {
   now(): number;
   /** Waits between version-conflict retries; defaults to setTimeout. */
   sleep?(ms: number): Promise<void>;
+  /**
+   * The same reads and writes for many items in one request each; processBatch then sends
+   * the calls its records make at the same step together. Absent: one request per call.
+   */
+  batch?: DecisionBatchPorts;
+}
+
+/**
+ * Batched forms of the store's ports (and of the outcome publish): one result per item, in
+ * the items' order; an item's error is that item's alone (transient unless a
+ * PermanentDecisionError), a rejection of the whole call fails every item. Updates of the
+ * same document in one call are applied in item order.
+ */
+export interface DecisionBatchPorts {
+  getRunsWithVersion: BatchSender<string, RunSnapshot | null>;
+  getRunDocuments: BatchSender<string, RunSnapshot | null>;
+  createAudits: BatchSender<AuditCreate, 'created' | 'exists'>;
+  getAudits: BatchSender<string, AuditDocument | null>;
+  updateAudits: BatchSender<{ id: string; fields: AuditUpdate }, void>;
+  updateRunsIfVersion: BatchSender<RunUpdate, 'updated' | 'conflict'>;
+  listAuditsForRuns: BatchSender<string, AuditDocument[]>;
+  publishOutcomes?: BatchSender<ApprovalOutcome, void>;
+}
+
+export interface AuditCreate {
+  id: string;
+  doc: AuditDocument;
+  /** Make it visible to searches at once (a quorum vote); for a batch, the whole request is refreshed. */
+  refresh: boolean;
+}
+
+export interface RunUpdate {
+  documentId: string;
+  version: RunVersion;
+  fields: RunApprovalFields;
+}
+
+/** One record of a batch: the decision's body and how it arrived. */
+export interface BatchRecord {
+  body: string;
+  context?: MessageContext;
+}
+
+/** What became of one record of a batch: processed (acknowledge it), or failed or not started (deliver it again). */
+export type BatchRecordResult =
+  | { ok: true; outcome: DecisionOutcome; ms: number }
+  | { ok: false; error: unknown; started: boolean; ms: number };
+
+export interface BatchOptions {
+  /** Records processed at once. */
+  concurrency: number;
+  /** FIFO: records in batch order, one at a time, and after a failure the rest are not started. */
+  stopAtFirstFailure?: boolean;
+  /** Asked before each record starts; false leaves it for redelivery (the invocation is running out of time). */
+  canStart?: () => boolean;
+  /** Called as each record finishes, in the order they finish. */
+  onResult?: (index: number, result: BatchRecordResult) => void;
 }
 
 /** The signing secrets accepted now: the current one, and the previous one during a rotation's grace. */
@@ -383,15 +450,108 @@ interface IdentityRefusal {
 export class DecisionProcessor {
   private readonly freshnessMs: number;
   private readonly maxAttempts: number;
-  private secrets: SigningSecrets;
+  /** Shared with the per-record processors of a batch, so a refreshed secret serves them all. */
+  private readonly secretsHolder: { secrets: SigningSecrets };
 
   constructor(
     private readonly ports: DecisionProcessorPorts,
     private readonly options: DecisionProcessorOptions,
+    shared?: { secrets: SigningSecrets },
   ) {
     this.freshnessMs = options.freshnessMs ?? FRESHNESS_MS;
     this.maxAttempts = Math.max(1, options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
-    this.secrets = options.secrets;
+    this.secretsHolder = shared ?? { secrets: options.secrets };
+  }
+
+  /**
+   * Processes the records of one batch, `concurrency` at once (see the top of the file for
+   * the batched ports and the order of records naming the same run). Never throws: each
+   * record's result says whether to acknowledge it.
+   */
+  async processBatch(records: readonly BatchRecord[], options: BatchOptions): Promise<BatchRecordResult[]> {
+    const fifo = options.stopAtFirstFailure === true;
+    const order = fifo ? records.map((_, index) => index) : sentOrder(records);
+    // Each record waits for the one before it (in `order`) that names the same run.
+    const previousOfSameRun = new Map<number, number>();
+    if (!fifo) {
+      const lastOfRun = new Map<string, number>();
+      for (const index of order) {
+        const runId = claimedRunId(records[index]?.body ?? '');
+        if (runId === null) continue;
+        const previous = lastOfRun.get(runId);
+        if (previous !== undefined) previousOfSameRun.set(index, previous);
+        lastOfRun.set(runId, index);
+      }
+    }
+    const results: BatchRecordResult[] = new Array<BatchRecordResult>(records.length);
+    const finished = new Map<number, Promise<void>>();
+    const batcher = this.ports.batch ? new LockstepBatcher() : null;
+    let next = 0;
+    let stop = false;
+    const settle = (index: number, result: BatchRecordResult): void => {
+      results[index] = result;
+      options.onResult?.(index, result);
+    };
+    const runRecord = async (index: number): Promise<void> => {
+      const record = records[index] as BatchRecord;
+      const previous = previousOfSameRun.get(index);
+      if (previous !== undefined) await finished.get(previous);
+      if (stop || (options.canStart && !options.canStart())) {
+        settle(index, { ok: false, error: new TransientDecisionError('Not started: left for the next delivery.'), started: false, ms: 0 });
+        return;
+      }
+      const participant = batcher?.join() ?? null;
+      const started = Date.now();
+      try {
+        const processor = participant === null ? this : this.withPorts(this.recordPorts(participant));
+        settle(index, { ok: true, outcome: await processor.process(record.body, record.context ?? {}), ms: Date.now() - started });
+      } catch (error) {
+        if (fifo) stop = true;
+        settle(index, { ok: false, error, started: true, ms: Date.now() - started });
+      } finally {
+        participant?.done();
+      }
+    };
+    const worker = async (): Promise<void> => {
+      while (next < order.length) {
+        const index = order[next++] as number;
+        const done = runRecord(index);
+        finished.set(index, done);
+        await done;
+      }
+    };
+    const workers = fifo ? 1 : Math.max(1, Math.min(options.concurrency, records.length));
+    await Promise.all(Array.from({ length: workers }, () => worker()));
+    return results;
+  }
+
+  /** A processor for one record of a batch: the same options and (shared) secrets, over that record's ports. */
+  private withPorts(ports: DecisionProcessorPorts): DecisionProcessor {
+    return new DecisionProcessor(ports, this.options, this.secretsHolder);
+  }
+
+  /** The ports of one record of a batch: the store's calls go through the batcher. */
+  private recordPorts(participant: Participant): DecisionProcessorPorts {
+    const ports = this.ports;
+    const batch = ports.batch as DecisionBatchPorts;
+    const publishOutcomes = batch.publishOutcomes;
+    // Calls through `ports`, not a spread: ports may be a class instance whose methods live on its prototype.
+    return {
+      now: () => ports.now(),
+      ...(ports.sleep ? { sleep: (ms: number) => ports.sleep?.(ms) ?? Promise.resolve() } : {}),
+      ...(ports.verifyIdentityProof
+        ? { verifyIdentityProof: (proof: IdentityProof) => ports.verifyIdentityProof?.(proof) ?? Promise.reject(new Error('No STS verifier.')) }
+        : {}),
+      ...(ports.publishOutcome ? { publishOutcome: (outcome: ApprovalOutcome) => ports.publishOutcome?.(outcome) ?? Promise.resolve() } : {}),
+      getRunWithVersion: (jobRunId) => participant.call(batch.getRunsWithVersion, jobRunId),
+      getRunDocument: (documentId) => participant.call(batch.getRunDocuments, documentId),
+      createAudit: (id, doc, options) => participant.call(batch.createAudits, { id, doc, refresh: options.refresh }),
+      getAudit: (id) => participant.call(batch.getAudits, id),
+      updateAudit: (id, fields) => participant.call(batch.updateAudits, { id, fields }),
+      updateRunIfVersion: (documentId, version, fields) => participant.call(batch.updateRunsIfVersion, { documentId, version, fields }),
+      listAuditsForRun: (jobRunId) => participant.call(batch.listAuditsForRuns, jobRunId),
+      ...(publishOutcomes && ports.publishOutcome ? { publishOutcome: (outcome: ApprovalOutcome) => participant.call(publishOutcomes, outcome) } : {}),
+    };
   }
 
   /**
@@ -459,10 +619,10 @@ export class DecisionProcessor {
   }
 
   private async verifySignature(message: DecisionMessage): Promise<boolean> {
-    if (this.signatureVerifies(message, this.secrets)) return true;
+    if (this.signatureVerifies(message, this.secretsHolder.secrets)) return true;
     const fresh = this.options.refreshSecrets ? await this.options.refreshSecrets() : null;
     if (fresh === null) return false;
-    this.secrets = fresh;
+    this.secretsHolder.secrets = fresh;
     return this.signatureVerifies(message, fresh);
   }
 
@@ -776,6 +936,23 @@ function runApprovalFieldsOf(source: unknown): RunApprovalFields | null {
     approval_timestamp: text(doc.approval_timestamp),
     approval_decision_ids: decisionIdsOf(source),
   };
+}
+
+/** Record indices by when they were sent (those without a time after), then by their place in the batch. */
+function sentOrder(records: readonly BatchRecord[]): number[] {
+  const sent = (record: BatchRecord | undefined): number => {
+    const ms = record?.context?.sentAtMs;
+    return typeof ms === 'number' && Number.isFinite(ms) ? ms : Number.POSITIVE_INFINITY;
+  };
+  return records.map((_, index) => index).sort((a, b) => sent(records[a]) - sent(records[b]) || a - b);
+}
+
+/** The job_run_id a body names, verified or not: only used to order records naming the same run. */
+function claimedRunId(body: string): string | null {
+  const parsed = parseDecisionMessage(body);
+  if (parsed.ok) return parsed.message.job_run_id;
+  const claimed = parsed.fields?.job_run_id;
+  return typeof claimed === 'string' ? claimed : null;
 }
 
 function sha256Hex(text: string): string {

@@ -7,7 +7,9 @@
 // (OpenSearch, SSM or STS unreachable, throttling, too many version conflicts) is reported in
 // batchItemFailures (SQS), so that only it is delivered again; for SNS the invocation
 // fails, and Lambda's retries of asynchronous invocations deliver it again. Records of a
-// batch are processed PROCESSOR_CONCURRENCY at once, so their STS round trips overlap.
+// batch are processed PROCESSOR_CONCURRENCY at once, so their STS round trips overlap, and
+// their OpenSearch reads and writes go out together, one request per step for the batch
+// (DecisionProcessor.processBatch); records naming the same run are taken in the order sent.
 // A scheduled event (EventBridge rate rule, input {"action": "expiry-sweep"}) runs the
 // expiry sweep instead (core/expirySweep.ts): one log line per run it expired or announced.
 import type { DecisionOutcome, DecisionProcessor } from '../core/decisionProcessor';
@@ -129,32 +131,24 @@ interface ProcessOptions {
   remainingMs: () => number;
 }
 
-/** Processes records with bounded concurrency; returns the ids of those to deliver again. */
+/** Processes the records as one batch; returns the ids of those to deliver again, in batch order. */
 async function processRecords(records: readonly DecisionRecord[], processor: DecisionProcessor, options: ProcessOptions): Promise<string[]> {
-  const failed = new Set<string>();
-  let next = 0;
-  let stop = false;
-  const worker = async (): Promise<void> => {
-    while (next < records.length) {
-      const record = records[next++];
-      if (record === undefined) break;
-      if (stop || options.remainingMs() < TIME_RESERVE_MS) {
-        failed.add(record.id);
-        continue;
-      }
-      const started = Date.now();
-      try {
-        const outcome = await processor.process(record.body, { sentAtMs: record.sentAtMs });
-        options.log(outcomeLine(record, outcome, Date.now() - started));
-      } catch (error) {
-        failed.add(record.id);
-        if (options.stopAtFirstFailure) stop = true;
-        options.log({ level: 'error', msg: 'decision failed; it will be retried', message_id: record.id, error: errorText(error), ms: Date.now() - started });
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, records.length)) }, () => worker()));
-  return records.filter((record) => failed.has(record.id)).map((record) => record.id);
+  const results = await processor.processBatch(
+    records.map((record) => ({ body: record.body, context: { sentAtMs: record.sentAtMs } })),
+    {
+      concurrency: options.concurrency,
+      stopAtFirstFailure: options.stopAtFirstFailure,
+      canStart: () => options.remainingMs() >= TIME_RESERVE_MS,
+      onResult: (index, result) => {
+        const record = records[index] as DecisionRecord;
+        if (result.ok) options.log(outcomeLine(record, result.outcome, result.ms));
+        else if (result.started) {
+          options.log({ level: 'error', msg: 'decision failed; it will be retried', message_id: record.id, error: errorText(result.error), ms: result.ms });
+        }
+      },
+    },
+  );
+  return records.filter((_, index) => results[index]?.ok !== true).map((record) => record.id);
 }
 
 function outcomeLine(record: DecisionRecord, outcome: DecisionOutcome, ms: number): LogLine {

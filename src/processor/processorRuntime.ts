@@ -93,6 +93,8 @@ export async function createProcessorRuntime(config: ProcessorConfig, options: R
         ...store.processorPorts(now),
         verifyIdentityProof: (proof) => sts.verify(proof),
         ...(publisher ? { publishOutcome: (outcome) => publisher.publish(outcome) } : {}),
+        // A batch's records send their reads and writes together (processBatch), outcomes with PublishBatch.
+        batch: { ...store.batchPorts(), ...(publisher ? { publishOutcomes: (outcomes) => publisher.publishBatch(outcomes) } : {}) },
       },
       {
         secrets,

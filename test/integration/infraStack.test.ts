@@ -171,7 +171,8 @@ describe('infra template as a stack in the local moto', function () {
         if (json.WithDecryption === true && param('Name') === names.secret) {
           requests.push({ action: 'kms:Decrypt', resource: outputs.ApprovalsKeyArn ?? '', context: via('ssm') });
         }
-      } else if (call_ === 'sns:Publish') {
+      } else if (call_ === 'sns:Publish' || call_ === 'sns:PublishBatch') {
+        // PublishBatch is authorized as sns:Publish on the topic.
         requests.push({ action: 'sns:Publish', resource: param('TopicArn') });
         // The topic is encrypted with the stack's key: SNS asks KMS with the publisher's rights.
         requests.push({ action: 'kms:GenerateDataKey', resource: outputs.ApprovalsKeyArn ?? '', context: via('sns') });
@@ -431,7 +432,7 @@ describe('infra template as a stack in the local moto', function () {
     for (const write of [es('Post', '/job-events/_update/run-1'), es('Put', '/job-events/_doc/run-1'), es('Put', '/job-approvals/_create/d-1'), es('Post', '/job-approvals/_create/d-1'), es('Post', '/job-events/_bulk'), es('Delete', '/job-events')]) {
       assert.equal(isAllowed(reviewer, write), false, `a reviewer must not ${write.action} ${write.resource}`);
     }
-    for (const elsewhere of [es('Get', '/other-index/_doc/1'), es('Post', '/_bulk'), es('Delete', '/job-events/_doc/run-1'), es('Put', '/job-events/_doc/run-1'), es('Post', '/_all/_search')]) {
+    for (const elsewhere of [es('Get', '/other-index/_doc/1'), es('Post', '/_bulk'), es('Put', '/_bulk'), es('Put', '/other-index/_bulk'), es('Post', '/_mget'), es('Post', '/_msearch'), es('Put', '/job-events/_doc/run-1/_bulk'), es('Delete', '/job-events/_doc/run-1'), es('Put', '/job-events/_doc/run-1'), es('Post', '/_all/_search')]) {
       assert.equal(isAllowed(processor, elsewhere), false, `the processor must not ${elsewhere.action} ${elsewhere.resource}`);
     }
     assert.equal(isAllowed(reviewer, { action: 'ssm:GetParameter', resource: parameterArn('/dwh/some-other-secret') }), false);
@@ -507,15 +508,20 @@ describe('infra template as a stack in the local moto', function () {
     assert.equal(got.filter((m) => (m.Body ?? '').includes(stray)).length, 0, 'the filter policy kept out messages that are not decisions');
   });
 
-  it('the processor, configured as the stack configures the function, records a decision; its policy allows every call it made', async () => {
-    const run = await createRun();
-    const published = await publishDecision(reviewerBackend().decisionPorts(), { shownRun: run, decision: 'APPROVED', reason: 'Known upstream batch.' });
-    assert.ok(published.kind === 'published');
+  it('the processor, configured as the stack configures the function, records a batch of decisions; its policy allows every call it made', async () => {
+    // Two decisions in one batch: the batched reads and writes (_msearch, _mget, _bulk, PublishBatch) are made too.
+    const runs = [await createRun(), await createRun()];
+    const decisionIds: string[] = [];
+    for (const shownRun of runs) {
+      const published = await publishDecision(reviewerBackend().decisionPorts(), { shownRun, decision: 'APPROVED', reason: 'Known upstream batch.' });
+      assert.ok(published.kind === 'published');
+      decisionIds.push(published.message.decision_id);
+    }
     const url = await queueUrl(`${stackName}-processor`);
     const queueArn = (await queueAttributes(`${stackName}-processor`)).QueueArn;
-    const messages = await receiveFrom(url, (m) => (m.Body ?? '').includes(published.message.decision_id));
-    const delivered = messages.find((m) => (m.Body ?? '').includes(published.message.decision_id));
-    assert.ok(delivered?.MessageId && delivered.Body);
+    const messages = await receiveFrom(url, (m) => (m.Body ?? '').includes(decisionIds[0] ?? '-'));
+    if (!messages.some((m) => (m.Body ?? '').includes(decisionIds[1] ?? '-'))) messages.push(...(await receiveFrom(url, (m) => (m.Body ?? '').includes(decisionIds[1] ?? '-'))));
+    const delivered = decisionIds.map((id) => messages.find((m) => (m.Body ?? '').includes(id)));
 
     const variables = Object.fromEntries(Object.entries((await functionConfiguration()).Configuration?.Environment?.Variables ?? {}).map(([k, v]) => [k, String(v)]));
     // Only what Lambda itself would add: the region, and the emulator's endpoint for SSM.
@@ -524,15 +530,22 @@ describe('infra template as a stack in the local moto', function () {
     awsCalls = [];
     osCalls = [];
     const response = await handler({
-      Records: [{ messageId: delivered.MessageId, receiptHandle: delivered.ReceiptHandle, body: delivered.Body, attributes: delivered.Attributes ?? {}, messageAttributes: {}, eventSource: 'aws:sqs', eventSourceARN: queueArn, awsRegion: env.region }],
+      Records: delivered.map((message) => {
+        assert.ok(message?.MessageId && message.Body);
+        return { messageId: message.MessageId, receiptHandle: message.ReceiptHandle, body: message.Body, attributes: message.Attributes ?? {}, messageAttributes: {}, eventSource: 'aws:sqs', eventSourceARN: queueArn, awsRegion: env.region };
+      }),
     });
     assert.deepEqual(response, { batchItemFailures: [] });
-    const doc = (await (await fetch(`${env.opensearchUrl}/job-events/_doc/${encodeURIComponent(run.jobRunId)}`)).json()) as { _source: Record<string, unknown> };
-    assert.equal(doc._source.approval_status, 'APPROVED', 'the run records the approval');
+    for (const run of runs) {
+      const doc = (await (await fetch(`${env.opensearchUrl}/job-events/_doc/${encodeURIComponent(run.jobRunId)}`)).json()) as { _source: Record<string, unknown> };
+      assert.equal(doc._source.approval_status, 'APPROVED', 'the run records the approval');
+    }
 
     const made = iamRequestsOf({ aws: awsCalls, opensearch: osCalls });
     const actions = new Set(made.map((r) => r.action));
-    for (const needed of ['ssm:GetParameter', 'kms:Decrypt', 'es:ESHttpPost', 'es:ESHttpGet', 'sts:GetCallerIdentity']) assert.ok(actions.has(needed), `the processor made ${needed}`);
+    for (const needed of ['ssm:GetParameter', 'kms:Decrypt', 'es:ESHttpPost', 'sts:GetCallerIdentity']) assert.ok(actions.has(needed), `the processor made ${needed}`);
+    const paths = new Set(osCalls.map((call) => `${call.method} ${new URL(call.path, 'http://x').pathname}`));
+    for (const batched of ['POST /job-events/_msearch', 'POST /job-events/_mget', 'POST /job-approvals/_bulk', 'POST /job-events/_bulk']) assert.ok(paths.has(batched), `the processor made ${batched}`);
     // The GetCallerIdentity call is the reviewer's identity proof, forwarded as it was signed:
     // it carries the reviewer's credentials, so it asks nothing of the processor's role.
     const requests = made.filter((r) => r.action !== 'sts:GetCallerIdentity');

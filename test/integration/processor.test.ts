@@ -18,7 +18,7 @@ import { createReviewer, decisionBy, type Reviewer } from '../support/reviewers'
 import { evidenceSha256 } from '../../src/core/evidence';
 import { parseJobRun } from '../../src/core/jobRunParser';
 import { localStack, type SeedManifest, type StackEnv } from '../support/localStack';
-import { startFaultyProxy, type FaultyProxy } from '../support/faultyProxy';
+import { startFaultyProxy, type FaultyProxy, type ProxiedRequest } from '../support/faultyProxy';
 import { purge, receiveUpToNow, sqsClient } from '../support/queues';
 
 import type * as ProcessorRunnerModule from '../../scripts/lib/processorRunner.mjs' with { 'resolution-mode': 'import' };
@@ -668,6 +668,160 @@ describe('approval processor against the local stack', function () {
       const line = logs.filter((l) => l.decision_id === message.decision_id).pop();
       assert.equal(line?.resumed, true);
       assert.equal(line?.run_updated, true);
+    });
+  });
+
+  describe('a batch of records', () => {
+    let proxy: FaultyProxy;
+    /** The requests the handler sent to OpenSearch while `work` ran. */
+    const requestsDuring = async (work: () => Promise<void>): Promise<ProxiedRequest[]> => {
+      const before = proxy.forwarded.length;
+      await work();
+      return proxy.forwarded.slice(before);
+    };
+
+    before(async () => {
+      proxy = await startFaultyProxy(env.opensearchUrl);
+    });
+
+    after(async () => {
+      await proxy.close();
+    });
+
+    afterEach(() => {
+      proxy.clear();
+    });
+
+    it('costs as many OpenSearch requests for 10 decisions as for one: one read of the runs, one bulk of audits, one bulk of run updates', async () => {
+      const handler = handlerFor({ OPENSEARCH_ENDPOINT: proxy.url });
+      const one = await createRun();
+      const oneMessage = await sign(one);
+      const single = await requestsDuring(async () => noFailures(await handler(sqsEvent(JSON.stringify(oneMessage)))));
+      const runs = await Promise.all(Array.from({ length: 10 }, () => createRun()));
+      const messages = await Promise.all(runs.map((run) => sign(run)));
+      const batch = await requestsDuring(async () => noFailures(await handler(sqsEvent(...messages.map((m) => JSON.stringify(m))))));
+      for (const run of runs) assert.equal((await runDoc(String(run.job_run_id)))._source.approval_status, 'APPROVED');
+      for (const message of messages) assert.equal((await audit(message.decision_id))?.audit_status, 'recorded');
+      assert.equal(batch.length, single.length, `${batch.map((r) => `${r.method} ${r.path.split('?')[0] ?? ''}`).join(', ')}`);
+      const creates = batch.filter((r) => r.path.startsWith('/job-approvals/_bulk'));
+      assert.ok(creates.some((r) => messages.every((m) => r.body.includes(`"create":{"_id":"${m.decision_id}"`))), 'every audit in one bulk create');
+      const updates = batch.filter((r) => r.path.startsWith('/job-events/_bulk'));
+      assert.equal(updates.length, 1, 'one bulk of run updates');
+      for (const run of runs) assert.ok(updates[0]?.body.includes(`"_id":"${String(run.job_run_id)}"`));
+    });
+
+    it('gives a run to the decision sent first when two decisions for it are in one batch, in whatever order the batch holds them; the other is superseded', async () => {
+      const handler = handlerFor({ OPENSEARCH_ENDPOINT: proxy.url });
+      for (const firstInBatch of ['approve', 'reject'] as const) {
+        const run = await createRun();
+        const sentAt = Date.now();
+        const approve = { body: JSON.stringify(await sign(run, { identityArn: ALICE })), sentAtMs: sentAt - 2_000 };
+        const reject = { body: JSON.stringify(await sign(run, { identityArn: BOB, decision: 'REJECTED', reason: 'Not acceptable.' })), sentAtMs: sentAt - 1_000 };
+        noFailures(await handler(firstInBatch === 'approve' ? sqsEvent(approve, reject) : sqsEvent(reject, approve)));
+        const [approveId, rejectId] = [approve, reject].map((r) => (JSON.parse(r.body) as DecisionMessage).decision_id) as [string, string];
+        const { _source: decided } = await runDoc(String(run.job_run_id));
+        assert.equal(decided.approval_status, 'APPROVED', `batch starting with ${firstInBatch}: the approval was sent first`);
+        assert.deepEqual(decided.approval_decision_ids, [approveId]);
+        assert.equal((await audit(approveId))?.audit_status, 'recorded');
+        const loser = await audit(rejectId);
+        assert.equal(loser?.audit_status, 'superseded');
+        assert.match(String(loser?.audit_detail), /already APPROVED by alice/);
+      }
+    });
+
+    it('takes the same decision twice in one batch once, and a second message under its decision_id as a conflict', async () => {
+      const handler = handlerFor({ OPENSEARCH_ENDPOINT: proxy.url });
+      const run = await createRun();
+      const message = await sign(run);
+      const body = JSON.stringify(message);
+      noFailures(await handler(sqsEvent(body, body)));
+      assert.equal((await runDoc(String(run.job_run_id)))._source.approval_status, 'APPROVED');
+      assert.deepEqual((await runDoc(String(run.job_run_id)))._source.approval_decision_ids, [message.decision_id]);
+      assert.equal((await auditsOfRun(String(run.job_run_id))).length, 1, 'one audit');
+      const lines = logs.filter((l) => l.decision_id === message.decision_id);
+      assert.deepEqual(lines.map((l) => l.replay).sort(), [false, true], 'one processed it, the other found it done');
+      // Delivered again beside a new decision: its create in the same bulk finds the audit there.
+      const fresh = await createRun();
+      const freshMessage = await sign(fresh);
+      noFailures(await handler(sqsEvent(body, JSON.stringify(freshMessage))));
+      assert.equal(logs.filter((l) => l.decision_id === message.decision_id).pop()?.replay, true, 'a replay beside a new decision is a replay');
+      assert.equal(logs.filter((l) => l.decision_id === freshMessage.decision_id).pop()?.replay, false);
+      assert.equal((await auditsOfRun(String(run.job_run_id))).length, 1, 'still one audit');
+
+      const other = await createRun();
+      const original = await sign(other, { identityArn: ALICE });
+      const reuse = await sign(other, { identityArn: BOB, decision: 'REJECTED', reason: 'Same id, other body.', decisionId: original.decision_id });
+      noFailures(await handler(sqsEvent(JSON.stringify(original), JSON.stringify(reuse))));
+      const { _source: decided } = await runDoc(String(other.job_run_id));
+      assert.equal(decided.approval_status, 'APPROVED');
+      assert.equal((await audit(original.decision_id))?.decided_by, 'alice', 'the first message keeps the id');
+      const conflict = await audit(`conflict-${messageSha256(reuse)}`);
+      assert.equal(conflict?.audit_code, 'decision-id-conflict');
+      assert.equal(conflict?.audit_status, 'invalid');
+    });
+
+    it('fails back only the record whose audit create failed in the bulk, and finishes it on redelivery, once', async () => {
+      const handler = handlerFor({ OPENSEARCH_ENDPOINT: proxy.url });
+      const [ok1, poisoned, ok2] = [await createRun(), await createRun(), await createRun()];
+      const messages = [await sign(ok1), await sign(poisoned), await sign(ok2)];
+      const poisonedId = messages[1]?.decision_id ?? '';
+      // OpenSearch creates all three audits; its answer is changed to say the poisoned one
+      // was rejected for a passing reason (as a bulk item under load is, with 429 or 503).
+      proxy.rewriteWhen(
+        (request) => request.path.startsWith('/job-approvals/_bulk') && request.body.includes(`"create":{"_id":"${poisonedId}"`),
+        (answer) => {
+          const json = JSON.parse(answer) as { errors: boolean; items: Array<{ create?: { _id: string; status: number; error?: unknown } }> };
+          json.errors = true;
+          for (const item of json.items) {
+            if (item.create?._id === poisonedId) Object.assign(item.create, { status: 503, error: { type: 'unavailable_shards_exception', reason: 'primary shard is not active' } });
+          }
+          return JSON.stringify(json);
+        },
+      );
+      const event = sqsEvent(...messages.map((m) => JSON.stringify(m)));
+      assert.deepEqual(await handler(event), { batchItemFailures: [{ itemIdentifier: event.Records[1]?.messageId }] });
+      assert.equal((await runDoc(String(ok1.job_run_id)))._source.approval_status, 'APPROVED');
+      assert.equal((await runDoc(String(ok2.job_run_id)))._source.approval_status, 'APPROVED');
+      assert.equal((await runDoc(String(poisoned.job_run_id)))._source.approval_status, null, 'the failed record did not go on to the run');
+      assert.equal((await audit(poisonedId))?.audit_status, 'recorded', 'its audit did land');
+
+      proxy.clear();
+      noFailures(await handler(sqsEvent(JSON.stringify(messages[1]))));
+      assert.deepEqual((await runDoc(String(poisoned.job_run_id)))._source.approval_decision_ids, [poisonedId]);
+      assert.equal((await auditsOfRun(String(poisoned.job_run_id))).length, 1);
+      const line = logs.filter((l) => l.decision_id === poisonedId).pop();
+      assert.equal(line?.resumed, true);
+      assert.equal(line?.run_updated, true);
+    });
+
+    it('keeps quorum tallies apart in a batch mixing the runs of two jobs with their own quorums', async () => {
+      const JOB_B = `${JOB}_second`;
+      const policy = JSON.stringify({ default: { quorum: 1, forbidSelfApproval: true }, jobs: { [JOB]: { quorum: 2 }, [JOB_B]: { quorum: 3 } } });
+      const handler = handlerFor({ OPENSEARCH_ENDPOINT: proxy.url, POLICY: policy });
+      const [a1, a2] = [await createRun(), await createRun()];
+      const [b1, b2] = [await createRun({ job_name: JOB_B }), await createRun({ job_name: JOB_B })];
+      const sent = Date.now() - 5_000;
+      const votes = [
+        [a1, ALICE],
+        [b1, ALICE],
+        [a2, ALICE],
+        [b1, BOB],
+        [a1, BOB],
+        [b2, CAROL],
+        [b1, CAROL],
+      ] as const;
+      const signed = await Promise.all(votes.map(([run, who]) => sign(run, { identityArn: who })));
+      noFailures(await handler(sqsEvent(...signed.map((m, i) => ({ body: JSON.stringify(m), sentAtMs: sent + i * 10 })))));
+      const status = async (run: Record<string, unknown>) => (await runDoc(String(run.job_run_id)))._source;
+      assert.equal((await status(a1)).approval_status, 'APPROVED', 'job A, quorum 2: alice and bob');
+      assert.equal((await status(a1)).approved_by, 'alice, bob');
+      assert.equal((await status(a2)).approval_status, null, 'job A, quorum 2: alice alone');
+      assert.equal((await status(b1)).approval_status, 'APPROVED', 'job B, quorum 3: alice, bob and carol');
+      assert.equal((await status(b1)).approved_by, 'alice, bob, carol');
+      assert.equal((await status(b2)).approval_status, null, 'job B, quorum 3: carol alone');
+      const statuses = await Promise.all(signed.map(async (m) => (await audit(m.decision_id))?.audit_status));
+      assert.deepEqual(statuses, ['awaiting-quorum', 'awaiting-quorum', 'awaiting-quorum', 'awaiting-quorum', 'recorded', 'awaiting-quorum', 'recorded']);
+      assert.match(String((await audit(signed[3]?.decision_id ?? ''))?.audit_detail), /2 of 3/);
     });
   });
 

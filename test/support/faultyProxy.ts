@@ -1,7 +1,9 @@
 // An HTTP proxy in front of the real local OpenSearch that drops chosen requests (the
 // connection is reset before OpenSearch sees them), so that integration tests can make
 // OpenSearch fail for one run, or fail half way through a decision, without stubbing it;
-// or holds chosen requests until the test releases them, to see what waits for them.
+// or holds chosen requests until the test releases them, to see what waits for them; or
+// changes the answer OpenSearch gave to a chosen request (one item of a _bulk answered as a
+// failure, say), after OpenSearch really did what was asked.
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -21,6 +23,8 @@ export interface FaultyProxy {
   dropWhen(when: (request: ProxiedRequest) => boolean): void;
   /** Hold every request for which `when` holds (unanswered, not yet sent on) until released; until clear(). */
   holdWhen(when: (request: ProxiedRequest) => boolean): void;
+  /** Pass the answer to every request for which `when` holds through `rewrite` (its body as text); until clear(). */
+  rewriteWhen(when: (request: ProxiedRequest) => boolean, rewrite: (answer: string) => string): void;
   /** Requests held now. */
   readonly held: readonly ProxiedRequest[];
   /** Requests held so far, released or not. */
@@ -38,6 +42,7 @@ export async function startFaultyProxy(target: string): Promise<FaultyProxy> {
   const upstream = new URL(target);
   let rule: ((request: ProxiedRequest) => boolean) | null = null;
   let holdRule: ((request: ProxiedRequest) => boolean) | null = null;
+  let rewriteRule: { when: (request: ProxiedRequest) => boolean; rewrite: (answer: string) => string } | null = null;
   const held: Array<{ request: ProxiedRequest; send: () => void }> = [];
   const forwarded: ProxiedRequest[] = [];
   const server = http.createServer((req, res) => {
@@ -56,8 +61,21 @@ export async function startFaultyProxy(target: string): Promise<FaultyProxy> {
         const forward = http.request(
           { hostname: upstream.hostname, port: upstream.port, method: request.method, path: request.path, headers: { ...req.headers, host: upstream.host } },
           (answer) => {
-            res.writeHead(answer.statusCode ?? 502, answer.headers);
-            answer.pipe(res);
+            const rewrite = rewriteRule?.when(request) ? rewriteRule.rewrite : null;
+            if (rewrite === null) {
+              res.writeHead(answer.statusCode ?? 502, answer.headers);
+              answer.pipe(res);
+              return;
+            }
+            const parts: Buffer[] = [];
+            answer.on('data', (chunk: Buffer) => parts.push(chunk));
+            answer.on('end', () => {
+              const text = Buffer.from(rewrite(Buffer.concat(parts).toString('utf8')), 'utf8');
+              const headers = { ...answer.headers, 'content-length': String(text.length) };
+              delete headers['content-encoding'];
+              res.writeHead(answer.statusCode ?? 502, headers);
+              res.end(text);
+            });
           },
         );
         forward.on('error', () => res.destroy());
@@ -85,6 +103,9 @@ export async function startFaultyProxy(target: string): Promise<FaultyProxy> {
     holdWhen(when) {
       holdRule = when;
     },
+    rewriteWhen(when, rewrite) {
+      rewriteRule = { when, rewrite };
+    },
     get held() {
       return held.map((entry) => entry.request);
     },
@@ -94,6 +115,7 @@ export async function startFaultyProxy(target: string): Promise<FaultyProxy> {
     clear() {
       rule = null;
       holdRule = null;
+      rewriteRule = null;
       release();
     },
     close() {

@@ -12,14 +12,18 @@ import {
   DecisionProcessor,
   PermanentDecisionError,
   TransientDecisionError,
+  type AuditCreate,
   type AuditDocument,
   type AuditUpdate,
+  type DecisionBatchPorts,
   type DecisionProcessorPorts,
+  type RunUpdate,
   type RunApprovalFields,
   type RunSnapshot,
   type RunVersion,
 } from '../../src/core/decisionProcessor';
 import { evidenceSha256 } from '../../src/core/evidence';
+import type { BatchSender, Settled } from '../../src/core/lockstepBatcher';
 import { parseJobRun } from '../../src/core/jobRunParser';
 
 const SECRET = 'unit-test-secret';
@@ -828,6 +832,134 @@ describe('DecisionProcessor', () => {
   it('signs what canonicalForm says (sanity check of the test helper)', () => {
     const message = sign(source);
     assert.ok(canonicalForm(message).includes('"decision_id"'));
+  });
+
+  describe('a batch of records (processBatch over batched ports)', () => {
+    /** The store's ports with batched forms that apply the items in order, one call per batch, as a _bulk does. */
+    function batched(memory: MemoryStore): DecisionProcessorPorts & { batchCalls: string[] } {
+      const batchCalls: string[] = [];
+      const each =
+        <I, R>(kind: string, one: (item: I) => Promise<R>): BatchSender<I, R> =>
+        async (items) => {
+          batchCalls.push(kind);
+          const out: Array<Settled<R>> = [];
+          for (const item of items) {
+            try {
+              out.push({ ok: true, value: await one(item) });
+            } catch (error) {
+              out.push({ ok: false, error });
+            }
+          }
+          return out;
+        };
+      const batch: DecisionBatchPorts = {
+        getRunsWithVersion: each('getRunsWithVersion', (id: string) => memory.getRunWithVersion(id)),
+        getRunDocuments: each('getRunDocuments', (id: string) => memory.getRunDocument(id)),
+        createAudits: each('createAudits', (item: AuditCreate) => memory.createAudit(item.id, item.doc)),
+        getAudits: each('getAudits', (id: string) => memory.getAudit(id)),
+        updateAudits: each('updateAudits', (item: { id: string; fields: AuditUpdate }) => memory.updateAudit(item.id, item.fields)),
+        updateRunsIfVersion: each('updateRunsIfVersion', (item: RunUpdate) => memory.updateRunIfVersion(item.documentId, item.version, item.fields)),
+        listAuditsForRuns: each('listAuditsForRuns', (id: string) => memory.listAuditsForRun(id)),
+        publishOutcomes: each('publishOutcomes', (outcome: ApprovalOutcome) => memory.publishOutcome(outcome)),
+      };
+      // The single-call ports must not be used by a batch: they throw.
+      const refuse = () => Promise.reject(new Error('a single call in a batch'));
+      return {
+        ...bind(memory),
+        getRunWithVersion: refuse,
+        createAudit: refuse,
+        updateRunIfVersion: refuse,
+        batch,
+        batchCalls,
+      };
+    }
+
+    const batchProcessor = (ports: DecisionProcessorPorts, policy: ApprovalPolicy = parseApprovalPolicy('')) =>
+      new DecisionProcessor(ports, { secrets: SECRETS, policy, allowedProofUrls: [FAKE_STS_URL] });
+
+    const runsOf = (count: number, jobName = 'transform_images') =>
+      Array.from({ length: count }, (_, i) => {
+        const run = runSource(`batch-run-${jobName}-${i}`, { job_name: jobName });
+        store.addRun(`batch-doc-${jobName}-${i}`, run);
+        return run;
+      });
+
+    it('makes one call of each kind for ten decisions on ten runs, each recorded once', async () => {
+      const ports = batched(store);
+      const runs = runsOf(10);
+      const messages = runs.map((run) => sign(run));
+      const results = await batchProcessor(ports).processBatch(
+        messages.map((m) => ({ body: body(m), context: { sentAtMs: NOW } })),
+        { concurrency: 10 },
+      );
+      assert.deepEqual(results.map((r) => r.ok && r.outcome.status), Array<string>(10).fill('recorded'));
+      assert.deepEqual(ports.batchCalls, ['getRunsWithVersion', 'createAudits', 'updateRunsIfVersion', 'publishOutcomes', 'updateAudits']);
+      messages.forEach((message, i) => assert.deepEqual(store.run(`batch-doc-transform_images-${i}`).approval_decision_ids, [message.decision_id]));
+      assert.equal(store.outcomes.length, 10);
+    });
+
+    it('gives a run to the decision sent first, whatever its place in the batch; the later one is superseded without a correction', async () => {
+      const ports = batched(store);
+      const approve = sign(source, { at: NOW - 2000 });
+      const reject = sign(source, { identityArn: BOB, decision: 'REJECTED', reason: 'No.', at: NOW - 1000 });
+      const results = await batchProcessor(ports).processBatch(
+        [
+          { body: body(reject), context: { sentAtMs: NOW - 1000 } },
+          { body: body(approve), context: { sentAtMs: NOW - 2000 } },
+        ],
+        { concurrency: 10 },
+      );
+      assert.equal(store.run('doc-1').approval_status, 'APPROVED');
+      assert.deepEqual(results.map((r) => r.ok && r.outcome.status), ['superseded', 'recorded']);
+      assert.equal(store.audits.get(reject.decision_id)?.audit_status, 'superseded');
+      assert.equal(ports.batchCalls.filter((c) => c === 'updateAudits').length, 1, 'only the outcome mark: the loser was never recorded, then corrected');
+    });
+
+    it('fails back only the record whose write failed; the others are done', async () => {
+      const ports = batched(store);
+      const runs = runsOf(3);
+      const messages = runs.map((run) => sign(run));
+      store.failOnce('createAudit', () => store.audits.size === 1); // the second create of the bulk
+      const results = await batchProcessor(ports).processBatch(
+        messages.map((m) => ({ body: body(m) })),
+        { concurrency: 10 },
+      );
+      assert.deepEqual(results.map((r) => r.ok), [true, false, true]);
+      assert.equal(store.run('batch-doc-transform_images-1').approval_status, undefined);
+      assert.equal(store.run('batch-doc-transform_images-2').approval_status, 'APPROVED');
+    });
+
+    it('keeps each run to its own tally when a batch holds votes for runs of jobs with different quorums', async () => {
+      const policy = parseApprovalPolicy({
+        jobs: {
+          transform_images: { quorum: 2, personalRoles: ['arn:aws:iam::123456789012:role/Reviewer'] },
+          load_orders: { quorum: 3, personalRoles: ['arn:aws:iam::123456789012:role/Reviewer'] },
+        },
+      });
+      const ports = batched(store);
+      const [a] = runsOf(1);
+      const [b] = runsOf(1, 'load_orders');
+      assert.ok(a && b);
+      const votes = [sign(a), sign(b), sign(a, { identityArn: BOB, at: NOW + 1000 }), sign(b, { identityArn: BOB, at: NOW + 1000 })];
+      const results = await batchProcessor(ports, policy).processBatch(
+        votes.map((m, i) => ({ body: body(m), context: { sentAtMs: NOW + i } })),
+        { concurrency: 10 },
+      );
+      assert.deepEqual(results.map((r) => r.ok && r.outcome.status), ['awaiting-quorum', 'awaiting-quorum', 'recorded', 'awaiting-quorum']);
+      assert.equal(store.run('batch-doc-transform_images-0').approved_by, 'alice, bob');
+      assert.equal(store.run('batch-doc-load_orders-0').approval_status, undefined);
+      assert.match((results[3]?.ok && results[3].outcome.detail) || '', /2 of 3/);
+    });
+
+    it('FIFO: records in batch order, and none started after a failure', async () => {
+      const runs = runsOf(3);
+      store.failOnce('getRunWithVersion');
+      const results = await processor(store).processBatch(
+        runs.map((run) => ({ body: body(sign(run)) })),
+        { concurrency: 10, stopAtFirstFailure: true },
+      );
+      assert.deepEqual(results.map((r) => (r.ok ? 'ok' : r.started ? 'failed' : 'not started')), ['failed', 'not started', 'not started']);
+    });
   });
 });
 
