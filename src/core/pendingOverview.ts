@@ -17,11 +17,11 @@
 // server sorts each kind apart (streams), and pages merge them by the same key, so that a
 // page is in exact expiry order and the next one continues after its last run.
 
-import { URGENT_MS } from './expiry';
+import { HOUR_MS } from './durations';
+import { DEFAULT_TTL_HOURS, URGENT_MS } from './expiry';
 import { MISSING_JOB_NAME } from './jobRunParser';
 import { PENDING_SOURCE_FIELDS, pendingFilter, type JsonValue, type SearchBody } from './pendingQuery';
 
-const HOUR = 3_600_000;
 export const MAX_MULTI_DOCUMENT_RUNS = 10_000;
 export const MAX_JOB_GROUPS = 10_000;
 /** Rows fetched at once when a group (or the flat list) is expanded, and by "Show more". */
@@ -399,7 +399,7 @@ export function compareCursor(a: PageCursor, b: PageCursor): number {
 }
 
 function ttlMs(ttlHours: number): number {
-  return (Number.isFinite(ttlHours) && ttlHours >= 0 ? ttlHours : 72) * HOUR;
+  return (Number.isFinite(ttlHours) && ttlHours >= 0 ? ttlHours : DEFAULT_TTL_HOURS) * HOUR_MS;
 }
 
 function compareText(a: string, b: string): number {

@@ -14,7 +14,8 @@
 // redraws only the rows whose text it moved.
 import * as vscode from 'vscode';
 import { formatCheck } from '../core/checkFormat';
-import { expiryOf, formatDuration, formatTimeLeft } from '../core/expiry';
+import { formatDuration, formatTimeLeft, MINUTE_MS } from '../core/durations';
+import { expiryOf } from '../core/expiry';
 import { matches, overviewOfRuns, pendingSourceFromList } from '../core/listPendingSource';
 import type { JobRun } from '../core/model';
 import { EMPTY_SCOPE, PAGE_SIZE, type JobGroupOverview, type PageCursor, type PendingOverview, type PendingSelection, type ViewSort } from '../core/pendingOverview';
@@ -362,7 +363,7 @@ export function staleAge(store: Pick<PendingRunsStore, 'loadedAtMs'>, now: numbe
   const at = store.loadedAtMs;
   if (at === undefined) return 'earlier';
   const age = now - at;
-  return age < 60_000 ? 'less than a minute ago' : `${formatDuration(age)} ago`;
+  return age < MINUTE_MS ? 'less than a minute ago' : `${formatDuration(age)} ago`;
 }
 
 const RUN_ICONS: Record<RunIcon, vscode.ThemeIcon> = {

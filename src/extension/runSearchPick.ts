@@ -4,7 +4,8 @@
 // matches, at any count (the store's full list of that selection).
 import * as vscode from 'vscode';
 import { formatCheck, primaryFailingCheck } from '../core/checkFormat';
-import { expiryOf, formatTimeLeft } from '../core/expiry';
+import { formatTimeLeft } from '../core/durations';
+import { expiryOf } from '../core/expiry';
 import type { JobRun } from '../core/model';
 import type { PendingRunsStore } from '../core/pendingRunsStore';
 import { iconLabel } from '../core/untrustedText';

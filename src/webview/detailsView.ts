@@ -2,7 +2,8 @@
 // the run's model, the caller identity and the decision state, and this script places them
 // into the DOM as text. It sends back what the reviewer does: decide, copy, open, refresh.
 import { reasonValidationError } from '../core/decisionReason';
-import { formatAge, formatTimeLeft, urgencyOf } from '../core/expiry';
+import { formatAge, formatTimeLeft } from '../core/durations';
+import { urgencyOf } from '../core/expiry';
 import type { DecisionRow, HistoryModel, RunDetailsModel } from '../core/runDetailsModel';
 import {
   canDecide,

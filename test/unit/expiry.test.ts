@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { compareByExpiry, DEFAULT_TTL_HOURS, expiryOf, formatAge, formatDuration, formatTimeLeft, urgencyOf } from '../../src/core/expiry';
+import { formatAge, formatDuration, formatTimeLeft } from '../../src/core/durations';
+import { compareByExpiry, DEFAULT_TTL_HOURS, expiryOf, urgencyOf } from '../../src/core/expiry';
 import { pendingRun } from './fixtures';
 
 const MIN = 60_000;

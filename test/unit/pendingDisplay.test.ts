@@ -9,8 +9,8 @@ import {
   runClockText,
   runIconOf,
   runShown,
-  shortAgeText,
 } from '../../src/core/pendingDisplay';
+import { formatAge } from '../../src/core/durations';
 import { expiryOf } from '../../src/core/expiry';
 import { pendingRun, seededRandom } from './fixtures';
 
@@ -31,13 +31,13 @@ function expiringIn(id: string, leftMs: number, fields: Record<string, unknown> 
 
 describe('pendingDisplay: what a row and a group show', () => {
   it('says the age in its largest unit, so a row moves at most once a minute in the first hour, then hourly', () => {
-    assert.equal(shortAgeText(NOW - 30 * SECOND, NOW), 'just now');
-    assert.equal(shortAgeText(NOW + MINUTE, NOW), 'just now');
-    assert.equal(shortAgeText(NOW + 10 * MINUTE, NOW), 'in the future');
-    assert.equal(shortAgeText(NOW - 59 * MINUTE, NOW), '59m ago');
-    assert.equal(shortAgeText(NOW - 16 * HOUR - 59 * MINUTE, NOW), '16h ago');
-    assert.equal(shortAgeText(NOW - 50 * HOUR, NOW), '2d ago');
-    assert.equal(shortAgeText(null, NOW), 'age unknown');
+    assert.equal(formatAge(NOW - 30 * SECOND, NOW, 1), 'just now');
+    assert.equal(formatAge(NOW + MINUTE, NOW, 1), 'just now');
+    assert.equal(formatAge(NOW + 10 * MINUTE, NOW, 1), 'in the future');
+    assert.equal(formatAge(NOW - 59 * MINUTE, NOW, 1), '59m ago');
+    assert.equal(formatAge(NOW - 16 * HOUR - 59 * MINUTE, NOW, 1), '16h ago');
+    assert.equal(formatAge(NOW - 50 * HOUR, NOW, 1), '2d ago');
+    assert.equal(formatAge(null, NOW, 1), 'unknown age');
   });
 
   it('picks the icon by urgency first, then by quality', () => {

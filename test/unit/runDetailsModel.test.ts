@@ -4,11 +4,11 @@ import * as path from 'node:path';
 import type { AuditRecord } from '../../src/core/auditRecord';
 import { parseJobRun } from '../../src/core/jobRunParser';
 import type { JobRun } from '../../src/core/model';
+import { formatSeconds } from '../../src/core/durations';
 import {
   buildRunDetails,
   dropRate,
   formatBytes,
-  formatSeconds,
   formatShortUtc,
   formatUtc,
   panelTitle,
