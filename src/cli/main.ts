@@ -8,7 +8,7 @@ import { ApprovalsBackend } from '../adapters/approvalsBackend';
 import { publishDecision, type DecisionOutcome } from '../core/decisionWorkflow';
 import { DwhError, classifyFailure, type ClassifiedFailure } from '../core/failureClassification';
 import { formatCheck, primaryFailingCheck } from '../core/checkFormat';
-import type { JobRun } from '../core/model';
+import { DECISION_WORDS, type JobRun } from '../core/model';
 import { isPending } from '../core/pendingQuery';
 import { buildRunDetails, HISTORY_SIZE, DECISIONS_SIZE, type Loaded } from '../core/runDetailsModel';
 import { expiryOf, urgencyOf } from '../core/expiry';
@@ -135,7 +135,7 @@ class Cli {
   }
 
   private async decide(command: Extract<CliCommand, { name: 'decide' }>): Promise<ExitCode> {
-    const verb = command.decision === 'APPROVED' ? 'approve' : 'reject';
+    const words = DECISION_WORDS[command.decision];
     this.spinner.start('Looking the run up');
     const stored = await (await this.backend.repository()).getRun(command.runId);
     this.spinner.stop();
@@ -148,14 +148,14 @@ class Cli {
     let reason = command.reason;
     if (reason === undefined) {
       if (!interactive) return this.usage('--reason is required (a reason is recorded with every decision).');
-      reason = (await this.ask(`Reason to ${verb} ${terminal`${run.jobRunId}`}: `)).trim();
+      reason = (await this.ask(`Reason to ${words.verb} ${terminal`${run.jobRunId}`}: `)).trim();
       if (reason === '') return this.usage('A decision needs a reason; nothing was published.');
     }
     if (!command.yes) {
       if (!interactive) return this.usage('Add --yes to publish without a confirmation (no terminal to ask on).');
       const check = primaryFailingCheck(run);
       const answer = await this.ask(
-        `${verb === 'approve' ? 'Approve' : 'Reject'} ${terminal`${run.jobRunId}`} of ${terminal`${run.jobName}`}${check ? terminal` (${formatCheck(check)})` : ''}? [y/N] `,
+        `${words.title} ${terminal`${run.jobRunId}`} of ${terminal`${run.jobName}`}${check ? terminal` (${formatCheck(check)})` : ''}? [y/N] `,
       );
       if (!/^y(es)?$/i.test(answer.trim())) {
         this.err('Nothing was published.');
@@ -176,7 +176,8 @@ class Cli {
         if (json) {
           this.out(terminalJson({ result: 'published', job_name: m.job_name, job_run_id: m.job_run_id, decision: m.decision, decided_by: m.decided_by, decision_id: m.decision_id, message_id: outcome.messageId }));
         } else {
-          const word = m.decision === 'APPROVED' ? this.paint.green('Approved') : this.paint.red('Rejected');
+          const pastTitle = DECISION_WORDS[m.decision].pastTitle;
+          const word = m.decision === 'APPROVED' ? this.paint.green(pastTitle) : this.paint.red(pastTitle);
           this.out(`${word} ${terminal`${m.job_run_id} of ${m.job_name} as ${m.decided_by} (decision_id ${m.decision_id}, message ${outcome.messageId}).`}`);
         }
         return EXIT.done;

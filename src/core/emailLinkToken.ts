@@ -13,10 +13,12 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { SigningSecret } from './decisionMessage';
 import { isEmailAddress } from './emailAddress';
+import type { Decision } from './model';
 
 export { isEmailAddress } from './emailAddress';
 
 export type LinkAction = 'APPROVE' | 'REJECT';
+export const LINK_DECISION: Record<LinkAction, Decision> = { APPROVE: 'APPROVED', REJECT: 'REJECTED' };
 
 export interface LinkClaims {
   /** job_run_id */

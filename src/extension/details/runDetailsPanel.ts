@@ -8,7 +8,7 @@ import { decisionProgress, voteRecordOfAuditRecord } from '../../core/approvalPr
 import type { AuditRecord } from '../../core/auditRecord';
 import { evidenceSha256 } from '../../core/evidence';
 import { reasonValidationError } from '../../core/decisionReason';
-import type { Decision, JobRun } from '../../core/model';
+import { DECISION_WORDS, type Decision, type JobRun } from '../../core/model';
 import { isPending } from '../../core/pendingQuery';
 import type { PendingRunsStore } from '../../core/pendingRunsStore';
 import { afterNotApplied, allowsDecidingAgain, auditsByDecisionId, isNotApplied, type AfterNotApplied } from '../../core/publishedDecisions';
@@ -62,7 +62,6 @@ interface RecordWatch {
   timer: NodeJS.Timeout | undefined;
 }
 
-const VERB: Record<Decision, string> = { APPROVED: 'Approve', REJECTED: 'Reject' };
 const OTHER: Record<Decision, Decision> = { APPROVED: 'REJECTED', REJECTED: 'APPROVED' };
 
 export class RunDetailsPanel implements vscode.Disposable {
@@ -414,7 +413,7 @@ export class RunDetailsPanel implements vscode.Disposable {
   }
 
   private async confirm(run: JobRun, decision: Decision, reason: string): Promise<boolean> {
-    const verb = VERB[decision];
+    const verb = DECISION_WORDS[decision].title;
     const who = this.identity.state === 'known' ? `${this.identity.decidedBy} (${this.identity.arn})` : 'your AWS identity';
     const choice = await vscode.window.showWarningMessage(
       untrustedMessage`${verb} ${run.jobName} run ${run.jobRunId}?`,
