@@ -6,7 +6,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { isFifoTopic } from '../core/connectionSettings';
 import type { DecisionMessage } from '../core/decisionMessage';
 import type { AwsContext } from './awsContext';
-import { toDwhError } from './awsErrors';
+import { DwhError } from '../core/failureClassification';
 
 export class SnsDecisionPublisher {
   private readonly client: SNSClient;
@@ -28,7 +28,7 @@ export class SnsDecisionPublisher {
       );
       return { messageId: result.MessageId ?? '' };
     } catch (error) {
-      throw toDwhError(error, { profile: this.aws.target.profile, topicArn, action: 'sns:Publish' });
+      throw DwhError.from(error, { profile: this.aws.target.profile, topicArn, action: 'sns:Publish' });
     }
   }
 

@@ -5,7 +5,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { outcomePublishParameters, type ApprovalOutcome } from '../core/approvalOutcome';
 import { announcementPublishParameters, type ExpiringAnnouncement } from '../core/expirySweep';
 import type { AwsContext } from './awsContext';
-import { toDwhError } from './awsErrors';
+import { DwhError } from '../core/failureClassification';
 
 export class SnsOutcomePublisher {
   private readonly client: SNSClient;
@@ -21,7 +21,7 @@ export class SnsOutcomePublisher {
     try {
       await this.client.send(new PublishCommand({ TopicArn: this.topicArn, ...outcomePublishParameters(outcome, this.topicArn) }));
     } catch (error) {
-      throw toDwhError(error, { profile: this.aws.target.profile, topicArn: this.topicArn, action: 'sns:Publish' });
+      throw DwhError.from(error, { profile: this.aws.target.profile, topicArn: this.topicArn, action: 'sns:Publish' });
     }
   }
 
@@ -29,7 +29,7 @@ export class SnsOutcomePublisher {
     try {
       await this.client.send(new PublishCommand({ TopicArn: this.topicArn, ...announcementPublishParameters(announcement, this.topicArn) }));
     } catch (error) {
-      throw toDwhError(error, { profile: this.aws.target.profile, topicArn: this.topicArn, action: 'sns:Publish' });
+      throw DwhError.from(error, { profile: this.aws.target.profile, topicArn: this.topicArn, action: 'sns:Publish' });
     }
   }
 

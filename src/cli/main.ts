@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline/promises';
 import { ApprovalsBackend } from '../adapters/approvalsBackend';
 import { publishDecision, type DecisionOutcome } from '../core/decisionWorkflow';
-import { DwhError, classifyFailure, type ClassifiedFailure } from '../core/failureClassification';
+import { classifyFailure } from '../core/failureClassification';
 import { formatCheck, primaryFailingCheck } from '../core/checkFormat';
 import { DECISION_WORDS, type JobRun } from '../core/model';
 import { isPending } from '../core/pendingQuery';
@@ -208,7 +208,7 @@ class Cli {
   /** Prints the classified failure (with its fix) and returns its exit code. */
   failed(error: unknown): ExitCode {
     this.spinner.stop();
-    const failure: ClassifiedFailure = error instanceof DwhError ? error.failure : classifyFailure(error, { profile: this.invocation.settings.profile });
+    const failure = classifyFailure(error, { profile: this.invocation.settings.profile });
     const credentials = failure.kind === 'sso-expired' || failure.kind === 'no-credentials';
     const message = failure.message.replace(/,? then refresh\./, '.');
     this.err(`${this.paint.red('Error:')} ${terminal`${message}`}`);

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import { publishDecision, type DecisionOutcome } from '../core/decisionWorkflow';
-import { DwhError, classifyFailure, type ClassifiedFailure } from '../core/failureClassification';
+import { classifyFailure, type ClassifiedFailure } from '../core/failureClassification';
 import type { Decision, JobRun } from '../core/model';
 import type { PendingRunsStore } from '../core/pendingRunsStore';
 import { isRefusedForSignature } from '../core/publishedDecisions';
@@ -77,7 +77,7 @@ export class DecisionController implements vscode.Disposable {
     try {
       result = await publishDecision(this.connection.backend.decisionPorts(), { shownRun: run, decision, reason, decisionId });
     } catch (error) {
-      const failure = error instanceof DwhError ? error.failure : classifyFailure(error, { profile: this.connection.backend.settings.profile });
+      const failure = classifyFailure(error, { profile: this.connection.backend.settings.profile });
       result = { kind: 'failed', failure };
     } finally {
       this.inFlight.delete(runId);
