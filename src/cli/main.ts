@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline/promises';
 import { ApprovalsBackend } from '../adapters/approvalsBackend';
-import { publishDecision, type DecisionOutcome } from '../core/decisionWorkflow';
+import { publishDecision, type PublishOutcome } from '../core/decisionWorkflow';
 import { classifyFailure } from '../core/failureClassification';
 import { formatCheck, primaryFailingCheck } from '../core/checkFormat';
 import { DECISION_WORDS, type JobRun } from '../core/model';
@@ -168,7 +168,7 @@ class Cli {
     return this.reportOutcome(outcome, run);
   }
 
-  private reportOutcome(outcome: DecisionOutcome, run: JobRun): ExitCode {
+  private reportOutcome(outcome: PublishOutcome, run: JobRun): ExitCode {
     const json = this.invocation.json;
     switch (outcome.kind) {
       case 'published': {
@@ -246,7 +246,7 @@ class Cli {
 }
 
 /** Read before asking for a reason: a run decided or gone already is reported, not asked about. */
-function notPendingOutcome(run: JobRun): DecisionOutcome | null {
+function notPendingOutcome(run: JobRun): PublishOutcome | null {
   if (run.approval) {
     return { kind: 'alreadyDecided', status: run.approval.status, decidedBy: run.approval.approvedBy, decidedAt: run.approval.timestamp, reason: run.approval.reason };
   }

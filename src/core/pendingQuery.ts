@@ -129,7 +129,7 @@ export function pendingSummaryQuery(): SearchBody {
   };
 }
 
-export interface PendingSummary {
+export interface PendingSummaryAggregation {
   /** Pending documents: exact (track_total_hits). */
   documents: number;
   /** Distinct pending run ids: approximate (cardinality). */
@@ -140,7 +140,7 @@ export interface PendingSummary {
 }
 
 /** Reads a pendingSummaryQuery response body; missing parts read as zero or null. */
-export function readPendingSummary(body: unknown): PendingSummary {
+export function readPendingSummary(body: unknown): PendingSummaryAggregation {
   const total = path(body, ['hits', 'total']);
   const documents = typeof total === 'number' ? total : numberOr(path(total, ['value']), 0);
   const runs = numberOr(path(body, ['aggregations', SUMMARY_AGGS.runs, 'value']), 0);

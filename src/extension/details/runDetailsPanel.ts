@@ -27,7 +27,7 @@ import {
   type ProgressView,
 } from '../../shared/webviewMessages';
 import type { BackendConnection } from '../backendConnection';
-import type { DecisionController, DecisionEvent, DecisionResult } from '../decisionController';
+import type { DecisionController, DecisionAttempt, DecisionResult } from '../decisionController';
 import { failureOf, fixFor, type FixAction } from '../failureMessages';
 import type { Log } from '../logChannel';
 import { readViewSettings } from '../settings';
@@ -467,7 +467,7 @@ export class RunDetailsPanel implements vscode.Disposable {
   }
 
   /** A decision on this run from the tree, the palette or another panel. */
-  private decidedElsewhere(event: DecisionEvent): void {
+  private decidedElsewhere(event: DecisionAttempt): void {
     if (event.jobRunId !== this.jobRunId || this.deciding || this.disposed) return;
     if (!canDecide(this.decisionState)) return;
     if (event.result.kind === 'published' || event.result.kind === 'alreadyDecided' || event.result.kind === 'noLongerPending' || event.result.kind === 'evidenceChanged') {
