@@ -29,7 +29,7 @@ export interface CliIo {
 type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 /** Runs one command; resolves the exit code (never rejects). */
-export async function runCli(programName: string, args: readonly string[], io: CliIo): Promise<ExitCode> {
+async function runCli(programName: string, args: readonly string[], io: CliIo): Promise<ExitCode> {
   let invocation: CliInvocation;
   try {
     invocation = parseCli(programName, args, io.env);

@@ -46,7 +46,7 @@ export const APPROVAL_PAGE_HEADERS: Readonly<Record<string, string>> = Object.fr
 export type PageTone = 'info' | 'ok' | 'bad';
 
 /** A whole page around `body`. */
-export function renderPage(title: string, body: SafeHtml): string {
+function renderPage(title: string, body: SafeHtml): string {
   return html`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="referrer" content="no-referrer">
 <title>${title} · DWH Approvals</title><style>${new SafeHtml(STYLE)}</style></head>

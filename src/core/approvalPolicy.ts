@@ -40,10 +40,10 @@
 
 import { isEmailAddress } from './emailAddress';
 
-export const EXPIRY_ACTIONS = ['expire', 'reject', 'approve'] as const;
+const EXPIRY_ACTIONS = ['expire', 'reject', 'approve'] as const;
 export type ExpiryAction = (typeof EXPIRY_ACTIONS)[number];
 
-export const IDENTITY_KINDS = ['iam-user', 'sso-user', 'assumed-role', 'federated-user', 'root'] as const;
+const IDENTITY_KINDS = ['iam-user', 'sso-user', 'assumed-role', 'federated-user', 'root'] as const;
 export type IdentityKind = (typeof IDENTITY_KINDS)[number];
 
 export interface JobPolicy {
@@ -75,8 +75,8 @@ export interface ApprovalPolicy {
   jobs: Readonly<Record<string, JobPolicy>>;
 }
 
-export const DEFAULT_IDENTITY_KINDS: readonly IdentityKind[] = Object.freeze(['iam-user', 'sso-user', 'assumed-role'] as IdentityKind[]);
-export const DEFAULT_JOB_POLICY: Readonly<JobPolicy> = Object.freeze({
+const DEFAULT_IDENTITY_KINDS: readonly IdentityKind[] = Object.freeze(['iam-user', 'sso-user', 'assumed-role'] as IdentityKind[]);
+const DEFAULT_JOB_POLICY: Readonly<JobPolicy> = Object.freeze({
   quorum: 1,
   forbidSelfApproval: true,
   approvers: Object.freeze(['*']),
@@ -95,7 +95,7 @@ export const MAX_QUORUM = 20;
 const MAX_PATTERNS = 200;
 const MAX_PATTERN_CHARS = 2048;
 const ENTRY_FIELDS = ['quorum', 'forbidSelfApproval', 'approvers', 'rejecters', 'identityKinds', 'personalRoles', 'notify', 'emailDecisions', 'expiry'] as const;
-export const EMAIL_DECISIONS = ['allowed', 'not-counted', 'refused'] as const;
+const EMAIL_DECISIONS = ['allowed', 'not-counted', 'refused'] as const;
 export type EmailDecisions = (typeof EMAIL_DECISIONS)[number];
 /** More recipients than this for one job is a list gone wrong. */
 const MAX_RECIPIENTS = 50;

@@ -72,7 +72,7 @@ export interface ApprovalTally {
 }
 
 /** Where the policy applies from, for messages: `jobs matching "load_*"` or `the default policy`. */
-export function policyScope(policy: JobPolicy): string {
+function policyScope(policy: JobPolicy): string {
   return policy.matchedBy === null ? 'the default policy' : `jobs matching ${JSON.stringify(policy.matchedBy)}`;
 }
 
@@ -254,7 +254,7 @@ export function voteRecordOfAuditRecord(record: AuditRecord): VoteRecord {
 }
 
 /** Most approvals a run's progress reads; far above any quorum (MAX_QUORUM people). */
-export const MAX_VOTES_READ = 1000;
+const MAX_VOTES_READ = 1000;
 
 /**
  * The audit documents that may count as approvals (awaiting-quorum or recorded approvals),

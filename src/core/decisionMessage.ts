@@ -21,9 +21,9 @@ import { parseTimestampMs } from './timestamp';
 
 export const DECISION_EVENT_TYPE = 'approval_decision';
 /** The version new decisions are signed with. */
-export const SIGNATURE_VERSION = 'v2';
+const SIGNATURE_VERSION = 'v2';
 /** Shared-secret only: readable for the audit, refused by the processor unless configured. */
-export const SIGNATURE_VERSION_V1 = 'v1';
+const SIGNATURE_VERSION_V1 = 'v1';
 export type SignatureVersion = 'v1' | 'v2';
 // The reason's rule lives apart so the details page can check a reason without node:crypto.
 export { MAX_REASON_CHARS, reasonValidationError } from './decisionReason';

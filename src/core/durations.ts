@@ -2,10 +2,10 @@
 // run has left ("3h 12m left"), a run's duration in seconds ("2m 30s"). One module, one set
 // of units, so the tree, the panel, the CLI and the emails say the same thing the same way.
 
-export const SECOND_MS = 1_000;
+const SECOND_MS = 1_000;
 export const MINUTE_MS = 60 * SECOND_MS;
 export const HOUR_MS = 60 * MINUTE_MS;
-export const DAY_MS = 24 * HOUR_MS;
+const DAY_MS = 24 * HOUR_MS;
 
 const UNITS: ReadonlyArray<readonly [number, string]> = [[DAY_MS, 'd'], [HOUR_MS, 'h'], [MINUTE_MS, 'm'], [SECOND_MS, 's']];
 

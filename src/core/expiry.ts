@@ -8,7 +8,7 @@ import { parseTimestampMs } from './timestamp';
 /** docs/CONTRACTS.md §2: a run without `expires_at` expires this long after its timestamp (a setting). */
 export const DEFAULT_TTL_HOURS = 72;
 export const URGENT_MS = 15 * MINUTE_MS;
-export const EXPIRING_MS = HOUR_MS;
+const EXPIRING_MS = HOUR_MS;
 
 /**
  * Expiry in ms since the epoch: `expires_at` when the document has a valid one, else

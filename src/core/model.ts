@@ -1,8 +1,6 @@
 // The typed model of a job run and of a decision, shared by the extension, the processor
 // and the tools. Plain data: no vscode, no AWS SDK.
 
-export type RunStatus = 'SUCCESS' | 'PENDING_APPROVAL' | 'FAILED';
-export type QualityStatus = 'GREEN' | 'YELLOW' | 'RED';
 export type Decision = 'APPROVED' | 'REJECTED';
 /** How every surface (tree, panel, page, notifications, CLI, email) words a decision. */
 export const DECISION_WORDS = {

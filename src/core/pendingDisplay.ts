@@ -28,7 +28,7 @@ export function runIconOf(qualityStatus: string | null, urgency: Urgency): RunIc
   return 'plain';
 }
 
-export function isUrgentOrWorse(urgency: Urgency): boolean {
+function isUrgentOrWorse(urgency: Urgency): boolean {
   return urgency === 'urgent' || urgency === 'overdue';
 }
 

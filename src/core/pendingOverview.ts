@@ -22,8 +22,8 @@ import { DEFAULT_TTL_HOURS, URGENT_MS } from './expiry';
 import { MISSING_JOB_NAME } from './jobRunParser';
 import { PENDING_SOURCE_FIELDS, pendingFilter, type JsonValue, type SearchBody } from './pendingQuery';
 
-export const MAX_MULTI_DOCUMENT_RUNS = 10_000;
-export const MAX_JOB_GROUPS = 10_000;
+const MAX_MULTI_DOCUMENT_RUNS = 10_000;
+const MAX_JOB_GROUPS = 10_000;
 /** Rows fetched at once when a group (or the flat list) is expanded, and by "Show more". */
 export const PAGE_SIZE = 500;
 
@@ -179,7 +179,7 @@ export function textFilter(text: string): JsonValue {
 }
 
 /** Expiry before `beforeMs`: expires_at before it, or no expires_at and timestamp + TTL before it. */
-export function expiresBefore(beforeMs: number, ttlHours: number): JsonValue {
+function expiresBefore(beforeMs: number, ttlHours: number): JsonValue {
   return {
     bool: {
       should: [

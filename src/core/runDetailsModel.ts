@@ -18,7 +18,7 @@ export const HISTORY_SIZE = 20;
 /** Past decisions on the job shown on the page. */
 export const DECISIONS_SIZE = 20;
 /** At most this many failing checks get a chart and a column in the history table. */
-export const MAX_HISTORY_CHECKS = 3;
+const MAX_HISTORY_CHECKS = 3;
 
 /** A part of the page loaded separately: it can fail without taking the page down. */
 export type Loaded<T> = { state: 'loaded'; value: T } | { state: 'failed'; message: string };

@@ -84,7 +84,7 @@ export class BackendConnection implements vscode.Disposable {
  * loading the adapters until something is asked of it: the settings at once, every request
  * through the ApprovalsBackend built on first use.
  */
-export class LazyBackend {
+class LazyBackend {
   private loaded: Promise<ApprovalsBackend> | undefined;
   private disposed = false;
   readonly callerIdentity = { identity: async (): Promise<CallerIdentity> => (await this.load()).callerIdentity.identity() };

@@ -30,7 +30,7 @@ import { readConnectionSettings, readViewSettings } from './settings';
 import { APPROVER_RULE_TEXTS } from './approverRuleTexts';
 
 /** Groups start expanded while this few runs are pending (each expanded group asks for its page). */
-export const EXPAND_GROUPS_UP_TO = 200;
+const EXPAND_GROUPS_UP_TO = 200;
 /** Most rows one list (a group, or the flat list) fetches again at once after a reload. */
 const MAX_RELOAD_ROWS = 10_000;
 
@@ -354,7 +354,7 @@ export class PendingTreeProvider implements vscode.TreeDataProvider<PendingNode>
 }
 
 /** "3 pending · 1 urgent" ("about 3 pending" when the counts are estimates). */
-export function groupDescription(group: Pick<JobGroupOverview, 'count' | 'urgent'>, exact: boolean): string {
+function groupDescription(group: Pick<JobGroupOverview, 'count' | 'urgent'>, exact: boolean): string {
   return `${exact ? '' : 'about '}${group.count} pending${group.urgent ? ` · ${group.urgent} urgent` : ''}`;
 }
 

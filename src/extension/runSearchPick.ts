@@ -12,7 +12,7 @@ import { iconLabel } from '../core/untrustedText';
 import { readViewSettings } from './settings';
 
 /** Runs shown for one search; the text narrows the rest. */
-export const PICK_PAGE_SIZE = 100;
+const PICK_PAGE_SIZE = 100;
 const TYPING_PAUSE_MS = 150;
 
 export interface RunSearchPickOptions {
