@@ -1,4 +1,4 @@
-// Plain-text tables of the benchmark figures, for scripts/bench.mjs. Figures only: nothing
+// Plain-text tables of the benchmark figures, for bench/run.mjs. Figures only: nothing
 // here compares them with a budget. "m / p" is median / p95 (nearest rank) in milliseconds.
 
 /** A table with a title; numbers (and cells that look like numbers) are right-aligned. */
