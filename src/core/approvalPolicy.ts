@@ -39,6 +39,7 @@
 // job entry applies, merged with "default".
 
 import { isEmailAddress } from './emailAddress';
+import type { Decision } from './model';
 
 const EXPIRY_ACTIONS = ['expire', 'reject', 'approve'] as const;
 export type ExpiryAction = (typeof EXPIRY_ACTIONS)[number];
@@ -162,7 +163,7 @@ export function jobKeyFor(policy: ApprovalPolicy, jobName: string): string | nul
 }
 
 /** Who may take this decision under the policy: its approvers or its rejecters. */
-export function patternsFor(policy: JobPolicy, decision: 'APPROVED' | 'REJECTED'): readonly string[] {
+export function patternsFor(policy: JobPolicy, decision: Decision): readonly string[] {
   return decision === 'APPROVED' ? policy.approvers : (policy.rejecters ?? policy.approvers);
 }
 
