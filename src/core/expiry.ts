@@ -59,6 +59,7 @@ export function compareByExpiry(a: JobRun, b: JobRun, ttlHours: number = DEFAULT
   return compareText(a.jobRunId, b.jobRunId) || compareText(a.documentId, b.documentId);
 }
 
-function compareText(a: string, b: string): number {
+/** By UTF-16 code units, so that an order does not depend on the locale. */
+export function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -18,7 +18,7 @@
 // page is in exact expiry order and the next one continues after its last run.
 
 import { HOUR_MS } from './durations';
-import { DEFAULT_TTL_HOURS, URGENT_MS } from './expiry';
+import { compareText, DEFAULT_TTL_HOURS, URGENT_MS } from './expiry';
 import { MISSING_JOB_NAME } from './jobRunParser';
 import { PENDING_SOURCE_FIELDS, pendingFilter, type JsonValue, type SearchBody } from './pendingQuery';
 
@@ -400,10 +400,6 @@ export function compareCursor(a: PageCursor, b: PageCursor): number {
 
 function ttlMs(ttlHours: number): number {
   return (Number.isFinite(ttlHours) && ttlHours >= 0 ? ttlHours : DEFAULT_TTL_HOURS) * HOUR_MS;
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function path(value: unknown, keys: readonly string[]): unknown {
