@@ -20,7 +20,7 @@
 import { HOUR_MS } from './durations';
 import { compareText, DEFAULT_TTL_HOURS, URGENT_MS } from './expiry';
 import { MISSING_JOB_NAME } from './jobRunParser';
-import { PENDING_SOURCE_FIELDS, pendingFilter, type JsonValue, type SearchBody } from './pendingQuery';
+import { path, PENDING_SOURCE_FIELDS, pendingFilter, type JsonValue, type SearchBody } from './pendingQuery';
 
 const MAX_MULTI_DOCUMENT_RUNS = 10_000;
 const MAX_JOB_GROUPS = 10_000;
@@ -400,15 +400,6 @@ export function compareCursor(a: PageCursor, b: PageCursor): number {
 
 function ttlMs(ttlHours: number): number {
   return (Number.isFinite(ttlHours) && ttlHours >= 0 ? ttlHours : DEFAULT_TTL_HOURS) * HOUR_MS;
-}
-
-function path(value: unknown, keys: readonly string[]): unknown {
-  let current = value;
-  for (const key of keys) {
-    if (typeof current !== 'object' || current === null || !Object.prototype.hasOwnProperty.call(current, key)) return undefined;
-    current = (current as Record<string, unknown>)[key];
-  }
-  return current;
 }
 
 function numberAt(value: unknown, keys: readonly string[]): number | null {

@@ -274,7 +274,8 @@ function clampSize(size: number): number {
   return Number.isFinite(size) ? Math.min(MAX_RESULT_WINDOW, Math.max(0, Math.floor(size))) : DEFAULT_PAGE_SIZE;
 }
 
-function path(value: unknown, keys: readonly string[]): unknown {
+/** The value at `keys` inside a response body (own properties only); undefined when any step is missing. */
+export function path(value: unknown, keys: readonly string[]): unknown {
   let current = value;
   for (const key of keys) {
     if (typeof current !== 'object' || current === null || !Object.prototype.hasOwnProperty.call(current, key)) {
