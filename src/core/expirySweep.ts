@@ -20,7 +20,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonicalJson';
 import { outcomeOfRun, type ApprovalOutcome } from './approvalOutcome';
-import { policyForJob, type ApprovalPolicy, type ExpiryAction } from './approvalPolicy';
+import { isPlainObject, policyForJob, type ApprovalPolicy, type ExpiryAction } from './approvalPolicy';
 import type { AuditDocument, AuditUpdate, RunSnapshot, RunVersion } from './decisionProcessor';
 import { formatDuration } from './durations';
 import { expiryOf } from './expiry';
@@ -317,10 +317,6 @@ function expiryAuditDocument(run: JobRun, runDocumentId: string, auditId: string
     run_document_id: runDocumentId,
     audit_code: null,
   };
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** SNS Publish parameters of an announcement: attribute `event_type` (no `decision`: downstream's decision filters skip it). */
