@@ -1,7 +1,7 @@
 // Data-layer benchmark on the local stack: listing every pending run and the count query
 // through our repository (ApprovalsBackend → OpenSearchRunRepository), the same requests sent
 // raw with curl, and publishing decisions (fresh lookup, STS, SSM, SNS) against moto.
-// Prints progress; the figures go to --out as JSON (scripts/bench.mjs prints the tables).
+// Prints progress; the figures go to --out as JSON (bench/run.mjs prints the tables).
 //   node --import tsx bench/dataLayer.bench.ts --pending 1000 [--publish 20] [--out file]
 //   node --import tsx bench/dataLayer.bench.ts --manifest seed.json ...   (already seeded)
 // Measures, never asserts timing; it only fails when the answers are wrong (a run missing)

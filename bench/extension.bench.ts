@@ -13,8 +13,8 @@
 // apart, not in the timings); Node 20 needs --experimental-websocket for it.
 // --idle-cpu-seconds S: in the first sample, the host's CPU time over S idle seconds after
 // the view filled (the view redraws every 30 s, so S > 30 includes one redraw).
-// DIR is an extension folder with a bundle in dist/ (scripts/bench.mjs stages a production
-// build there); the stack must hold the runs of SEED.json (scripts/bench.mjs seeds it and
+// DIR is an extension folder with a bundle in dist/ (bench/run.mjs stages a production
+// build there); the stack must hold the runs of SEED.json (bench/run.mjs seeds it and
 // writes the manifest); the tree samples check that it still does, before and after.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -428,7 +428,7 @@ async function main(): Promise<void> {
   }
 
   if (values.tree) {
-    if (!values.manifest) throw new Error('--tree needs --manifest FILE, the seed the stack holds (scripts/bench.mjs writes it)');
+    if (!values.manifest) throw new Error('--tree needs --manifest FILE, the seed the stack holds (bench/run.mjs writes it)');
     const manifest = JSON.parse(fs.readFileSync(values.manifest, 'utf8')) as SeedManifest;
     const expected = manifest.pendingCount;
     recheckSeed = () => assertSeedIntact(h.stackEnv, manifest, 'during the benchmark');

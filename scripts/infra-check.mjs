@@ -14,13 +14,13 @@ import { fileURLToPath } from 'node:url';
 import { cacheDir } from './lib/cache.mjs';
 import { findPython, run, withLock } from './lib/stack/proc.mjs';
 
-export const INFRA_TOOLS = ['cfn-lint==1.58.0', 'checkov==3.3.30'];
+const INFRA_TOOLS = ['cfn-lint==1.58.0', 'checkov==3.3.30'];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const infraDir = path.join(root, 'infra');
 
 /** The venv with the pinned tools; installs them when the venv is missing or holds other pins. */
-export async function ensureInfraTools(log = (line) => console.log(`[infra] ${line}`)) {
+async function ensureInfraTools(log = (line) => console.log(`[infra] ${line}`)) {
   const cache = cacheDir();
   const venv = path.join(cache, 'infra-venv');
   const stamp = path.join(venv, 'dwh-requirements.txt');
@@ -40,7 +40,7 @@ export async function ensureInfraTools(log = (line) => console.log(`[infra] ${li
 }
 
 /** Suppressions that do not say why, as messages (empty when every one does). */
-export function unexplainedSuppressions(template, file) {
+function unexplainedSuppressions(template, file) {
   const problems = [];
   const where = (logicalId) => `${file}${logicalId ? ` ${logicalId}` : ''}`;
   const inspect = (metadata, logicalId) => {

@@ -11,16 +11,16 @@ import { fileURLToPath } from 'node:url';
 import { cacheDir } from './lib/cache.mjs';
 
 /** The last code-server whose install accepts Node 20; it is VS Code 1.100.3. */
-export const CODE_SERVER_VERSION = '4.100.3';
+const CODE_SERVER_VERSION = '4.100.3';
 
 const NATIVE_MODULES = ['kerberos', 'node-pty', '@parcel/watcher', '@vscode/spdlog', 'native-watchdog'];
 const MARKER = '.dwh-approvals-installed';
 
-export function codeServerDir(version = CODE_SERVER_VERSION) {
+function codeServerDir(version = CODE_SERVER_VERSION) {
   return path.join(cacheDir(), `code-server-${version}`);
 }
 
-export function codeServerEntry(dir = codeServerDir()) {
+function codeServerEntry(dir = codeServerDir()) {
   return path.join(dir, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
 }
 

@@ -13,8 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { zipFiles } from './lib/zip.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const PROCESSOR_BUNDLE = path.join(root, 'dist', 'processor.js');
-export const PROCESSOR_ZIP = path.join(root, 'dist', 'processor.zip');
+const PROCESSOR_BUNDLE = path.join(root, 'dist', 'processor.js');
+const PROCESSOR_ZIP = path.join(root, 'dist', 'processor.zip');
 
 /** Zips the bundle (as processor.js, the handler `processor.handler`); returns the zip's path, size and SHA-256. */
 export function zipProcessor(bundle = PROCESSOR_BUNDLE, out = PROCESSOR_ZIP, name = 'processor.js') {

@@ -13,7 +13,7 @@ import { gzipSync } from 'node:zlib';
 /** What the build and the packaged extension need from the repository. */
 const COPIED = ['package.json', 'esbuild.js', 'tsconfig.json', 'LICENSE', 'README.md', 'CHANGELOG.md', 'src', 'media'];
 
-export const BUNDLES = ['dist/extension.js', 'dist/backend.js', 'dist/webview/details.js', 'dist/processor.js'];
+const BUNDLES = ['dist/extension.js', 'dist/backend.js', 'dist/webview/details.js', 'dist/processor.js'];
 
 /**
  * Copies the sources to a temporary folder and runs `node esbuild.js --production` there.

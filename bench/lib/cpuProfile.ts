@@ -1,7 +1,7 @@
 // CPU profiles over the Chrome DevTools Protocol, summarised by where the time went: for the
 // extension host (a Node inspector the workbench opens with `inspect-extensions`) and for
 // the workbench page. A diagnostic for the benchmark's report, never part of its timings.
-// Node 20 needs --experimental-websocket for the global WebSocket (scripts/bench.mjs adds it).
+// Node 20 needs --experimental-websocket for the global WebSocket (bench/run.mjs adds it).
 
 export interface CpuProfile {
   nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }[];

@@ -11,7 +11,7 @@ export interface ProcessInfo {
   args: string;
 }
 
-export function processTable(): ProcessInfo[] {
+function processTable(): ProcessInfo[] {
   const ps = spawnSync('ps', ['-eo', 'pid=,ppid=,rss=,args='], { encoding: 'utf8' });
   if (ps.status !== 0) throw new Error(`ps failed: ${ps.stderr}`);
   return ps.stdout
@@ -22,7 +22,7 @@ export function processTable(): ProcessInfo[] {
 }
 
 /** Every process descending from one whose command line mentions `marker` (e.g. its data dir). */
-export function descendantsOf(marker: string, table: ProcessInfo[] = processTable()): ProcessInfo[] {
+function descendantsOf(marker: string, table: ProcessInfo[] = processTable()): ProcessInfo[] {
   const roots = table.filter((p) => p.args.includes(marker));
   const found = new Map(roots.map((p) => [p.pid, p]));
   let grew = true;

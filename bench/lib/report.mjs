@@ -1,4 +1,4 @@
-// Plain-text tables of the benchmark figures, for scripts/bench.mjs. Figures only: nothing
+// Plain-text tables of the benchmark figures, for bench/run.mjs. Figures only: nothing
 // here compares them with a budget. "m / p" is median / p95 (nearest rank) in milliseconds.
 
 /** A table with a title; numbers (and cells that look like numbers) are right-aligned. */
@@ -17,7 +17,7 @@ export function ms(value) {
 }
 
 /** "median / p95" of a stats object. */
-export function mp(stats) {
+function mp(stats) {
   return stats && stats.n > 0 ? `${ms(stats.median)} / ${ms(stats.p95)}` : '—';
 }
 
@@ -25,11 +25,11 @@ export function times(ratio) {
   return ratio == null || Number.isNaN(ratio) ? '—' : `×${ratio.toFixed(2)}`;
 }
 
-export function kib(bytes) {
+function kib(bytes) {
   return bytes == null ? '—' : `${(bytes / 1024).toFixed(1)} KiB`;
 }
 
-export function mib(bytes) {
+function mib(bytes) {
   return bytes == null ? '—' : `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 

@@ -1,7 +1,7 @@
 // The local stack is shared: another engineer's tests may reseed it while a benchmark runs.
 // Each benchmark checks that the index still holds what its seed put there, before and after
 // measuring, so no figure silently measures someone else's data. A benchmark that finds the
-// stack changed exits with EXIT_STACK_CHANGED; scripts/bench.mjs then reseeds and retries.
+// stack changed exits with EXIT_STACK_CHANGED; bench/run.mjs then reseeds and retries.
 import { pendingSummaryQuery, readPendingSummary } from '../../src/core/pendingQuery';
 import type { SeedManifest, StackEnv } from '../../test/support/localStack';
 

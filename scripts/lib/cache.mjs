@@ -11,10 +11,3 @@ export function cacheDir() {
   mkdirSync(dir, { recursive: true });
   return dir;
 }
-
-/** A sub-directory of the cache (created if missing). */
-export function cachePath(...parts) {
-  const dir = join(cacheDir(), ...parts);
-  mkdirSync(dir, { recursive: true });
-  return dir;
-}

@@ -175,7 +175,7 @@ export function readMime(raw) {
 
 // ------------------------------------------------------------------ the local approval API server
 
-export function approvalApiFiles(cfg = stackConfig()) {
+function approvalApiFiles(cfg = stackConfig()) {
   return { pidFile: join(cfg.stackDir, 'approval-api.pid'), logFile: join(cfg.stackDir, 'approval-api.log') };
 }
 

@@ -9,12 +9,12 @@ import { installCodeServer } from '../install-code-server.mjs';
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Debian packages every tier or the demo relies on (Chromium drives the workbench). */
-export const DEBIAN_PACKAGES = [
+const DEBIAN_PACKAGES = [
   'chromium', 'ripgrep', 'build-essential', 'pkg-config', 'libkrb5-dev', 'python3', 'python3-venv', 'unzip', 'curl',
 ];
 
 /** The Debian JDK that can run OpenSearch 2.x, installed only when no `java` is on PATH. */
-export const DEBIAN_JDK = 'openjdk-17-jre-headless';
+const DEBIAN_JDK = 'openjdk-17-jre-headless';
 
 function run(cmd, args, options = {}) {
   const result = spawnSync(cmd, args, { stdio: 'inherit', ...options });
@@ -35,7 +35,7 @@ function readJson(file) {
  * installed in node_modules/.package-lock.json; a lock newer than that file is compared entry by
  * entry, because `npm ci` deletes node_modules and must not run for a mere touch of the lock.
  */
-export function nodeModulesStaleReason(root = repoRoot) {
+function nodeModulesStaleReason(root = repoRoot) {
   const lockFile = path.join(root, 'package-lock.json');
   const hiddenFile = path.join(root, 'node_modules', '.package-lock.json');
   if (!fs.existsSync(path.join(root, 'node_modules'))) return 'node_modules is missing';
@@ -104,11 +104,4 @@ export function ensureDebianPackages(packages = wantedDebianPackages()) {
 /** Installs code-server into the cache once; returns its directory and entry point. */
 export async function ensureCodeServer() {
   return installCodeServer();
-}
-
-/** All of the above, in the order they depend on each other. */
-export async function ensureAll({ withJava = true } = {}) {
-  ensureDebianPackages(wantedDebianPackages({ withJava }));
-  ensureNodeModules();
-  return ensureCodeServer();
 }

@@ -11,7 +11,7 @@ import { IdentityProver } from './identityProver';
 import { OpenSearchRunRepository } from './openSearchRunRepository';
 import { SnsDecisionPublisher } from './snsDecisionPublisher';
 import { SsmParameters } from './ssmParameters';
-import { toDwhError } from './awsErrors';
+import { DwhError } from '../core/failureClassification';
 
 // The profile picker's reader (the SDK's shared-config loader) loads with the rest of the
 // adapters' bundle, not with activation (src/extension/backendModule.ts).
@@ -87,7 +87,7 @@ export class ApprovalsBackend {
     try {
       return await this.aws.region();
     } catch (error) {
-      throw toDwhError(error, { profile: this.settings.profile, action: 'resolve region' });
+      throw DwhError.from(error, { profile: this.settings.profile, action: 'resolve region' });
     }
   }
 }

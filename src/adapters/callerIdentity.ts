@@ -2,7 +2,7 @@
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { decidedByFromArn } from '../core/callerIdentity';
 import type { AwsContext } from './awsContext';
-import { toDwhError } from './awsErrors';
+import { DwhError } from '../core/failureClassification';
 
 export interface CallerIdentity {
   arn: string;
@@ -37,7 +37,7 @@ export class CallerIdentityReader {
       const arn = result.Arn ?? '';
       return { arn, account: result.Account ?? '', decidedBy: decidedByFromArn(arn) };
     } catch (error) {
-      throw toDwhError(error, { profile: this.aws.target.profile, action: 'sts:GetCallerIdentity' });
+      throw DwhError.from(error, { profile: this.aws.target.profile, action: 'sts:GetCallerIdentity' });
     }
   }
 }

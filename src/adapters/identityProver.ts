@@ -13,7 +13,7 @@ import {
   type IdentityProof,
 } from '../core/identityProof';
 import type { AwsContext } from './awsContext';
-import { toDwhError } from './awsErrors';
+import { DwhError } from '../core/failureClassification';
 
 export interface ProofSigningTarget {
   /** Credentials of the person deciding. */
@@ -58,7 +58,7 @@ export class IdentityProver {
       const region = await this.aws.region();
       return await signIdentityProof(decisionSha256, { credentials: await this.aws.getCredentials(), region, endpointUrl: this.aws.target.endpointUrl });
     } catch (error) {
-      throw toDwhError(error, { profile: this.aws.target.profile, action: 'sign the identity proof (sts:GetCallerIdentity)' });
+      throw DwhError.from(error, { profile: this.aws.target.profile, action: 'sign the identity proof (sts:GetCallerIdentity)' });
     }
   }
 }

@@ -38,7 +38,7 @@ import { approvalVotesQuery } from '../core/approvalProgress';
 import { parseAuditRecord, type AuditRecord } from '../core/auditRecord';
 import { MAX_DECISION_IDS_PER_QUERY, auditsByDecisionIdsQuery, type AuditLookup } from '../core/publishedDecisions';
 import type { AwsContext } from './awsContext';
-import { toDwhError } from './awsErrors';
+import { DwhError } from '../core/failureClassification';
 
 /** The full list's page: the most one search returns (index.max_result_window). */
 const FULL_LIST_PAGE_SIZE = MAX_RESULT_WINDOW;
@@ -256,7 +256,7 @@ export class OpenSearchRunRepository {
     try {
       return (await send()).body;
     } catch (error) {
-      throw toDwhError(error, { ...this.failureContext, endpoint: this.endpoint, index, action: 'es:ESHttpPost' });
+      throw DwhError.from(error, { ...this.failureContext, endpoint: this.endpoint, index, action: 'es:ESHttpPost' });
     }
   }
 }

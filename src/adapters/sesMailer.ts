@@ -5,7 +5,7 @@
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { AwsContext } from './awsContext';
-import { toDwhError } from './awsErrors';
+import { DwhError } from '../core/failureClassification';
 
 export interface OutgoingEmail {
   from: string;
@@ -30,7 +30,7 @@ export class SesMailer {
       );
       return { messageId: result.MessageId ?? '' };
     } catch (error) {
-      throw toDwhError(error, { profile: this.aws.target.profile, action: 'ses:SendEmail' });
+      throw DwhError.from(error, { profile: this.aws.target.profile, action: 'ses:SendEmail' });
     }
   }
 

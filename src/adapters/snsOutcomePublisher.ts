@@ -9,7 +9,7 @@ import { announcementPublishParameters, type ExpiringAnnouncement } from '../cor
 import { DwhError } from '../core/failureClassification';
 import { settleEach, type Settled } from '../core/lockstepBatcher';
 import type { AwsContext } from './awsContext';
-import { toDwhError } from './awsErrors';
+import { DwhError } from '../core/failureClassification';
 
 /** SNS takes at most 10 entries in one PublishBatch. */
 const PUBLISH_BATCH_MAX = 10;
@@ -28,7 +28,7 @@ export class SnsOutcomePublisher {
     try {
       await this.client.send(new PublishCommand({ TopicArn: this.topicArn, ...outcomePublishParameters(outcome, this.topicArn) }));
     } catch (error) {
-      throw toDwhError(error, { profile: this.aws.target.profile, topicArn: this.topicArn, action: 'sns:Publish' });
+      throw DwhError.from(error, { profile: this.aws.target.profile, topicArn: this.topicArn, action: 'sns:Publish' });
     }
   }
 
@@ -68,7 +68,7 @@ export class SnsOutcomePublisher {
     try {
       await this.client.send(new PublishCommand({ TopicArn: this.topicArn, ...announcementPublishParameters(announcement, this.topicArn) }));
     } catch (error) {
-      throw toDwhError(error, { profile: this.aws.target.profile, topicArn: this.topicArn, action: 'sns:Publish' });
+      throw DwhError.from(error, { profile: this.aws.target.profile, topicArn: this.topicArn, action: 'sns:Publish' });
     }
   }
 

@@ -6,7 +6,6 @@ import { GetParameterCommand, SSMClient, paginateGetParameterHistory } from '@aw
 import type { ConnectionSettings } from '../core/connectionSettings';
 import { normalizeOpenSearchEndpoint } from '../core/connectionSettings';
 import type { AwsContext } from './awsContext';
-import { toDwhError } from './awsErrors';
 import { DwhError } from '../core/failureClassification';
 
 /** A SecureString's current value and the one before it (a rotation), from its history. */
@@ -76,7 +75,7 @@ export class SsmParameters {
       if (!current) throw Object.assign(new Error(`SSM parameter ${name} is empty.`), { name: 'ParameterNotFound' });
       return { current: current.value, currentSinceMs: current.modifiedMs, previous: versions[versions.length - 2]?.value ?? null };
     } catch (error) {
-      throw toDwhError(error, { profile: this.aws.target.profile, parameterName: name, action: 'ssm:GetParameterHistory' });
+      throw DwhError.from(error, { profile: this.aws.target.profile, parameterName: name, action: 'ssm:GetParameterHistory' });
     }
   }
 
@@ -119,7 +118,7 @@ export class SsmParameters {
       }
       return value.trim();
     } catch (error) {
-      throw toDwhError(error, { profile: this.aws.target.profile, parameterName: name, action: 'ssm:GetParameter' });
+      throw DwhError.from(error, { profile: this.aws.target.profile, parameterName: name, action: 'ssm:GetParameter' });
     }
   }
 }

@@ -24,7 +24,7 @@ export interface ApprovalsConfig extends LambdaConnectionConfig {
   topicArnParameter: string;
 }
 
-export class ApprovalsConfigError extends Error {
+class ApprovalsConfigError extends Error {
   override readonly name = 'ApprovalsConfigError';
 }
 

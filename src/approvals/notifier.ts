@@ -105,7 +105,7 @@ async function notify(record: JobEventRecord, runtime: ApprovalsRuntime, mailer:
 }
 
 /** The job event bodies of an SNS or SQS event (an SQS body may be an SNS envelope). */
-export function readJobEvents(event: unknown): { kind: 'sns' | 'sqs'; records: JobEventRecord[] } {
+function readJobEvents(event: unknown): { kind: 'sns' | 'sqs'; records: JobEventRecord[] } {
   const records = (event as { Records?: unknown })?.Records;
   if (!Array.isArray(records)) return { kind: 'sns', records: [] };
   const out: JobEventRecord[] = [];

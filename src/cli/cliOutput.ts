@@ -4,9 +4,9 @@
 // are ours and only added when the caller says the output is a terminal.
 import type { AuditRecord } from '../core/auditRecord';
 import { formatCheck, primaryFailingCheck } from '../core/checkFormat';
-import { expiryOf, formatTimeLeft, urgencyOf } from '../core/expiry';
+import { formatAge, formatTimeLeft } from '../core/durations';
+import { expiryOf, urgencyOf } from '../core/expiry';
 import type { JobRun, Urgency } from '../core/model';
-import { shortAgeText } from '../core/pendingDisplay';
 import { formatUtc, type RunDetailsModel } from '../core/runDetailsModel';
 import { terminal, terminalText } from '../core/untrustedText';
 
@@ -73,7 +73,7 @@ export function pendingLines(runs: readonly JobRun[], nowMs: number, ttlHours: n
       run: terminal`${run.jobRunId}`,
       job: terminal`${run.jobName}`,
       check: terminal`${check ? formatCheck(check) : (run.qualityStatus ?? 'no checks')}`,
-      age: shortAgeText(run.timestampMs, nowMs),
+      age: formatAge(run.timestampMs, nowMs, 1),
       left: formatTimeLeft(expiry, nowMs),
       urgency: urgencyOf(expiry, nowMs),
     };

@@ -5,10 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline/promises';
 import { ApprovalsBackend } from '../adapters/approvalsBackend';
-import { publishDecision, type DecisionOutcome } from '../core/decisionWorkflow';
-import { DwhError, classifyFailure, type ClassifiedFailure } from '../core/failureClassification';
+import { publishDecision, type PublishOutcome } from '../core/decisionWorkflow';
+import { classifyFailure } from '../core/failureClassification';
 import { formatCheck, primaryFailingCheck } from '../core/checkFormat';
-import type { JobRun } from '../core/model';
+import { DECISION_WORDS, type JobRun } from '../core/model';
 import { isPending } from '../core/pendingQuery';
 import { buildRunDetails, HISTORY_SIZE, DECISIONS_SIZE, type Loaded } from '../core/runDetailsModel';
 import { expiryOf, urgencyOf } from '../core/expiry';
@@ -29,7 +29,7 @@ export interface CliIo {
 type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 /** Runs one command; resolves the exit code (never rejects). */
-export async function runCli(programName: string, args: readonly string[], io: CliIo): Promise<ExitCode> {
+async function runCli(programName: string, args: readonly string[], io: CliIo): Promise<ExitCode> {
   let invocation: CliInvocation;
   try {
     invocation = parseCli(programName, args, io.env);
@@ -135,7 +135,7 @@ class Cli {
   }
 
   private async decide(command: Extract<CliCommand, { name: 'decide' }>): Promise<ExitCode> {
-    const verb = command.decision === 'APPROVED' ? 'approve' : 'reject';
+    const words = DECISION_WORDS[command.decision];
     this.spinner.start('Looking the run up');
     const stored = await (await this.backend.repository()).getRun(command.runId);
     this.spinner.stop();
@@ -148,14 +148,14 @@ class Cli {
     let reason = command.reason;
     if (reason === undefined) {
       if (!interactive) return this.usage('--reason is required (a reason is recorded with every decision).');
-      reason = (await this.ask(`Reason to ${verb} ${terminal`${run.jobRunId}`}: `)).trim();
+      reason = (await this.ask(`Reason to ${words.verb} ${terminal`${run.jobRunId}`}: `)).trim();
       if (reason === '') return this.usage('A decision needs a reason; nothing was published.');
     }
     if (!command.yes) {
       if (!interactive) return this.usage('Add --yes to publish without a confirmation (no terminal to ask on).');
       const check = primaryFailingCheck(run);
       const answer = await this.ask(
-        `${verb === 'approve' ? 'Approve' : 'Reject'} ${terminal`${run.jobRunId}`} of ${terminal`${run.jobName}`}${check ? terminal` (${formatCheck(check)})` : ''}? [y/N] `,
+        `${words.title} ${terminal`${run.jobRunId}`} of ${terminal`${run.jobName}`}${check ? terminal` (${formatCheck(check)})` : ''}? [y/N] `,
       );
       if (!/^y(es)?$/i.test(answer.trim())) {
         this.err('Nothing was published.');
@@ -168,7 +168,7 @@ class Cli {
     return this.reportOutcome(outcome, run);
   }
 
-  private reportOutcome(outcome: DecisionOutcome, run: JobRun): ExitCode {
+  private reportOutcome(outcome: PublishOutcome, run: JobRun): ExitCode {
     const json = this.invocation.json;
     switch (outcome.kind) {
       case 'published': {
@@ -176,7 +176,8 @@ class Cli {
         if (json) {
           this.out(terminalJson({ result: 'published', job_name: m.job_name, job_run_id: m.job_run_id, decision: m.decision, decided_by: m.decided_by, decision_id: m.decision_id, message_id: outcome.messageId }));
         } else {
-          const word = m.decision === 'APPROVED' ? this.paint.green('Approved') : this.paint.red('Rejected');
+          const pastTitle = DECISION_WORDS[m.decision].pastTitle;
+          const word = m.decision === 'APPROVED' ? this.paint.green(pastTitle) : this.paint.red(pastTitle);
           this.out(`${word} ${terminal`${m.job_run_id} of ${m.job_name} as ${m.decided_by} (decision_id ${m.decision_id}, message ${outcome.messageId}).`}`);
         }
         return EXIT.done;
@@ -207,7 +208,7 @@ class Cli {
   /** Prints the classified failure (with its fix) and returns its exit code. */
   failed(error: unknown): ExitCode {
     this.spinner.stop();
-    const failure: ClassifiedFailure = error instanceof DwhError ? error.failure : classifyFailure(error, { profile: this.invocation.settings.profile });
+    const failure = classifyFailure(error, { profile: this.invocation.settings.profile });
     const credentials = failure.kind === 'sso-expired' || failure.kind === 'no-credentials';
     const message = failure.message.replace(/,? then refresh\./, '.');
     this.err(`${this.paint.red('Error:')} ${terminal`${message}`}`);
@@ -245,7 +246,7 @@ class Cli {
 }
 
 /** Read before asking for a reason: a run decided or gone already is reported, not asked about. */
-function notPendingOutcome(run: JobRun): DecisionOutcome | null {
+function notPendingOutcome(run: JobRun): PublishOutcome | null {
   if (run.approval) {
     return { kind: 'alreadyDecided', status: run.approval.status, decidedBy: run.approval.approvedBy, decidedAt: run.approval.timestamp, reason: run.approval.reason };
   }

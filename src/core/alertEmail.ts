@@ -14,7 +14,8 @@ import { createLinkToken, decisionIdOfLink, linkExpiry, newLinkNonce } from './e
 import { checkSeverity, formatNumber, readCheck, sortChecksForDisplay } from './checkFormat';
 import { html, htmlText, SafeHtml } from './htmlText';
 import type { JobRun, QualityCheck } from './model';
-import { dropRate, formatBytes, formatSeconds, formatUtc } from './runDetailsModel';
+import { formatSeconds } from './durations';
+import { dropRate, formatBytes, formatUtc } from './runDetailsModel';
 import { visibleText } from './untrustedText';
 
 export interface AlertLinks {

@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonicalJson';
 import type { Decision } from './model';
 
-export const OUTCOME_EVENT_TYPE = 'approval_outcome';
+const OUTCOME_EVENT_TYPE = 'approval_outcome';
 
 /** A decision, or EXPIRED: what the expiry sweep records when the policy says `expire`. */
 export type OutcomeDecision = Decision | 'EXPIRED';

@@ -7,8 +7,8 @@ import { formatCheck, sortChecksForDisplay } from './checkFormat';
 import { MAX_REASON_CHARS } from './decisionReason';
 import type { CheckHistory } from './historyStats';
 import { html, htmlLongText, SafeHtml } from './htmlText';
-import { MAX_TOKEN_CHARS, type LinkAction } from './emailLinkToken';
-import type { JobRun } from './model';
+import { LINK_DECISION, MAX_TOKEN_CHARS, type LinkAction } from './emailLinkToken';
+import { DECISION_WORDS, type JobRun } from './model';
 import { formatUtc } from './runDetailsModel';
 
 const STYLE = `
@@ -46,7 +46,7 @@ export const APPROVAL_PAGE_HEADERS: Readonly<Record<string, string>> = Object.fr
 export type PageTone = 'info' | 'ok' | 'bad';
 
 /** A whole page around `body`. */
-export function renderPage(title: string, body: SafeHtml): string {
+function renderPage(title: string, body: SafeHtml): string {
   return html`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="referrer" content="no-referrer">
 <title>${title} · DWH Approvals</title><style>${new SafeHtml(STYLE)}</style></head>
@@ -80,7 +80,7 @@ export interface ConfirmationPageInput {
 /** The confirmation page: what the run is, who will be recorded, a required reason, one button. */
 export function confirmationPage(input: ConfirmationPageInput): string {
   const { run, action } = input;
-  const verb = action === 'APPROVE' ? 'Approve' : 'Reject';
+  const words = DECISION_WORDS[LINK_DECISION[action]];
   const checks = sortChecksForDisplay(run.qualityChecks).slice(0, 50);
   const checkItems = checks.map((check) => {
     const failing = /^(FAIL|FAILED|RED|ERROR|CRITICAL|WARN|WARNING|YELLOW)$/i.test(check.status ?? '');
@@ -92,7 +92,7 @@ export function confirmationPage(input: ConfirmationPageInput): string {
       : input.histories.length === 0
         ? html`<p class="muted">No earlier runs to compare with.</p>`
         : html`<ul>${input.histories.map((hist) => html`<li>${hist.sentence}</li>`)}</ul>`;
-  const body = html`<h1>${verb} job run</h1>
+  const body = html`<h1>${words.title} job run</h1>
 ${input.notice ? html`<div class="notice bad"><p>${input.notice}</p></div>` : html``}
 <table>
 <tr><th>Job</th><td>${run.jobName}</td></tr>
@@ -112,8 +112,8 @@ ${history}
 <h2><label for="reason">Reason (required)</label></h2>
 <textarea id="reason" name="reason" required maxlength="${MAX_REASON_CHARS}">${htmlLongText(input.reason ?? '', MAX_REASON_CHARS)}</textarea>
 <p>You will be recorded as <strong id="recorded-as">${input.recipient}</strong> (deciding through this email link).</p>
-<p><button type="submit" class="${action === 'APPROVE' ? 'approve' : 'reject'}">Confirm ${action === 'APPROVE' ? 'approval' : 'rejection'}</button></p>
+<p><button type="submit" class="${words.verb}">Confirm ${words.noun}</button></p>
 <p class="muted">This link works once and expires at ${formatUtc(input.linkExpiresAtMs) ?? ''}. To change nothing, close this page.</p>
 </form>`;
-  return renderPage(`${verb} ${run.jobRunId}`, body);
+  return renderPage(`${words.title} ${run.jobRunId}`, body);
 }

@@ -39,11 +39,12 @@
 // job entry applies, merged with "default".
 
 import { isEmailAddress } from './emailAddress';
+import type { Decision } from './model';
 
-export const EXPIRY_ACTIONS = ['expire', 'reject', 'approve'] as const;
+const EXPIRY_ACTIONS = ['expire', 'reject', 'approve'] as const;
 export type ExpiryAction = (typeof EXPIRY_ACTIONS)[number];
 
-export const IDENTITY_KINDS = ['iam-user', 'sso-user', 'assumed-role', 'federated-user', 'root'] as const;
+const IDENTITY_KINDS = ['iam-user', 'sso-user', 'assumed-role', 'federated-user', 'root'] as const;
 export type IdentityKind = (typeof IDENTITY_KINDS)[number];
 
 export interface JobPolicy {
@@ -75,8 +76,8 @@ export interface ApprovalPolicy {
   jobs: Readonly<Record<string, JobPolicy>>;
 }
 
-export const DEFAULT_IDENTITY_KINDS: readonly IdentityKind[] = Object.freeze(['iam-user', 'sso-user', 'assumed-role'] as IdentityKind[]);
-export const DEFAULT_JOB_POLICY: Readonly<JobPolicy> = Object.freeze({
+const DEFAULT_IDENTITY_KINDS: readonly IdentityKind[] = Object.freeze(['iam-user', 'sso-user', 'assumed-role'] as IdentityKind[]);
+const DEFAULT_JOB_POLICY: Readonly<JobPolicy> = Object.freeze({
   quorum: 1,
   forbidSelfApproval: true,
   approvers: Object.freeze(['*']),
@@ -95,7 +96,7 @@ export const MAX_QUORUM = 20;
 const MAX_PATTERNS = 200;
 const MAX_PATTERN_CHARS = 2048;
 const ENTRY_FIELDS = ['quorum', 'forbidSelfApproval', 'approvers', 'rejecters', 'identityKinds', 'personalRoles', 'notify', 'emailDecisions', 'expiry'] as const;
-export const EMAIL_DECISIONS = ['allowed', 'not-counted', 'refused'] as const;
+const EMAIL_DECISIONS = ['allowed', 'not-counted', 'refused'] as const;
 export type EmailDecisions = (typeof EMAIL_DECISIONS)[number];
 /** More recipients than this for one job is a list gone wrong. */
 const MAX_RECIPIENTS = 50;
@@ -162,7 +163,7 @@ export function jobKeyFor(policy: ApprovalPolicy, jobName: string): string | nul
 }
 
 /** Who may take this decision under the policy: its approvers or its rejecters. */
-export function patternsFor(policy: JobPolicy, decision: 'APPROVED' | 'REJECTED'): readonly string[] {
+export function patternsFor(policy: JobPolicy, decision: Decision): readonly string[] {
   return decision === 'APPROVED' ? policy.approvers : (policy.rejecters ?? policy.approvers);
 }
 
@@ -306,7 +307,7 @@ function shown(value: unknown): string {
   return text.length > 120 ? `${text.slice(0, 119)}…` : text;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 

@@ -9,6 +9,7 @@
 
 import { globMatches, patternsFor, policyForJob, type ApprovalPolicy, type JobPolicy } from './approvalPolicy';
 import type { AuditRecord } from './auditRecord';
+import { DECISION_WORDS, type Decision } from './model';
 import { decidedByFromArn } from './callerIdentity';
 import { emailEligibility } from './emailPolicy';
 import { principalOf, triggeredBySamePerson, type Principal } from './principal';
@@ -48,7 +49,6 @@ export interface RunContext {
   runDocumentId?: string | null;
 }
 
-export type DecisionKind = 'APPROVED' | 'REJECTED';
 
 export type Eligibility =
   | { allowed: true; principal: Principal }
@@ -72,12 +72,12 @@ export interface ApprovalTally {
 }
 
 /** Where the policy applies from, for messages: `jobs matching "load_*"` or `the default policy`. */
-export function policyScope(policy: JobPolicy): string {
+function policyScope(policy: JobPolicy): string {
   return policy.matchedBy === null ? 'the default policy' : `jobs matching ${JSON.stringify(policy.matchedBy)}`;
 }
 
 /** May the caller with this verified ARN take this decision on the run? */
-export function eligibility(policy: JobPolicy, run: Pick<RunContext, 'triggeredBy'>, identityArn: string | null | undefined, decision: DecisionKind): Eligibility {
+export function eligibility(policy: JobPolicy, run: Pick<RunContext, 'triggeredBy'>, identityArn: string | null | undefined, decision: Decision): Eligibility {
   const principal = principalOf(identityArn, policy);
   const arnText = JSON.stringify(String(identityArn ?? '').slice(0, 300));
   if (principal === null) {
@@ -211,7 +211,7 @@ export function splitByEligibility<R extends { jobName: string; triggeredBy: str
   policy: ApprovalPolicy,
   runs: readonly R[],
   identityArn: string,
-  decision: DecisionKind,
+  decision: Decision,
 ): { allowed: R[]; refused: Array<{ run: R; reason: string }> } {
   const allowed: R[] = [];
   const refused: Array<{ run: R; reason: string }> = [];
@@ -219,7 +219,7 @@ export function splitByEligibility<R extends { jobName: string; triggeredBy: str
     const jobPolicy = policyForJob(policy, run.jobName);
     const verdict = eligibility(jobPolicy, run, identityArn, decision);
     if (verdict.allowed) allowed.push(run);
-    else refused.push({ run, reason: youCannot(verdict, decision === 'APPROVED' ? 'approve' : 'reject', jobPolicy) });
+    else refused.push({ run, reason: youCannot(verdict, DECISION_WORDS[decision].verb, jobPolicy) });
   }
   return { allowed, refused };
 }
@@ -254,7 +254,7 @@ export function voteRecordOfAuditRecord(record: AuditRecord): VoteRecord {
 }
 
 /** Most approvals a run's progress reads; far above any quorum (MAX_QUORUM people). */
-export const MAX_VOTES_READ = 1000;
+const MAX_VOTES_READ = 1000;
 
 /**
  * The audit documents that may count as approvals (awaiting-quorum or recorded approvals),

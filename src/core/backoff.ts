@@ -17,8 +17,8 @@ export interface RetryOptions {
   onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
 }
 
-export const DEFAULT_BASE_MS = 200;
-export const DEFAULT_MAX_MS = 5000;
+const DEFAULT_BASE_MS = 200;
+const DEFAULT_MAX_MS = 5000;
 
 /**
  * The waits before tries 2…attempts: for retry i (from 0) a whole number of ms drawn

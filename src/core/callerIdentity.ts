@@ -4,7 +4,7 @@
 
 export type CallerKind = 'iam-user' | 'assumed-role' | 'sso' | 'federated-user' | 'root' | 'sts-user';
 
-export interface CallerIdentity {
+export interface ParsedCallerArn {
   arn: string;
   partition: string;
   account: string;
@@ -32,7 +32,7 @@ const ARN = /^arn:([^:]+):(iam|sts):[^:]*:([^:]*):(.+)$/;
  * Throws CallerIdentityError for anything else: a decision must name who made it, and a
  * guess from a malformed ARN would put a wrong name into the audit trail.
  */
-export function parseCallerArn(arn: string): CallerIdentity {
+export function parseCallerArn(arn: string): ParsedCallerArn {
   const text = typeof arn === 'string' ? arn.trim() : '';
   const m = ARN.exec(text);
   if (m) {

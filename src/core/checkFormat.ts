@@ -45,7 +45,7 @@ export interface CheckReading {
 export type CheckSeverity = 'fail' | 'warn' | 'pass' | 'unknown';
 
 /** Shown for a missing value or threshold. */
-export const NO_VALUE_TEXT = 'no value';
+const NO_VALUE_TEXT = 'no value';
 
 const FAIL_STATUSES = new Set(['FAIL', 'FAILED', 'RED', 'ERROR', 'CRITICAL']);
 const WARN_STATUSES = new Set(['WARN', 'WARNING', 'YELLOW']);

@@ -56,8 +56,3 @@ export function normalizeOpenSearchEndpoint(raw: string): string {
   }
   return url.origin + url.pathname.replace(/\/+$/, '');
 }
-
-/** `.fifo` topics need a message group and deduplication id. */
-export function isFifoTopic(topicArn: string): boolean {
-  return topicArn.endsWith('.fifo');
-}

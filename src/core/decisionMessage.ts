@@ -21,9 +21,9 @@ import { parseTimestampMs } from './timestamp';
 
 export const DECISION_EVENT_TYPE = 'approval_decision';
 /** The version new decisions are signed with. */
-export const SIGNATURE_VERSION = 'v2';
+const SIGNATURE_VERSION = 'v2';
 /** Shared-secret only: readable for the audit, refused by the processor unless configured. */
-export const SIGNATURE_VERSION_V1 = 'v1';
+const SIGNATURE_VERSION_V1 = 'v1';
 export type SignatureVersion = 'v1' | 'v2';
 // The reason's rule lives apart so the details page can check a reason without node:crypto.
 export { MAX_REASON_CHARS, reasonValidationError } from './decisionReason';
@@ -81,7 +81,7 @@ export type DecisionDraft = DecisionFields & { signature_version: 'v2' };
 export type UnsignedDecisionMessage = Omit<DecisionMessageV1, 'signature'> | Omit<DecisionMessageV2, 'signature'> | DecisionDraft;
 
 /** Signs a GetCallerIdentity request carrying x-dwh-decision-sha256 with the reviewer's credentials. */
-export type IdentityProver = (decisionSha256: string) => Promise<IdentityProof>;
+export type ProveIdentity = (decisionSha256: string) => Promise<IdentityProof>;
 
 /** The HMAC key; a string is used as its UTF-8 bytes. */
 export type SigningSecret = string | Uint8Array;
@@ -136,7 +136,7 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
  * the HMAC. Throws DecisionMessageError when a field is invalid or the proof is not bound
  * to this decision; rejects with whatever `prove` throws.
  */
-export async function buildDecisionMessage(input: DecisionInput, secret: SigningSecret, prove: IdentityProver): Promise<DecisionMessageV2> {
+export async function buildDecisionMessage(input: DecisionInput, secret: SigningSecret, prove: ProveIdentity): Promise<DecisionMessageV2> {
   const draft = draftDecision(input);
   const hash = decisionSha256(draft);
   const proof = await prove(hash);

@@ -29,14 +29,14 @@ export interface DecisionRequest {
   decisionId?: string;
 }
 
-export type DecisionOutcome =
+export type PublishOutcome =
   | { kind: 'published'; messageId: string; message: DecisionMessage }
   | { kind: 'alreadyDecided'; status: string; decidedBy: string | null; decidedAt: string | null; reason: string | null }
   | { kind: 'noLongerPending'; status: string | null }
   | { kind: 'notFound' }
   | { kind: 'evidenceChanged'; freshRun: JobRun };
 
-export async function publishDecision(ports: DecisionPorts, request: DecisionRequest): Promise<DecisionOutcome> {
+export async function publishDecision(ports: DecisionPorts, request: DecisionRequest): Promise<PublishOutcome> {
   const runId = request.shownRun.jobRunId;
   const fresh = await ports.freshRun(runId);
   if (!fresh) return { kind: 'notFound' };

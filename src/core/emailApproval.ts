@@ -15,12 +15,12 @@
 import { confirmationPage, messagePage } from './approvalPage';
 import { buildDecisionMessage, EMAIL_CHANNEL, type DecisionMessage } from './decisionMessage';
 import { reasonValidationError } from './decisionReason';
-import { csrfMatches, csrfValue, decisionIdOfLink, verifyLinkToken, type LinkClaims } from './emailLinkToken';
+import { csrfMatches, csrfValue, decisionIdOfLink, LINK_DECISION, verifyLinkToken, type LinkClaims } from './emailLinkToken';
 import { evidenceSha256 } from './evidence';
 import { DEFAULT_TTL_HOURS, expiryOf } from './expiry';
 import { checkHistories } from './historyStats';
 import type { IdentityProof } from './identityProof';
-import type { JobRun } from './model';
+import { DECISION_WORDS, type JobRun } from './model';
 import { isPending } from './pendingQuery';
 import { formatUtc } from './runDetailsModel';
 
@@ -74,11 +74,6 @@ export interface ApprovalPageResponse {
 type LinkState =
   | { ok: true; claims: LinkClaims; run: JobRun; decisionId: string; secrets: readonly string[] }
   | { ok: false; response: ApprovalPageResponse };
-
-const WORD: Record<LinkClaims['action'], { verb: string; noun: string; past: string; decision: 'APPROVED' | 'REJECTED' }> = {
-  APPROVE: { verb: 'approve', noun: 'approval', past: 'approved', decision: 'APPROVED' },
-  REJECT: { verb: 'reject', noun: 'rejection', past: 'rejected', decision: 'REJECTED' },
-};
 
 export async function handleApprovalPage(ports: EmailApprovalPorts, request: ApprovalPageRequest): Promise<ApprovalPageResponse> {
   if (request.method === 'GET' || request.method === 'HEAD') return showConfirmation(ports, request.queryToken);
@@ -140,7 +135,7 @@ async function decide(ports: EmailApprovalPorts, request: ApprovalPageRequest): 
     {
       jobName: run.jobName,
       jobRunId: run.jobRunId,
-      decision: WORD[claims.action].decision,
+      decision: LINK_DECISION[claims.action],
       reason,
       decidedBy: claims.recipient,
       identityArn,
@@ -153,14 +148,15 @@ async function decide(ports: EmailApprovalPorts, request: ApprovalPageRequest): 
     (hash) => ports.proveIdentity(hash),
   );
   await ports.publish(topicArn, message);
-  const word = WORD[claims.action];
+  const decision = LINK_DECISION[claims.action];
+  const word = DECISION_WORDS[decision];
   return {
     status: 200,
     html: messagePage(`Your ${word.noun} was sent`, 'ok', [
       `You ${word.past} run ${run.jobRunId} of job ${run.jobName} as ${claims.recipient}.`,
       'The approval processor records it within a few seconds; the run then leaves the pending list. This link is now used.',
     ]),
-    outcome: `published-${word.decision.toLowerCase()}`,
+    outcome: `published-${decision.toLowerCase()}`,
     published: message,
   };
 }

@@ -13,10 +13,12 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { SigningSecret } from './decisionMessage';
 import { isEmailAddress } from './emailAddress';
+import type { Decision } from './model';
 
 export { isEmailAddress } from './emailAddress';
 
 export type LinkAction = 'APPROVE' | 'REJECT';
+export const LINK_DECISION: Record<LinkAction, Decision> = { APPROVE: 'APPROVED', REJECT: 'REJECTED' };
 
 export interface LinkClaims {
   /** job_run_id */
@@ -38,7 +40,7 @@ export type TokenCheck =
 
 /** The default (docs/CONTRACTS.md §11): a link is good for 72 hours (and never beyond the run's own expiry). */
 export const DEFAULT_LINK_TTL_HOURS = 72;
-export const TOKEN_PREFIX = 'dwh1';
+const TOKEN_PREFIX = 'dwh1';
 /** Longer than any token we issue; a longer one is refused before any work is done. */
 export const MAX_TOKEN_CHARS = 2048;
 const MAX_RUN_ID_CHARS = 512;
@@ -49,12 +51,12 @@ const TOKEN_KEY_LABEL = 'dwh-approvals/email-link-token/v1';
 const CSRF_KEY_LABEL = 'dwh-approvals/approval-page-csrf/v1';
 const DECISION_ID_LABEL = 'dwh-approvals/email-decision-id/v1';
 
-export class LinkTokenError extends Error {
+class LinkTokenError extends Error {
   override readonly name = 'LinkTokenError';
 }
 
 /** A purpose-bound key: HMAC-SHA256(secret, label). Throws when the secret is empty. */
-export function derivedKey(secret: SigningSecret, label: string): Buffer {
+function derivedKey(secret: SigningSecret, label: string): Buffer {
   const key = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : Buffer.from(secret);
   if (key.length === 0) throw new LinkTokenError('The signing secret is empty.');
   return createHmac('sha256', key).update(label, 'utf8').digest();

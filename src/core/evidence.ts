@@ -11,7 +11,7 @@ import { canonicalJson } from './canonicalJson';
 import type { JobRun } from './model';
 
 /** Bump when the set of fields covered changes, so that old and new hashes never collide. */
-export const EVIDENCE_VERSION = 1;
+const EVIDENCE_VERSION = 1;
 
 /** The value that is hashed; exported so that tests and the audit can show it. */
 export function evidenceOf(run: JobRun): Record<string, unknown> {

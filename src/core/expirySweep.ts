@@ -20,9 +20,10 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonicalJson';
 import { outcomeOfRun, type ApprovalOutcome } from './approvalOutcome';
-import { policyForJob, type ApprovalPolicy, type ExpiryAction } from './approvalPolicy';
+import { isPlainObject, policyForJob, type ApprovalPolicy, type ExpiryAction } from './approvalPolicy';
 import type { AuditDocument, AuditUpdate, RunSnapshot, RunVersion } from './decisionProcessor';
-import { expiryOf, formatDuration } from './expiry';
+import { formatDuration } from './durations';
+import { expiryOf } from './expiry';
 import { parseJobRun } from './jobRunParser';
 import { SYSTEM_DECIDER, type Decision, type JobRun } from './model';
 import { isPending } from './pendingQuery';
@@ -34,9 +35,9 @@ export type ExpiryStatus = 'EXPIRED' | Decision;
 export type { ExpiryAction };
 
 export const EXPIRY_EVENT_TYPE = 'approval_expiry';
-export const EXPIRING_EVENT_TYPE = 'approval_expiring';
+const EXPIRING_EVENT_TYPE = 'approval_expiring';
 /** Runs with less than this left are announced (once). */
-export const ANNOUNCE_WITHIN_MS = 60 * 60_000;
+const ANNOUNCE_WITHIN_MS = 60 * 60_000;
 /** A claim this old that was never finished is taken over by the next sweep. */
 export const CLAIM_STALE_MS = 5 * 60_000;
 
@@ -289,13 +290,13 @@ export class ExpirySweep {
 }
 
 /** "No decision within 72h (expired 2026-01-15 10:30 UTC); policy for load_orders: expire." */
-export function expiryReason(run: Pick<JobRun, 'jobName' | 'timestampMs' | 'expiresAt'>, expiryMs: number, action: ExpiryAction): string {
+function expiryReason(run: Pick<JobRun, 'jobName' | 'timestampMs' | 'expiresAt'>, expiryMs: number, action: ExpiryAction): string {
   const waited = run.timestampMs === null ? '' : ` within ${formatDuration(expiryMs - run.timestampMs)}`;
   const at = new Date(expiryMs).toISOString().slice(0, 16).replace('T', ' ');
   return `No decision${waited} (expired ${at} UTC); the policy for ${run.jobName} is to ${action} at expiry.`;
 }
 
-export function expiryAuditDocument(run: JobRun, runDocumentId: string, auditId: string, expiryMs: number, action: ExpiryAction, status: ExpiryStatus, nowMs: number): AuditDocument {
+function expiryAuditDocument(run: JobRun, runDocumentId: string, auditId: string, expiryMs: number, action: ExpiryAction, status: ExpiryStatus, nowMs: number): AuditDocument {
   const at = new Date(nowMs).toISOString();
   return {
     timestamp: at,
@@ -316,10 +317,6 @@ export function expiryAuditDocument(run: JobRun, runDocumentId: string, auditId:
     run_document_id: runDocumentId,
     audit_code: null,
   };
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** SNS Publish parameters of an announcement: attribute `event_type` (no `decision`: downstream's decision filters skip it). */

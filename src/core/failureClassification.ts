@@ -267,7 +267,8 @@ export function parseDenial(message: string): Denial | null {
   return { principal: m[1], action: m[2], resource: m[3] };
 }
 
-function ssoLoginCommand(profile: string | undefined): string {
+/** The command that renews an SSO session, the profile quoted for a POSIX shell: shown in a fix and sent to the terminal. */
+export function ssoLoginCommand(profile: string | undefined): string {
   return profile === undefined ? 'aws sso login' : `aws sso login --profile ${shellQuote(profile)}`;
 }
 

@@ -77,7 +77,7 @@ export function checkHistory(today: JobRun, check: QualityCheck, history: readon
  * earlier. When today's time is unknown every run is earlier, as nothing says otherwise; when
  * it is known, a run without a time is left out, as it cannot be placed before or after.
  */
-export function splitAround(today: Pick<JobRun, 'jobRunId' | 'timestampMs'>, history: readonly JobRun[]): { earlier: JobRun[]; later: JobRun[] } {
+function splitAround(today: Pick<JobRun, 'jobRunId' | 'timestampMs'>, history: readonly JobRun[]): { earlier: JobRun[]; later: JobRun[] } {
   const others = collapseNewestPerRun(history.filter((run) => run.jobRunId !== today.jobRunId)).sort(chronologically);
   const at = today.timestampMs;
   if (at === null) return { earlier: others, later: [] };

@@ -16,9 +16,9 @@ export const DECISION_SHA256_HEADER = 'x-dwh-decision-sha256';
 export const GET_CALLER_IDENTITY_BODY = 'Action=GetCallerIdentity&Version=2011-06-15';
 export const GET_CALLER_IDENTITY_CONTENT_TYPE = 'application/x-www-form-urlencoded; charset=utf-8';
 /** STS accepts a signed request for about 15 minutes after its x-amz-date. */
-export const PROOF_MAX_AGE_MS = 15 * 60_000;
+const PROOF_MAX_AGE_MS = 15 * 60_000;
 /** A proof dated further ahead of the processor's clock than this is refused. */
-export const PROOF_MAX_CLOCK_SKEW_MS = 5 * 60_000;
+const PROOF_MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
 export interface IdentityProof {
   method: 'POST';
@@ -99,7 +99,7 @@ export function signedHeadersOf(authorization: string): string[] | null {
 }
 
 /** The credential scope of a SigV4 Authorization: access key, date, region, service. */
-export function credentialScopeOf(authorization: string): { accessKeyId: string; date: string; region: string; service: string } | null {
+function credentialScopeOf(authorization: string): { accessKeyId: string; date: string; region: string; service: string } | null {
   const match = /(?:^|[\s,])Credential=([^/\s,]+)\/(\d{8})\/([a-z0-9-]+)\/([a-z0-9-]+)\/aws4_request/.exec(authorization);
   if (!match) return null;
   const [, accessKeyId = '', date = '', region = '', service = ''] = match;
@@ -107,7 +107,7 @@ export function credentialScopeOf(authorization: string): { accessKeyId: string;
 }
 
 /** Milliseconds of a SigV4 x-amz-date ("20240115T110000Z"), or null. */
-export function amzDateMs(value: string): number | null {
+function amzDateMs(value: string): number | null {
   const m = AMZ_DATE.exec(value);
   if (!m) return null;
   const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));

@@ -12,12 +12,12 @@ import type { ApprovalRecord, Artifact, CheckValue, JobRun, QualityCheck, RunMet
 import { isoFromMs, parseTimestampMs } from './timestamp';
 
 /** error_message and approval_reason are prose; they get more room than labels. */
-export const MAX_LONG_TEXT_CHARS = 4000;
+const MAX_LONG_TEXT_CHARS = 4000;
 /** An S3 key may be 1024 bytes; with the scheme and bucket a path needs a little more. */
 export const MAX_PATH_CHARS = 1100;
 /** Beyond these a document is broken, not large; showing more would only slow the views. */
 export const MAX_CHECKS = 200;
-export const MAX_ARTIFACTS = 200;
+const MAX_ARTIFACTS = 200;
 /** A document broken everywhere would otherwise list thousands of problems. */
 export const MAX_PROBLEMS = 50;
 

@@ -1,9 +1,12 @@
 // The typed model of a job run and of a decision, shared by the extension, the processor
 // and the tools. Plain data: no vscode, no AWS SDK.
 
-export type RunStatus = 'SUCCESS' | 'PENDING_APPROVAL' | 'FAILED';
-export type QualityStatus = 'GREEN' | 'YELLOW' | 'RED';
 export type Decision = 'APPROVED' | 'REJECTED';
+/** How every surface (tree, panel, page, notifications, CLI, email) words a decision. */
+export const DECISION_WORDS = {
+  APPROVED: { verb: 'approve', title: 'Approve', noun: 'approval', past: 'approved', pastTitle: 'Approved', ing: 'Approving' },
+  REJECTED: { verb: 'reject', title: 'Reject', noun: 'rejection', past: 'rejected', pastTitle: 'Rejected', ing: 'Rejecting' },
+} as const satisfies Record<Decision, Record<string, string>>;
 /** decided_by / approved_by of what no person decided: the expiry sweep's outcomes. */
 export const SYSTEM_DECIDER = 'system';
 export type Urgency = 'overdue' | 'urgent' | 'expiring' | 'normal';

@@ -4,7 +4,8 @@
 // part with what it last drew (ShownTexts) and redraws only the rows that changed.
 
 import { formatCheck, primaryFailingCheck } from './checkFormat';
-import { expiryOf, formatTimeLeft, urgencyOf } from './expiry';
+import { formatAge, formatTimeLeft } from './durations';
+import { expiryOf, urgencyOf } from './expiry';
 import type { JobRun, Urgency } from './model';
 import { labelText } from './untrustedText';
 
@@ -20,23 +21,6 @@ export interface RunShown {
   clock: string;
 }
 
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-
-/**
- * The run's age in its largest unit: "just now", "45m ago", "16h ago", "3d ago". One unit
- * keeps the row short and makes it move at most once a minute in the first hour, then hourly.
- */
-export function shortAgeText(timestampMs: number | null, now: number): string {
-  if (timestampMs == null || !Number.isFinite(timestampMs)) return 'age unknown';
-  const age = now - timestampMs;
-  if (age < MINUTE) return age < -2 * MINUTE ? 'in the future' : 'just now';
-  if (age < HOUR) return `${Math.floor(age / MINUTE)}m ago`;
-  if (age < DAY) return `${Math.floor(age / HOUR)}h ago`;
-  return `${Math.floor(age / DAY)}d ago`;
-}
-
 export function runIconOf(qualityStatus: string | null, urgency: Urgency): RunIcon {
   if (urgency !== 'normal') return urgency;
   if (qualityStatus === 'RED') return 'red';
@@ -44,14 +28,14 @@ export function runIconOf(qualityStatus: string | null, urgency: Urgency): RunIc
   return 'plain';
 }
 
-export function isUrgentOrWorse(urgency: Urgency): boolean {
+function isUrgentOrWorse(urgency: Urgency): boolean {
   return urgency === 'urgent' || urgency === 'overdue';
 }
 
 /** The clock-dependent part of a run's row, from its expiry (see runShown). */
 export function clockTextOf(timestampMs: number | null, expiry: number | null, qualityStatus: string | null, now: number): string {
   const urgency = urgencyOf(expiry, now);
-  return `${shortAgeText(timestampMs, now)}|${formatTimeLeft(expiry, now)}|${runIconOf(qualityStatus, urgency)}`;
+  return `${formatAge(timestampMs, now, 1)}|${formatTimeLeft(expiry, now)}|${runIconOf(qualityStatus, urgency)}`;
 }
 
 /** Everything the row of `run` shows at `now`, except its tooltip (built on hover). */
@@ -59,7 +43,7 @@ export function runShown(run: JobRun, now: number, ttlHours: number, flat: boole
   const expiry = expiryOf(run, ttlHours);
   const urgency = urgencyOf(expiry, now);
   const check = primaryFailingCheck(run);
-  const age = shortAgeText(run.timestampMs, now);
+  const age = formatAge(run.timestampMs, now, 1);
   const timeLeft = formatTimeLeft(expiry, now);
   const icon = runIconOf(run.qualityStatus, urgency);
   return {

@@ -17,13 +17,13 @@
 // server sorts each kind apart (streams), and pages merge them by the same key, so that a
 // page is in exact expiry order and the next one continues after its last run.
 
-import { URGENT_MS } from './expiry';
+import { HOUR_MS } from './durations';
+import { compareText, DEFAULT_TTL_HOURS, URGENT_MS } from './expiry';
 import { MISSING_JOB_NAME } from './jobRunParser';
-import { PENDING_SOURCE_FIELDS, pendingFilter, type JsonValue, type SearchBody } from './pendingQuery';
+import { path, PENDING_SOURCE_FIELDS, pendingFilter, type JsonValue, type SearchBody } from './pendingQuery';
 
-const HOUR = 3_600_000;
-export const MAX_MULTI_DOCUMENT_RUNS = 10_000;
-export const MAX_JOB_GROUPS = 10_000;
+const MAX_MULTI_DOCUMENT_RUNS = 10_000;
+const MAX_JOB_GROUPS = 10_000;
 /** Rows fetched at once when a group (or the flat list) is expanded, and by "Show more". */
 export const PAGE_SIZE = 500;
 
@@ -179,7 +179,7 @@ export function textFilter(text: string): JsonValue {
 }
 
 /** Expiry before `beforeMs`: expires_at before it, or no expires_at and timestamp + TTL before it. */
-export function expiresBefore(beforeMs: number, ttlHours: number): JsonValue {
+function expiresBefore(beforeMs: number, ttlHours: number): JsonValue {
   return {
     bool: {
       should: [
@@ -399,20 +399,7 @@ export function compareCursor(a: PageCursor, b: PageCursor): number {
 }
 
 function ttlMs(ttlHours: number): number {
-  return (Number.isFinite(ttlHours) && ttlHours >= 0 ? ttlHours : 72) * HOUR;
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function path(value: unknown, keys: readonly string[]): unknown {
-  let current = value;
-  for (const key of keys) {
-    if (typeof current !== 'object' || current === null || !Object.prototype.hasOwnProperty.call(current, key)) return undefined;
-    current = (current as Record<string, unknown>)[key];
-  }
-  return current;
+  return (Number.isFinite(ttlHours) && ttlHours >= 0 ? ttlHours : DEFAULT_TTL_HOURS) * HOUR_MS;
 }
 
 function numberAt(value: unknown, keys: readonly string[]): number | null {

@@ -16,8 +16,8 @@ export type SearchBody = { [key: string]: JsonValue };
 /** A hit's `sort` values, passed back as `search_after` for the next page. */
 export type SortValues = JsonValue[];
 
-export const PENDING_STATUS = 'PENDING_APPROVAL';
-export const DEFAULT_PAGE_SIZE = 500;
+const PENDING_STATUS = 'PENDING_APPROVAL';
+const DEFAULT_PAGE_SIZE = 500;
 /** OpenSearch's default index.max_result_window; no single page may ask for more. */
 export const MAX_RESULT_WINDOW = 10_000;
 /** Callers split longer id lists: one terms query and one collapsed page each. */
@@ -55,7 +55,7 @@ export const PENDING_SOURCE_FIELDS: readonly string[] = sourceFields([
 ]);
 
 /** What a job's history shows: when, the outcome (who decided and why), and the values to compare today's with. */
-export const HISTORY_SOURCE_FIELDS: readonly string[] = sourceFields([
+const HISTORY_SOURCE_FIELDS: readonly string[] = sourceFields([
   'timestamp',
   'job_name',
   'job_run_id',
@@ -107,7 +107,7 @@ export function pendingRunsQuery(options: PendingRunsOptions = {}): SearchBody {
   return body;
 }
 
-export const SUMMARY_AGGS = { runs: 'pending_runs', newest: 'newest_timestamp', oldest: 'oldest_timestamp' } as const;
+const SUMMARY_AGGS = { runs: 'pending_runs', newest: 'newest_timestamp', oldest: 'oldest_timestamp' } as const;
 
 /**
  * The poller's fingerprint, without fetching documents: pending documents (total hits,
@@ -129,7 +129,7 @@ export function pendingSummaryQuery(): SearchBody {
   };
 }
 
-export interface PendingSummary {
+export interface PendingSummaryAggregation {
   /** Pending documents: exact (track_total_hits). */
   documents: number;
   /** Distinct pending run ids: approximate (cardinality). */
@@ -140,7 +140,7 @@ export interface PendingSummary {
 }
 
 /** Reads a pendingSummaryQuery response body; missing parts read as zero or null. */
-export function readPendingSummary(body: unknown): PendingSummary {
+export function readPendingSummary(body: unknown): PendingSummaryAggregation {
   const total = path(body, ['hits', 'total']);
   const documents = typeof total === 'number' ? total : numberOr(path(total, ['value']), 0);
   const runs = numberOr(path(body, ['aggregations', SUMMARY_AGGS.runs, 'value']), 0);
@@ -274,7 +274,8 @@ function clampSize(size: number): number {
   return Number.isFinite(size) ? Math.min(MAX_RESULT_WINDOW, Math.max(0, Math.floor(size))) : DEFAULT_PAGE_SIZE;
 }
 
-function path(value: unknown, keys: readonly string[]): unknown {
+/** The value at `keys` inside a response body (own properties only); undefined when any step is missing. */
+export function path(value: unknown, keys: readonly string[]): unknown {
   let current = value;
   for (const key of keys) {
     if (typeof current !== 'object' || current === null || !Object.prototype.hasOwnProperty.call(current, key)) {

@@ -19,7 +19,7 @@
 // reach or a self-approval easier to refuse, never the reverse.
 
 import { globMatches, hasControlCharacter, type IdentityKind, type JobPolicy } from './approvalPolicy';
-import { parseCallerArn, type CallerIdentity } from './callerIdentity';
+import { parseCallerArn, type ParsedCallerArn } from './callerIdentity';
 
 export interface Principal {
   arn: string;
@@ -39,7 +39,7 @@ export interface Principal {
 export function principalOf(arn: unknown, policy: Pick<JobPolicy, 'personalRoles'>): Principal | null {
   // STS never returns blanks or control characters in an ARN; a name holding one is not a person.
   if (typeof arn !== 'string' || /\s/.test(arn) || hasControlCharacter(arn)) return null;
-  let caller: CallerIdentity;
+  let caller: ParsedCallerArn;
   try {
     caller = parseCallerArn(arn);
   } catch {
@@ -100,6 +100,6 @@ function sessionName(principal: Principal): string {
   }
 }
 
-function roleArnOf(caller: CallerIdentity): string {
+function roleArnOf(caller: ParsedCallerArn): string {
   return `arn:${caller.partition}:iam::${caller.account}:role/${caller.roleName ?? ''}`;
 }

@@ -10,7 +10,7 @@
 import type { AuditRecord, AuditStatus } from './auditRecord';
 import { truncateForDisplay } from './untrustedText';
 import { evidenceSha256 } from './evidence';
-import type { JobRun } from './model';
+import { DECISION_WORDS, type JobRun } from './model';
 import { isPending, type SearchBody } from './pendingQuery';
 
 /**
@@ -202,7 +202,6 @@ export interface FollowUpNotice {
   warning: boolean;
 }
 
-const NOUN: Record<string, string> = { APPROVED: 'approval', REJECTED: 'rejection' };
 const SHORT_DETAIL_CHARS = 80;
 
 /**
@@ -210,7 +209,7 @@ const SHORT_DETAIL_CHARS = 80;
  * `clock` formats the publishing time (the extension passes the reviewer's local HH:MM).
  */
 export function followUpNotice(published: PublishedDecision, state: FollowUpState, clock: (ms: number) => string = formatClock): FollowUpNotice | null {
-  const noun = NOUN[published.decision] ?? 'decision';
+  const noun = published.decision === 'APPROVED' || published.decision === 'REJECTED' ? DECISION_WORDS[published.decision].noun : 'decision';
   const at = clock(published.publishedAtMs);
   switch (state.kind) {
     case 'hidden':

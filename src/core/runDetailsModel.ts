@@ -5,7 +5,8 @@
 import type { AuditRecord } from './auditRecord';
 import { checkSeverity, failingChecks, formatCheck, formatNumber, formatPercent, readCheck, sortChecksForDisplay, type CheckSeverity } from './checkFormat';
 import { truncateForDisplay, visibleText } from './untrustedText';
-import { expiryOf, formatAge, formatTimeLeft, urgencyOf } from './expiry';
+import { formatAge, formatSeconds, formatTimeLeft } from './durations';
+import { expiryOf, urgencyOf } from './expiry';
 import { checkHistory, valueInRun } from './historyStats';
 import { SYSTEM_DECIDER, type JobRun, type Urgency } from './model';
 import { collapseNewestPerRun, isPending } from './pendingQuery';
@@ -17,7 +18,7 @@ export const HISTORY_SIZE = 20;
 /** Past decisions on the job shown on the page. */
 export const DECISIONS_SIZE = 20;
 /** At most this many failing checks get a chart and a column in the history table. */
-export const MAX_HISTORY_CHECKS = 3;
+const MAX_HISTORY_CHECKS = 3;
 
 /** A part of the page loaded separately: it can fail without taking the page down. */
 export type Loaded<T> = { state: 'loaded'; value: T } | { state: 'failed'; message: string };
@@ -336,25 +337,6 @@ export function formatBytes(bytes: number): string {
   const sign = bytes < 0 ? '-' : '';
   if (unit === 0) return `${sign}${formatNumber(value)} B`;
   return `${sign}${value >= 100 ? value.toFixed(0) : value.toFixed(1)} ${units[unit]}`;
-}
-
-/** Seconds as "42s", "3m 12s", "1h 4m", "2d 3h"; "<1s" below a second. */
-export function formatSeconds(seconds: number): string {
-  if (!Number.isFinite(seconds)) return String(seconds);
-  const s = Math.abs(seconds);
-  const sign = seconds < 0 ? '-' : '';
-  if (s === 0) return '0s';
-  if (s < 1) return `${sign}<1s`;
-  const whole = Math.floor(s);
-  const days = Math.floor(whole / 86_400);
-  const hours = Math.floor((whole % 86_400) / 3600);
-  const minutes = Math.floor((whole % 3600) / 60);
-  const secs = whole % 60;
-  const two = (a: number, ua: string, b: number, ub: string): string => (b > 0 ? `${a}${ua} ${b}${ub}` : `${a}${ua}`);
-  if (days > 0) return sign + two(days, 'd', hours, 'h');
-  if (hours > 0) return sign + two(hours, 'h', minutes, 'm');
-  if (minutes > 0) return sign + two(minutes, 'm', secs, 's');
-  return `${sign}${secs}s`;
 }
 
 /** "2024-01-15 10:30:00 UTC"; null for an unknown time. */

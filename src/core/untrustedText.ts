@@ -27,10 +27,9 @@
 /** The longest a single display string may be, in UTF-16 code units, ellipsis included. */
 export const MAX_DISPLAY_CHARS = 500;
 /** The longest a value may be inside a message, label, tooltip or log line. */
-export const MAX_MESSAGE_VALUE_CHARS = 500;
+const MAX_MESSAGE_VALUE_CHARS = 500;
 export const MAX_LABEL_VALUE_CHARS = 200;
 export const MAX_MARKDOWN_VALUE_CHARS = 1000;
-export const MAX_LOG_VALUE_CHARS = 2000;
 /** The longest a whole message or log line may be. */
 export const MAX_MESSAGE_CHARS = 2000;
 export const MAX_LOG_LINE_CHARS = 8000;
@@ -119,7 +118,7 @@ function breakLinks(text: string): string {
 }
 
 /** A value inside a plain message: one line, visible, bounded. */
-export function messageText(value: unknown): string {
+function messageText(value: unknown): string {
   return breakLinks(visibleText(value, MAX_MESSAGE_VALUE_CHARS));
 }
 
@@ -145,7 +144,7 @@ export function labelText(value: unknown): string {
 export const label: Template = template(labelText);
 
 /** A value inside a label that renders `$(icon)` (quick picks, the status bar). */
-export function iconLabelText(value: unknown): string {
+function iconLabelText(value: unknown): string {
   // `\$(x)` shows as `$(x)`, and a value's own `\$(x)` as `\$(x)`: the text, literally.
   return labelText(value).replace(ICON, '\\$(');
 }
@@ -161,7 +160,7 @@ const MARKDOWN_PUNCTUATION = /[!-/:-@[-`{-~]/g;
  * entity, code span, emphasis, heading, list, table or icon; one line, visible, bounded.
  * Never put a value inside a code span: escapes do not work there.
  */
-export function markdownText(value: unknown): string {
+function markdownText(value: unknown): string {
   return visibleText(value, MAX_MARKDOWN_VALUE_CHARS).replace(MARKDOWN_PUNCTUATION, '\\$&');
 }
 
@@ -174,11 +173,6 @@ export const markdown: Template = template(markdownText);
 /** How a MarkdownString built from `markdown` must be configured. */
 export const UNTRUSTED_MARKDOWN = { isTrusted: false, supportHtml: false, supportThemeIcons: false } as const;
 
-/** A value inside a log line. */
-export function logText(value: unknown): string {
-  return visibleText(value, MAX_LOG_VALUE_CHARS);
-}
-
 /**
  * One log entry, always one line: a whole line (already composed) made visible and bounded.
  * The log writer applies it to every entry, so a newline anywhere cannot forge the next one.
@@ -188,7 +182,7 @@ export function logLine(line: unknown): string {
 }
 
 /** The longest a value may be inside a terminal line. */
-export const MAX_TERMINAL_VALUE_CHARS = 500;
+const MAX_TERMINAL_VALUE_CHARS = 500;
 
 /**
  * A value inside a line written to a terminal (the CLI): one line, every control character

@@ -12,21 +12,23 @@ import type { PendingRunsStore, PendingSource } from '../core/pendingRunsStore';
 import { loadBackendModule } from './backendModule';
 import type { Log } from './logChannel';
 import { timed } from './logChannel';
-import { affectsConnection, readConnectionSettings, readViewSettings } from './settings';
+import { readConnectionSettings, readViewSettings, type SettingsChange } from './settings';
 
 export class BackendConnection implements vscode.Disposable {
   private currentBackend: LazyBackend;
   private readonly changed = new vscode.EventEmitter<LazyBackend>();
   readonly onDidChange = this.changed.event;
-  private readonly configListener: vscode.Disposable;
+  private readonly settingsListener: vscode.Disposable | undefined;
 
+  /** `settingsChanged`: reconnects when the connection settings change (none: only by reconnect()). */
   constructor(
     private readonly store: PendingRunsStore,
     private readonly log: Log,
+    settingsChanged?: vscode.Event<SettingsChange>,
   ) {
     this.currentBackend = this.build();
-    this.configListener = vscode.workspace.onDidChangeConfiguration((event) => {
-      if (affectsConnection(event)) void this.reconnect();
+    this.settingsListener = settingsChanged?.((change) => {
+      if (change === 'connection') void this.reconnect();
     });
   }
 
@@ -48,7 +50,7 @@ export class BackendConnection implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.configListener.dispose();
+    this.settingsListener?.dispose();
     this.changed.dispose();
     void this.currentBackend.dispose();
   }
@@ -84,7 +86,7 @@ export class BackendConnection implements vscode.Disposable {
  * loading the adapters until something is asked of it: the settings at once, every request
  * through the ApprovalsBackend built on first use.
  */
-export class LazyBackend {
+class LazyBackend {
   private loaded: Promise<ApprovalsBackend> | undefined;
   private disposed = false;
   readonly callerIdentity = { identity: async (): Promise<CallerIdentity> => (await this.load()).callerIdentity.identity() };

@@ -3,8 +3,8 @@
 // every outcome logged, and an event the views follow (published → recorded).
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
-import { publishDecision, type DecisionOutcome } from '../core/decisionWorkflow';
-import { DwhError, classifyFailure, type ClassifiedFailure } from '../core/failureClassification';
+import { publishDecision, type PublishOutcome } from '../core/decisionWorkflow';
+import { classifyFailure, type ClassifiedFailure } from '../core/failureClassification';
 import type { Decision, JobRun } from '../core/model';
 import type { PendingRunsStore } from '../core/pendingRunsStore';
 import { isRefusedForSignature } from '../core/publishedDecisions';
@@ -12,11 +12,11 @@ import type { BackendConnection } from './backendConnection';
 import type { Log } from './logChannel';
 
 export type DecisionResult =
-  | DecisionOutcome
+  | PublishOutcome
   | { kind: 'failed'; failure: ClassifiedFailure }
   | { kind: 'inProgress' };
 
-export interface DecisionEvent {
+export interface DecisionAttempt {
   jobRunId: string;
   decision: Decision;
   result: DecisionResult;
@@ -28,7 +28,7 @@ export class DecisionController implements vscode.Disposable {
   private readonly decisionIds = new Map<string, string>();
   /** Reasons typed for decisions that did not go out, so a retry does not lose them. */
   private readonly draftReasons = new Map<string, string>();
-  private readonly decided = new vscode.EventEmitter<DecisionEvent>();
+  private readonly decided = new vscode.EventEmitter<DecisionAttempt>();
   readonly onDidDecide = this.decided.event;
   private readonly resurfaced: { dispose(): void };
 
@@ -77,7 +77,7 @@ export class DecisionController implements vscode.Disposable {
     try {
       result = await publishDecision(this.connection.backend.decisionPorts(), { shownRun: run, decision, reason, decisionId });
     } catch (error) {
-      const failure = error instanceof DwhError ? error.failure : classifyFailure(error, { profile: this.connection.backend.settings.profile });
+      const failure = classifyFailure(error, { profile: this.connection.backend.settings.profile });
       result = { kind: 'failed', failure };
     } finally {
       this.inFlight.delete(runId);

@@ -9,71 +9,103 @@ import { registerDecisionCommands } from './commands/decisionCommands';
 import { registerViewCommands } from './commands/viewCommands';
 import { DecisionController } from './decisionController';
 import { DetailsPanels, registerDetailsCommands, registerDetailsSerializer } from './details/detailsPanels';
-import { createLog } from './logChannel';
+import { createLog, type Log } from './logChannel';
 import { PendingStatusBar } from './pendingStatusBar';
 import { PendingView } from './pendingView';
 import { PublishedFollowUpNotifier } from './publishedFollowUp';
 import { RecentDecisionsView } from './recentDecisionsTree';
-import { affectsView, readConnectionSettings, readViewSettings } from './settings';
+import { readConnectionSettings, readViewSettings, SettingsEvents } from './settings';
 import { WaitingForMeFilter } from './waitingForMe';
+
+/** What activate() creates, for the steps that wire it. */
+interface Parts {
+  log: Log;
+  store: PendingRunsStore;
+  connection: BackendConnection;
+  controller: DecisionController;
+  details: DetailsPanels;
+}
 
 export function activate(context: vscode.ExtensionContext): void {
   const activationStarted = performance.now();
   const log = createLog();
+  const settings = new SettingsEvents();
+  const store = restoreStore(context);
+  const connection = new BackendConnection(store, log, settings.onDidChange);
+  const controller = new DecisionController(connection, store, log);
+  const parts: Parts = { log, store, connection, controller, details: new DetailsPanels(context.extensionUri, connection, store, controller, log) };
+  context.subscriptions.push(log, settings, { dispose: () => store.dispose() }, connection, controller, parts.details);
+  const { pending, statusBar, decisions } = registerViewsAndCommands(context, parts);
+  reloadRecentDecisions(context, decisions, parts);
+  context.subscriptions.push(
+    settings.onDidChange((change) => {
+      if (change !== 'view') return;
+      store.startPolling(readViewSettings().refreshIntervalSeconds);
+      decisions.schedulePoll();
+      pending.update();
+      statusBar.update();
+    }),
+    startClock(store, pending, statusBar),
+  );
+  startLoading(context, connection, store);
+  log.info(`Activated in ${(performance.now() - activationStarted).toFixed(1)} ms${store.isRestored ? ', showing the last known counts' : ''}`);
+}
+
+/** The store of pending runs: it shows the last known overview of these settings until the first request answers, and keeps each reload's for the next activation. */
+function restoreStore(context: vscode.ExtensionContext): PendingRunsStore {
   const store = new PendingRunsStore(undefined, () => ({ profile: readConnectionSettings().profile }), {
     ttlHours: () => readViewSettings().approvalTtlHours,
   });
   store.restore(context.globalState.get<StoreSnapshot>(snapshotKey()));
-  const connection = new BackendConnection(store, log);
-  const pendingView = new PendingView(store, () => readConnectionSettings().profile !== undefined);
-  const statusBar = new PendingStatusBar(store);
-  const decisionsView = new RecentDecisionsView(connection, log, () => readViewSettings().refreshIntervalSeconds);
-  const controller = new DecisionController(connection, store, log);
-  const details = new DetailsPanels(context.extensionUri, connection, store, controller, log);
-  const waitingForMe = new WaitingForMeFilter(connection, store, pendingView, log);
-
   context.subscriptions.push(
-    log,
-    { dispose: () => store.dispose() },
-    connection,
-    pendingView,
-    statusBar,
-    decisionsView,
-    controller,
-    details,
-    waitingForMe,
-    new PublishedFollowUpNotifier(store, log),
-    ...registerViewCommands(store, pendingView, log, waitingForMe),
-    ...registerDecisionCommands(store, pendingView, connection, controller),
-    ...registerDetailsCommands(details),
-    registerDetailsSerializer(details),
-    controller.onDidDecide(() => void decisionsView.reload()),
-    // The processor records a decision after it is published: the run then leaves the pending
-    // list, and a forced refresh (the view's Refresh button) changes the store too.
     store.onDidChange((change) => {
-      void decisionsView.reload();
       const snapshot = change.reloaded ? store.snapshot() : undefined;
       if (snapshot) void context.globalState.update(snapshotKey(), snapshot);
     }),
-    connection.onDidChange(() => void decisionsView.reload()),
-    vscode.workspace.onDidChangeConfiguration((event) => {
-      if (!affectsView(event)) return;
-      store.startPolling(readViewSettings().refreshIntervalSeconds);
-      decisionsView.schedulePoll();
-      pendingView.update();
-      statusBar.update();
-    }),
-    startClock(store, pendingView, statusBar),
   );
+  return store;
+}
 
-  // The first request (and with it the adapters' bundle, backendModule.ts) starts on the next
-  // turn of the event loop: activate() returns with the views showing the last known state.
+/** The Pending Approvals tree and its badge, the status bar, Recent Decisions, the "waiting for me" filter, the follow-up notices, and the commands. */
+function registerViewsAndCommands(context: vscode.ExtensionContext, { log, store, connection, controller, details }: Parts) {
+  const pending = new PendingView(store, () => readConnectionSettings().profile !== undefined);
+  const statusBar = new PendingStatusBar(store);
+  const decisions = new RecentDecisionsView(connection, log, () => readViewSettings().refreshIntervalSeconds);
+  const waitingForMe = new WaitingForMeFilter(connection, store, pending, log);
+  context.subscriptions.push(
+    pending,
+    statusBar,
+    decisions,
+    waitingForMe,
+    new PublishedFollowUpNotifier(store, log),
+    ...registerViewCommands(store, pending, log, waitingForMe),
+    ...registerDecisionCommands(store, pending, connection, controller),
+    ...registerDetailsCommands(details),
+    registerDetailsSerializer(details),
+  );
+  return { pending, statusBar, decisions };
+}
+
+/**
+ * Recent Decisions reloads after a decision, a new connection, and any change of the pending
+ * list: the processor records a decision after it is published, the run then leaves the list
+ * (and a forced refresh, the view's Refresh button, changes the store too).
+ */
+function reloadRecentDecisions(context: vscode.ExtensionContext, decisions: RecentDecisionsView, { store, connection, controller }: Parts): void {
+  const reload = (): void => void decisions.reload();
+  context.subscriptions.push(controller.onDidDecide(reload), store.onDidChange(reload), connection.onDidChange(reload));
+}
+
+/**
+ * The first request (and with it the adapters' bundle, backendModule.ts) starts on the next
+ * turn of the event loop: activate() returns with the views showing the last known state.
+ */
+function startLoading(context: vscode.ExtensionContext, connection: BackendConnection, store: PendingRunsStore): void {
   const start = setImmediate(() => {
     void connection.start();
     store.startPolling(readViewSettings().refreshIntervalSeconds);
   });
   context.subscriptions.push({ dispose: () => clearImmediate(start) });
-  log.info(`Activated in ${(performance.now() - activationStarted).toFixed(1)} ms${store.isRestored ? ', showing the last known counts' : ''}`);
 }
 
 /** Where the last overview of these connection settings is kept between sessions. */

@@ -1,7 +1,7 @@
 // Shows a classified failure as a notification whose button runs the fix: sign in again
 // with `aws sso login`, choose another profile, open the settings, or show the log.
 import * as vscode from 'vscode';
-import { DwhError, classifyFailure, type ClassifiedFailure } from '../core/failureClassification';
+import { classifyFailure, type ClassifiedFailure } from '../core/failureClassification';
 import { message } from '../core/untrustedText';
 
 export interface FixAction {
@@ -29,7 +29,7 @@ export function fixFor(failure: ClassifiedFailure, profile: string | undefined):
 }
 
 export function failureOf(error: unknown): ClassifiedFailure {
-  return error instanceof DwhError ? error.failure : classifyFailure(error, {});
+  return classifyFailure(error);
 }
 
 export async function showFailure(error: unknown, prefix = '', profile?: string): Promise<void> {

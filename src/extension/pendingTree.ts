@@ -14,7 +14,8 @@
 // redraws only the rows whose text it moved.
 import * as vscode from 'vscode';
 import { formatCheck } from '../core/checkFormat';
-import { expiryOf, formatDuration, formatTimeLeft } from '../core/expiry';
+import { formatDuration, formatTimeLeft, MINUTE_MS } from '../core/durations';
+import { expiryOf } from '../core/expiry';
 import { matches, overviewOfRuns, pendingSourceFromList } from '../core/listPendingSource';
 import type { JobRun } from '../core/model';
 import { EMPTY_SCOPE, PAGE_SIZE, type JobGroupOverview, type PageCursor, type PendingOverview, type PendingSelection, type ViewSort } from '../core/pendingOverview';
@@ -29,7 +30,7 @@ import { readConnectionSettings, readViewSettings } from './settings';
 import { APPROVER_RULE_TEXTS } from './approverRuleTexts';
 
 /** Groups start expanded while this few runs are pending (each expanded group asks for its page). */
-export const EXPAND_GROUPS_UP_TO = 200;
+const EXPAND_GROUPS_UP_TO = 200;
 /** Most rows one list (a group, or the flat list) fetches again at once after a reload. */
 const MAX_RELOAD_ROWS = 10_000;
 
@@ -353,7 +354,7 @@ export class PendingTreeProvider implements vscode.TreeDataProvider<PendingNode>
 }
 
 /** "3 pending · 1 urgent" ("about 3 pending" when the counts are estimates). */
-export function groupDescription(group: Pick<JobGroupOverview, 'count' | 'urgent'>, exact: boolean): string {
+function groupDescription(group: Pick<JobGroupOverview, 'count' | 'urgent'>, exact: boolean): string {
   return `${exact ? '' : 'about '}${group.count} pending${group.urgent ? ` · ${group.urgent} urgent` : ''}`;
 }
 
@@ -362,7 +363,7 @@ export function staleAge(store: Pick<PendingRunsStore, 'loadedAtMs'>, now: numbe
   const at = store.loadedAtMs;
   if (at === undefined) return 'earlier';
   const age = now - at;
-  return age < 60_000 ? 'less than a minute ago' : `${formatDuration(age)} ago`;
+  return age < MINUTE_MS ? 'less than a minute ago' : `${formatDuration(age)} ago`;
 }
 
 const RUN_ICONS: Record<RunIcon, vscode.ThemeIcon> = {

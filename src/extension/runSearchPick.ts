@@ -4,14 +4,15 @@
 // matches, at any count (the store's full list of that selection).
 import * as vscode from 'vscode';
 import { formatCheck, primaryFailingCheck } from '../core/checkFormat';
-import { expiryOf, formatTimeLeft } from '../core/expiry';
+import { formatTimeLeft } from '../core/durations';
+import { expiryOf } from '../core/expiry';
 import type { JobRun } from '../core/model';
 import type { PendingRunsStore } from '../core/pendingRunsStore';
 import { iconLabel } from '../core/untrustedText';
 import { readViewSettings } from './settings';
 
 /** Runs shown for one search; the text narrows the rest. */
-export const PICK_PAGE_SIZE = 100;
+const PICK_PAGE_SIZE = 100;
 const TYPING_PAUSE_MS = 150;
 
 export interface RunSearchPickOptions {

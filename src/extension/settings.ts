@@ -61,13 +61,23 @@ export function readViewSettings(): ViewSettings {
   };
 }
 
-/** True when a configuration change touches where requests go or whose credentials are used. */
-export function affectsConnection(event: vscode.ConfigurationChangeEvent): boolean {
-  return ['aws', 'opensearch', 'sns', 'signing', 'policy'].some((group) => event.affectsConfiguration(`${SECTION}.${group}`));
-}
+/** What a change of the extension's settings touched: where requests go or whose credentials sign them ('connection'), or only how the views behave ('view'). */
+export type SettingsChange = 'connection' | 'view';
 
-export function affectsView(event: vscode.ConfigurationChangeEvent): boolean {
-  return event.affectsConfiguration(SECTION) && !affectsConnection(event);
+/** The one listener of configuration changes, turned into one typed event the connection and the views subscribe to. */
+export class SettingsEvents implements vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<SettingsChange>();
+  readonly onDidChange = this.changed.event;
+  private readonly listener = vscode.workspace.onDidChangeConfiguration((event) => {
+    if (!event.affectsConfiguration(SECTION)) return;
+    const connection = ['aws', 'opensearch', 'sns', 'signing', 'policy'].some((group) => event.affectsConfiguration(`${SECTION}.${group}`));
+    this.changed.fire(connection ? 'connection' : 'view');
+  });
+
+  dispose(): void {
+    this.listener.dispose();
+    this.changed.dispose();
+  }
 }
 
 export async function updateUserSetting(key: string, value: unknown): Promise<void> {

@@ -11,7 +11,7 @@ import { failureOf } from './failureMessages';
 import type { Log } from './logChannel';
 import type { PendingView } from './pendingView';
 
-export const WAITING_FOR_ME_CONTEXT = 'dwhApprovals.waitingForMe';
+const WAITING_FOR_ME_CONTEXT = 'dwhApprovals.waitingForMe';
 
 export class WaitingForMeFilter implements vscode.Disposable {
   private on = false;

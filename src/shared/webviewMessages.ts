@@ -2,16 +2,16 @@
 // both directions, as discriminated unions both sides import. The host never trusts what
 // the page sends: parsePageMessage checks every field before anything acts on it.
 
+import type { Decision } from '../core/model';
 import type { RunDetailsModel } from '../core/runDetailsModel';
 
-export type DecisionValue = 'APPROVED' | 'REJECTED';
 
 // ---- page → host ----------------------------------------------------------------------
 
 export type PageMessage =
   /** The page's script is listening (sent on every load: the page is rebuilt when shown). */
   | { type: 'ready' }
-  | { type: 'decide'; decision: DecisionValue; reason: string }
+  | { type: 'decide'; decision: Decision; reason: string }
   /** The reason as typed, kept by the host as a draft (the page validates it itself). */
   | { type: 'reasonChanged'; reason: string }
   | { type: 'copy'; text: string }
@@ -135,8 +135,8 @@ export type DecisionStateView =
   | { kind: 'idle' }
   /** The run was not waiting for a decision when the panel loaded. */
   | { kind: 'closed'; status: string; approval: { status: string; approvedBy: string; reason: string; timeText: string } | null }
-  | { kind: 'confirming'; decision: DecisionValue }
-  | { kind: 'publishing'; decision: DecisionValue }
+  | { kind: 'confirming'; decision: Decision }
+  | { kind: 'publishing'; decision: Decision }
   /**
    * Published; `waiting` while the panel watches for the processor to record it. `audit` is
    * what the processor wrote into its audit index when it did not (yet) apply the decision:
@@ -144,7 +144,7 @@ export type DecisionStateView =
    */
   | {
       kind: 'published';
-      decision: DecisionValue;
+      decision: Decision;
       decisionId: string | null;
       messageId: string | null;
       waiting: boolean;
@@ -158,7 +158,7 @@ export type DecisionStateView =
    */
   | {
       kind: 'notApplied';
-      decision: DecisionValue;
+      decision: Decision;
       decisionId: string | null;
       status: 'refused' | 'invalid';
       detail: string | null;
@@ -171,7 +171,7 @@ export type DecisionStateView =
       approvedBy: string;
       reason: string;
       timeText: string;
-      publishedDecision: DecisionValue | null;
+      publishedDecision: Decision | null;
       decisionId: string | null;
       messageId: string | null;
     }
@@ -179,10 +179,10 @@ export type DecisionStateView =
   | { kind: 'noLongerPending'; status: string }
   | { kind: 'notFound' }
   /** The checks, metrics or artifacts changed since the page was loaded; it was reloaded. */
-  | { kind: 'evidenceChanged'; decision: DecisionValue }
+  | { kind: 'evidenceChanged'; decision: Decision }
   /** Another decision on this run is being published from elsewhere in this window. */
   | { kind: 'inProgress' }
-  | { kind: 'failed'; decision: DecisionValue; message: string; fixLabel?: string };
+  | { kind: 'failed'; decision: Decision; message: string; fixLabel?: string };
 
 /** States in which the form may publish (the run is pending and nothing is under way). */
 export function canDecide(state: DecisionStateView): boolean {

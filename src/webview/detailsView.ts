@@ -2,12 +2,13 @@
 // the run's model, the caller identity and the decision state, and this script places them
 // into the DOM as text. It sends back what the reviewer does: decide, copy, open, refresh.
 import { reasonValidationError } from '../core/decisionReason';
-import { formatAge, formatTimeLeft, urgencyOf } from '../core/expiry';
+import { formatAge, formatTimeLeft } from '../core/durations';
+import { urgencyOf } from '../core/expiry';
+import { DECISION_WORDS, type Decision } from '../core/model';
 import type { DecisionRow, HistoryModel, RunDetailsModel } from '../core/runDetailsModel';
 import {
   canDecide,
   type DecisionStateView,
-  type DecisionValue,
   type DetailsPageState,
   type HostMessage,
   type IdentityView,
@@ -28,10 +29,6 @@ const vscode = acquireVsCodeApi();
 const send = (message: PageMessage): void => vscode.postMessage(message);
 
 const CLOCK_MS = 30_000;
-const VERB: Record<DecisionValue, { noun: string; ing: string }> = {
-  APPROVED: { noun: 'approval', ing: 'Approving' },
-  REJECTED: { noun: 'rejection', ing: 'Rejecting' },
-};
 
 let details: RunDetailsModel | undefined;
 let decisionState: DecisionStateView = { kind: 'idle' };
@@ -493,10 +490,10 @@ function renderDecisionState(state: DecisionStateView): void {
       if (state.approval) lines.push(decidedLine(state.approval.status, state.approval.approvedBy, state.approval.timeText, state.approval.reason));
       break;
     case 'confirming':
-      lines.push(h('p', {}, `Confirm the ${VERB[state.decision].noun} in the dialog…`));
+      lines.push(h('p', {}, `Confirm the ${DECISION_WORDS[state.decision].noun} in the dialog…`));
       break;
     case 'publishing':
-      lines.push(h('p', {}, `${VERB[state.decision].ing}: publishing the decision…`));
+      lines.push(h('p', {}, `${DECISION_WORDS[state.decision].ing}: publishing the decision…`));
       break;
     case 'published':
       lines.push(h('p', {}, h('strong', {}, `Published: ${state.decision}.`), ids(state.decisionId, state.messageId)));
@@ -538,7 +535,7 @@ function renderDecisionState(state: DecisionStateView): void {
       lines.push(h('p', {}, 'A decision on this run is already being published from elsewhere in this window. Wait for it to finish.'));
       break;
     case 'failed':
-      lines.push(h('p', {}, h('strong', {}, `Could not publish the ${VERB[state.decision].noun}. `), state.message));
+      lines.push(h('p', {}, h('strong', {}, `Could not publish the ${DECISION_WORDS[state.decision].noun}. `), state.message));
       lines.push(h('p', {}, 'Your reason is kept. Retry sends the same decision again (with the same decision id).'));
       if (state.fixLabel) {
         decisionFix.textContent = state.fixLabel;
@@ -552,7 +549,7 @@ function renderDecisionState(state: DecisionStateView): void {
 
 /** A published decision the processor turned down while the run still waits: why, and what now. */
 function notAppliedLines(state: Extract<DecisionStateView, { kind: 'notApplied' }>): Child[] {
-  const noun = VERB[state.decision].noun;
+  const noun = DECISION_WORDS[state.decision].noun;
   const verdict = state.status === 'invalid' ? `rejected your ${noun} as invalid` : `refused your ${noun}`;
   return [
     h('p', { id: 'not-applied' }, h('strong', {}, `Not applied: the approval processor ${verdict}.`), ids(state.decisionId, null)),
@@ -631,7 +628,7 @@ function updateForm(): void {
   decisionPanel.setAttribute('aria-busy', busy ? 'true' : 'false');
 }
 
-function decide(decision: DecisionValue): void {
+function decide(decision: Decision): void {
   if ((decision === 'APPROVED' ? approveButton : rejectButton).disabled) return;
   // Disabled at once, so a double click cannot send twice; the host refuses a second anyway.
   approveButton.disabled = true;

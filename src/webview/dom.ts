@@ -31,7 +31,7 @@ export function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<
   return element;
 }
 
-export function append(parent: Node, children: readonly Child[]): void {
+function append(parent: Node, children: readonly Child[]): void {
   for (const child of children) {
     if (child === null || child === undefined || child === false) continue;
     parent.appendChild(typeof child === 'string' ? document.createTextNode(child) : child);

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readAwsProfiles } from '../../src/adapters/awsProfiles';
-import { isFifoTopic, normalizeOpenSearchEndpoint } from '../../src/core/connectionSettings';
+import { normalizeOpenSearchEndpoint } from '../../src/core/connectionSettings';
 
 describe('readAwsProfiles', () => {
   const saved = { config: process.env.AWS_CONFIG_FILE, credentials: process.env.AWS_SHARED_CREDENTIALS_FILE };
@@ -75,10 +75,5 @@ describe('connection settings', () => {
     assert.equal(normalizeOpenSearchEndpoint(' http://127.0.0.1:9200/ '), 'http://127.0.0.1:9200');
     assert.throws(() => normalizeOpenSearchEndpoint('  '), /empty/);
     assert.throws(() => normalizeOpenSearchEndpoint('ftp://host'), /https or http/);
-  });
-
-  it('knows a FIFO topic by its ARN', () => {
-    assert.equal(isFifoTopic('arn:aws:sns:us-east-1:1:job_approvals.fifo'), true);
-    assert.equal(isFifoTopic('arn:aws:sns:us-east-1:1:job_approvals'), false);
   });
 });

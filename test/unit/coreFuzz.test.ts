@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { failingChecks, formatCheck, readCheck, sortChecksForDisplay } from '../../src/core/checkFormat';
 import { evidenceSha256 } from '../../src/core/evidence';
-import { compareByExpiry, expiryOf, formatAge, formatTimeLeft, urgencyOf } from '../../src/core/expiry';
+import { formatAge, formatTimeLeft } from '../../src/core/durations';
+import { compareByExpiry, expiryOf, urgencyOf } from '../../src/core/expiry';
 import { checkHistories } from '../../src/core/historyStats';
 import { parseJobRun } from '../../src/core/jobRunParser';
 import { collapseNewestPerRun, isPending } from '../../src/core/pendingQuery';

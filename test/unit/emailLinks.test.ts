@@ -311,6 +311,18 @@ describe('the approval page', () => {
     assert.equal(message.evidence_sha256, evidenceSha256(run));
   });
 
+  it('words a reject link as a rejection on both pages, and publishes REJECTED', async () => {
+    const token = createLinkToken(claims({ action: 'REJECT' }), SECRET);
+    const page = await get(token);
+    assert.match(page.html, /<h1>Reject job run<\/h1>/);
+    assert.match(page.html, /<button type="submit" class="reject">Confirm rejection<\/button>/);
+    const result = await confirm(token, 'Broken upstream export.');
+    assert.equal(result.outcome, 'published-rejected');
+    assert.match(result.html, /Your rejection was sent/);
+    assert.match(result.html, /You rejected run abc123 of job /);
+    assert.equal((ports.published[0] as DecisionMessage).decision, 'REJECTED');
+  });
+
   const badLinks: Array<[string, () => string, number, string]> = [
     ['malformed', () => 'not-a-token', 400, 'This link is not valid'],
     ['tampered', () => createLinkToken(claims(), 'another-secret'), 400, 'This link is not valid'],

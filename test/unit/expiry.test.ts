@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { compareByExpiry, DEFAULT_TTL_HOURS, expiryOf, formatAge, formatDuration, formatTimeLeft, urgencyOf } from '../../src/core/expiry';
+import { compareByExpiry, DEFAULT_TTL_HOURS, expiryOf, urgencyOf } from '../../src/core/expiry';
 import { pendingRun } from './fixtures';
 
 const MIN = 60_000;
@@ -59,44 +59,6 @@ describe('urgencyOf', () => {
   });
 });
 
-describe('formatDuration', () => {
-  const cases: Array<[number, string]> = [
-    [0, '0m'],
-    [59_999, '<1m'],
-    [MIN, '1m'],
-    [14 * MIN + 59_999, '14m'],
-    [HOUR, '1h'],
-    [3 * HOUR + 12 * MIN, '3h 12m'],
-    [DAY - 1, '23h 59m'],
-    [DAY, '1d'],
-    [2 * DAY + 4 * HOUR + 59 * MIN, '2d 4h'],
-    [-(3 * HOUR + 12 * MIN), '3h 12m'],
-    [400 * DAY, '400d'],
-    [Number.NaN, '?'],
-  ];
-  for (const [ms, text] of cases) {
-    it(`formats ${ms} ms as ${text}`, () => {
-      assert.equal(formatDuration(ms), text);
-    });
-  }
-});
-
-describe('formatAge and formatTimeLeft', () => {
-  it('says how long ago', () => {
-    assert.equal(formatAge(T0, T0 + 3 * HOUR + 12 * MIN), '3h 12m ago');
-    assert.equal(formatAge(T0, T0 + 30_000), 'just now');
-    assert.equal(formatAge(T0, T0 - MIN), 'just now');
-    assert.equal(formatAge(T0, T0 - HOUR), 'in the future');
-    assert.equal(formatAge(null, T0), 'unknown age');
-  });
-
-  it('says how long is left, or by how much it is overdue', () => {
-    assert.equal(formatTimeLeft(T0 + 14 * MIN, T0), '14m left');
-    assert.equal(formatTimeLeft(T0, T0), 'overdue by 0m');
-    assert.equal(formatTimeLeft(T0, T0 + 2 * DAY + 5 * HOUR), 'overdue by 2d 5h');
-    assert.equal(formatTimeLeft(null, T0), 'no expiry');
-  });
-});
 
 describe('compareByExpiry', () => {
   it('sorts soonest first, unknown expiry last, ties by job_run_id then document id', () => {

@@ -9,7 +9,6 @@ import {
   runClockText,
   runIconOf,
   runShown,
-  shortAgeText,
 } from '../../src/core/pendingDisplay';
 import { expiryOf } from '../../src/core/expiry';
 import { pendingRun, seededRandom } from './fixtures';
@@ -30,15 +29,6 @@ function expiringIn(id: string, leftMs: number, fields: Record<string, unknown> 
 }
 
 describe('pendingDisplay: what a row and a group show', () => {
-  it('says the age in its largest unit, so a row moves at most once a minute in the first hour, then hourly', () => {
-    assert.equal(shortAgeText(NOW - 30 * SECOND, NOW), 'just now');
-    assert.equal(shortAgeText(NOW + MINUTE, NOW), 'just now');
-    assert.equal(shortAgeText(NOW + 10 * MINUTE, NOW), 'in the future');
-    assert.equal(shortAgeText(NOW - 59 * MINUTE, NOW), '59m ago');
-    assert.equal(shortAgeText(NOW - 16 * HOUR - 59 * MINUTE, NOW), '16h ago');
-    assert.equal(shortAgeText(NOW - 50 * HOUR, NOW), '2d ago');
-    assert.equal(shortAgeText(null, NOW), 'age unknown');
-  });
 
   it('picks the icon by urgency first, then by quality', () => {
     assert.equal(runIconOf('RED', 'overdue'), 'overdue');

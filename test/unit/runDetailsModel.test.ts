@@ -8,7 +8,6 @@ import {
   buildRunDetails,
   dropRate,
   formatBytes,
-  formatSeconds,
   formatShortUtc,
   formatUtc,
   panelTitle,
@@ -310,15 +309,6 @@ describe('details formatting', () => {
     assert.equal(formatBytes(500 * 1024 ** 2), '500 MiB');
   });
 
-  it('formats durations in seconds', () => {
-    assert.equal(formatSeconds(0), '0s');
-    assert.equal(formatSeconds(0.4), '<1s');
-    assert.equal(formatSeconds(42), '42s');
-    assert.equal(formatSeconds(150), '2m 30s');
-    assert.equal(formatSeconds(3600), '1h');
-    assert.equal(formatSeconds(3725), '1h 2m');
-    assert.equal(formatSeconds(2 * 86400 + 3 * 3600), '2d 3h');
-  });
 
   it('computes the drop rate only when it can', () => {
     assert.equal(dropRate(12000, 100000), '12.0%');

@@ -173,13 +173,6 @@ export function readStackEnv() {
   return JSON.parse(readFileSync(cfg.files.env, 'utf8'));
 }
 
-/** The manifest written by the last seed, or null. */
-export function readSeedManifest() {
-  const cfg = stackConfig();
-  if (!existsSync(cfg.files.seed)) return null;
-  return JSON.parse(readFileSync(cfg.files.seed, 'utf8'));
-}
-
 /**
  * Reset moto (POST /moto-api/reset) unless { reset: false }, then recreate the topic,
  * subscriptions, queues and SSM parameters (a new signing secret) and rewrite env.json.

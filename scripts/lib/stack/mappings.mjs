@@ -103,7 +103,7 @@ export const JOB_APPROVALS_MAPPING = {
 };
 
 /** Index settings for a single local node: one shard, no replicas (so the cluster is green). */
-export const INDEX_SETTINGS = { number_of_shards: 1, number_of_replicas: 0 };
+const INDEX_SETTINGS = { number_of_shards: 1, number_of_replicas: 0 };
 
 export function indexBody(mapping) {
   return { settings: { index: INDEX_SETTINGS }, mappings: mapping };

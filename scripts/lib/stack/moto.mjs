@@ -33,7 +33,7 @@ import {
   writePid,
 } from './proc.mjs';
 
-export function motoVenvDir(cacheDir) {
+function motoVenvDir(cacheDir) {
   return join(cacheDir, 'moto-venv');
 }
 
@@ -46,7 +46,7 @@ function hasPinnedMoto(venv) {
 }
 
 /** python3 -m venv + pip install the pinned moto[server] into the cache, once (again when the pin changes). */
-export async function ensureMotoVenv(cacheDir, log) {
+async function ensureMotoVenv(cacheDir, log) {
   const venv = motoVenvDir(cacheDir);
   const server = join(venv, 'bin', 'moto_server');
   if (existsSync(server) && hasPinnedMoto(venv)) return server;

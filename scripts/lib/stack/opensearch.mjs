@@ -29,11 +29,11 @@ import {
 } from './proc.mjs';
 
 /** OpenSearch refuses to run as root; as root we run it as this system user. */
-export const STACK_USER = process.env.DWH_STACK_USER || 'dwhstack';
+const STACK_USER = process.env.DWH_STACK_USER || 'dwhstack';
 /** Where files go when the run user cannot reach the cache or the repo (e.g. both under /root). */
 const SHARED_FALLBACK_DIR = '/var/lib/dwh-approvals';
 
-export function runUser() {
+function runUser() {
   return typeof process.getuid === 'function' && process.getuid() === 0 ? STACK_USER : null;
 }
 
@@ -43,7 +43,7 @@ export function runUser() {
  * One request to OpenSearch. body: object (JSON) or string (sent as is, NDJSON when ndjson).
  * Resolves { status, json, text }; rejects only when the node cannot be reached.
  */
-export async function osRequest(baseUrl, method, path, body, { ndjson = false, timeoutMs = 60_000 } = {}) {
+async function osRequest(baseUrl, method, path, body, { ndjson = false, timeoutMs = 60_000 } = {}) {
   const headers = {};
   let payload;
   if (body !== undefined) {
@@ -116,7 +116,7 @@ function zipPath(cacheDir) {
 }
 
 /** Download the integ-test distribution zip with Maven into the cache, once. */
-export async function ensureOpenSearchZip(cacheDir, log) {
+async function ensureOpenSearchZip(cacheDir, log) {
   const zip = zipPath(cacheDir);
   if (existsSync(zip)) return zip;
   const mvn = which('mvn');
@@ -153,7 +153,7 @@ export async function ensureOpenSearchZip(cacheDir, log) {
  * unpacked under /var/lib/dwh-approvals instead (root-owned, world-readable); the zip stays in
  * the cache.
  */
-export function opensearchHomeFor(cacheDir) {
+function opensearchHomeFor(cacheDir) {
   if (process.env.DWH_OPENSEARCH_HOME) return process.env.DWH_OPENSEARCH_HOME;
   const user = runUser();
   const base = user && !userCanAccess(user, cacheDir) ? SHARED_FALLBACK_DIR : cacheDir;
@@ -161,7 +161,7 @@ export function opensearchHomeFor(cacheDir) {
 }
 
 /** Unzip the distribution once (atomically: into a temp dir, then rename). */
-export async function ensureOpenSearchDistribution(cacheDir, log) {
+async function ensureOpenSearchDistribution(cacheDir, log) {
   const home = opensearchHomeFor(cacheDir);
   if (existsSync(join(home, 'bin', 'opensearch'))) return home;
   if (process.env.DWH_OPENSEARCH_HOME) {
@@ -203,7 +203,7 @@ export async function ensureOpenSearchDistribution(cacheDir, log) {
  * The node's own directory (config copy, data, logs): `.stack/opensearch` in the repo, or, when
  * the run user cannot reach the repo, a per-repo directory under /var/lib/dwh-approvals.
  */
-export function opensearchDirFor(stackDir) {
+function opensearchDirFor(stackDir) {
   const user = runUser();
   if (!user || userCanAccess(user, stackDir)) return join(stackDir, 'opensearch');
   const tag = createHash('sha256').update(stackDir).digest('hex').slice(0, 12);
@@ -335,19 +335,19 @@ export async function opensearchPids(cfg) {
 
 // ---------------------------------------------------------------- indices and documents
 
-export async function indexExists(baseUrl, index) {
+async function indexExists(baseUrl, index) {
   const res = await osRequest(baseUrl, 'HEAD', `/${encodeURIComponent(index)}`);
   return res.status === 200;
 }
 
-export const INDEX_MAPPINGS = { [INDICES.events]: JOB_EVENTS_MAPPING, [INDICES.approvals]: JOB_APPROVALS_MAPPING };
+const INDEX_MAPPINGS = { [INDICES.events]: JOB_EVENTS_MAPPING, [INDICES.approvals]: JOB_APPROVALS_MAPPING };
 
 /**
  * Create an index with its mapping unless it exists. An existing index is kept (its documents
  * too); fields added to our mapping since it was created are added to it (PUT _mapping accepts
  * new fields; a conflicting change is reported, not forced).
  */
-export async function ensureIndex(baseUrl, index, mapping, log = () => {}) {
+async function ensureIndex(baseUrl, index, mapping, log = () => {}) {
   if (!(await indexExists(baseUrl, index))) {
     const res = await osRequest(baseUrl, 'PUT', `/${index}`, indexBody(mapping));
     if (res.status === 400 && res.json?.error?.type === 'resource_already_exists_exception') return 'exists';

@@ -36,7 +36,7 @@ export function run(cmd, args, { cwd, env, quiet = true } = {}) {
   });
 }
 
-export function tailText(text, lines) {
+function tailText(text, lines) {
   return text.split('\n').slice(-lines).join('\n');
 }
 

@@ -42,7 +42,7 @@ export const CHROMIUM_ARGS = [
  * without their machine-scoped keys. So those go to both files, and survive a test that
  * changes another setting.
  */
-export function machineScopedSettings(settings, manifest = path.join(repoRoot, 'package.json')) {
+function machineScopedSettings(settings, manifest = path.join(repoRoot, 'package.json')) {
   let properties = {};
   try {
     properties = JSON.parse(fs.readFileSync(manifest, 'utf8')).contributes?.configuration?.properties ?? {};

@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { ApprovalPolicy } from '../../core/approvalPolicy';
 import { splitByEligibility } from '../../core/approvalProgress';
 import { reasonValidationError } from '../../core/decisionMessage';
-import type { Decision, JobRun } from '../../core/model';
+import { DECISION_WORDS, type Decision, type JobRun } from '../../core/model';
 import type { PendingRunsStore } from '../../core/pendingRunsStore';
 import { APPROVER_RULE_TEXTS } from '../approverRuleTexts';
 import type { BackendConnection } from '../backendConnection';
@@ -16,11 +16,6 @@ import { inputPrompt, message } from '../../core/untrustedText';
 import { pickPendingRuns } from '../runSearchPick';
 import { readViewSettings } from '../settings';
 import { showFailure } from '../failureMessages';
-
-const VERB: Record<Decision, { title: string; past: string; button: string }> = {
-  APPROVED: { title: 'Approve', past: 'approved', button: 'Approve' },
-  REJECTED: { title: 'Reject', past: 'rejected', button: 'Reject' },
-};
 
 export function registerDecisionCommands(
   store: PendingRunsStore,
@@ -66,10 +61,10 @@ async function pickRuns(store: PendingRunsStore, decision: Decision): Promise<Jo
     return [];
   }
   return pickPendingRuns(store, {
-    title: `${VERB[decision].title} pending runs`,
+    title: `${DECISION_WORDS[decision].title} pending runs`,
     placeholder: 'Search by job name, run id or failing check; pick one or more',
     canSelectMany: true,
-    chooseHint: `${VERB[decision].title} pending runs: tick the runs to decide, or type until one is left`,
+    chooseHint: `${DECISION_WORDS[decision].title} pending runs: tick the runs to decide, or type until one is left`,
   });
 }
 
@@ -96,7 +91,7 @@ async function permittedRuns(runs: JobRun[], decision: Decision, connection: Bac
 }
 
 async function decideRuns(runs: JobRun[], decision: Decision, connection: BackendConnection, controller: DecisionController): Promise<void> {
-  const verb = VERB[decision];
+  const verb = DECISION_WORDS[decision];
   let runIds = runs.map((run) => run.jobRunId);
   let identityText: string;
   let identityArn: string;
@@ -105,7 +100,7 @@ async function decideRuns(runs: JobRun[], decision: Decision, connection: Backen
     identityText = message`${identity.decidedBy} (${identity.arn})`;
     identityArn = identity.arn;
   } catch (error) {
-    await showFailure(error, `Cannot ${verb.title.toLowerCase()}: `);
+    await showFailure(error, `Cannot ${verb.verb}: `);
     return;
   }
   // Before a reason is asked for: the runs the approval policy does not let this identity decide.
@@ -135,13 +130,13 @@ async function decideRuns(runs: JobRun[], decision: Decision, connection: Backen
       message`${verb.title} ${subject}?`,
       // Each listed line and value is a message of its own: no value adds a line.
       { modal: true, detail: `${listed.join('\n')}\n\n${message`Reason: ${reason.trim()}`}\n${message`Recorded as: ${identityText}`}` },
-      verb.button,
+      verb.title,
     );
-    if (confirmed !== verb.button) return;
+    if (confirmed !== verb.title) return;
   }
 
   const results = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: message`${verb.title === 'Approve' ? 'Approving' : 'Rejecting'} ${subject}`, cancellable: false },
+    { location: vscode.ProgressLocation.Notification, title: message`${verb.ing} ${subject}`, cancellable: false },
     async (progress) => {
       const outcome: Array<{ run: JobRun; result: DecisionResult }> = [];
       for (const run of runs) {
@@ -160,7 +155,7 @@ async function reportResults(
   connection: BackendConnection,
   controller: DecisionController,
 ): Promise<void> {
-  const verb = VERB[decision];
+  const verb = DECISION_WORDS[decision];
   const published = results.filter((r) => r.result.kind === 'published');
   const failed = results.filter((r) => r.result.kind === 'failed');
   const refused = results.filter((r) => r.result.kind !== 'published' && r.result.kind !== 'failed');

@@ -3,6 +3,7 @@
 // `aws sso login` in a terminal when the session has expired.
 import * as vscode from 'vscode';
 import { KNOWN_REGIONS, type AwsProfileEntry } from '../../core/awsConfigFile';
+import { ssoLoginCommand } from '../../core/failureClassification';
 import type { PendingRunsStore } from '../../core/pendingRunsStore';
 import { iconLabel } from '../../core/untrustedText';
 import { loadBackendModule } from '../backendModule';
@@ -89,9 +90,5 @@ async function selectRegion(): Promise<void> {
 function ssoLogin(profile: string | undefined): void {
   const terminal = vscode.window.createTerminal({ name: 'AWS SSO login' });
   terminal.show();
-  terminal.sendText(profile ? `aws sso login --profile ${shellQuote(profile)}` : 'aws sso login');
-}
-
-function shellQuote(text: string): string {
-  return /^[\w.@-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
+  terminal.sendText(ssoLoginCommand(profile || undefined));
 }

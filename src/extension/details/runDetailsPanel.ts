@@ -8,7 +8,7 @@ import { decisionProgress, voteRecordOfAuditRecord } from '../../core/approvalPr
 import type { AuditRecord } from '../../core/auditRecord';
 import { evidenceSha256 } from '../../core/evidence';
 import { reasonValidationError } from '../../core/decisionReason';
-import type { Decision, JobRun } from '../../core/model';
+import { DECISION_WORDS, type Decision, type JobRun } from '../../core/model';
 import { isPending } from '../../core/pendingQuery';
 import type { PendingRunsStore } from '../../core/pendingRunsStore';
 import { afterNotApplied, allowsDecidingAgain, auditsByDecisionId, isNotApplied, type AfterNotApplied } from '../../core/publishedDecisions';
@@ -27,7 +27,7 @@ import {
   type ProgressView,
 } from '../../shared/webviewMessages';
 import type { BackendConnection } from '../backendConnection';
-import type { DecisionController, DecisionEvent, DecisionResult } from '../decisionController';
+import type { DecisionController, DecisionAttempt, DecisionResult } from '../decisionController';
 import { failureOf, fixFor, type FixAction } from '../failureMessages';
 import type { Log } from '../logChannel';
 import { readViewSettings } from '../settings';
@@ -62,7 +62,6 @@ interface RecordWatch {
   timer: NodeJS.Timeout | undefined;
 }
 
-const VERB: Record<Decision, string> = { APPROVED: 'Approve', REJECTED: 'Reject' };
 const OTHER: Record<Decision, Decision> = { APPROVED: 'REJECTED', REJECTED: 'APPROVED' };
 
 export class RunDetailsPanel implements vscode.Disposable {
@@ -414,7 +413,7 @@ export class RunDetailsPanel implements vscode.Disposable {
   }
 
   private async confirm(run: JobRun, decision: Decision, reason: string): Promise<boolean> {
-    const verb = VERB[decision];
+    const verb = DECISION_WORDS[decision].title;
     const who = this.identity.state === 'known' ? `${this.identity.decidedBy} (${this.identity.arn})` : 'your AWS identity';
     const choice = await vscode.window.showWarningMessage(
       untrustedMessage`${verb} ${run.jobName} run ${run.jobRunId}?`,
@@ -468,7 +467,7 @@ export class RunDetailsPanel implements vscode.Disposable {
   }
 
   /** A decision on this run from the tree, the palette or another panel. */
-  private decidedElsewhere(event: DecisionEvent): void {
+  private decidedElsewhere(event: DecisionAttempt): void {
     if (event.jobRunId !== this.jobRunId || this.deciding || this.disposed) return;
     if (!canDecide(this.decisionState)) return;
     if (event.result.kind === 'published' || event.result.kind === 'alreadyDecided' || event.result.kind === 'noLongerPending' || event.result.kind === 'evidenceChanged') {

@@ -21,12 +21,13 @@
 // measured, the benchmarks check the seed is still there before and after, a section that finds
 // it changed is reseeded and retried (twice at most), and the stack's default seed is restored
 // at the end.
+// One direction: bench imports scripts/lib (the stack, code-server, prerequisites); nothing in scripts imports bench.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ensureCodeServer, ensureNodeModules, repoRoot } from './lib/prereqs.mjs';
+import { ensureCodeServer, ensureNodeModules, repoRoot } from '../scripts/lib/prereqs.mjs';
 
 const SECTIONS = ['data', 'extension', 'processor'];
 const EXIT_STACK_CHANGED = 75; // bench/lib/seedCheck.ts
@@ -117,9 +118,9 @@ async function main() {
   ensureNodeModules();
   if (opts.sections.includes('extension')) await ensureCodeServer();
   // Imported only now: these need node_modules.
-  const stack = await import('./lib/vscode/localStack.mjs');
-  const report = await import('../bench/lib/report.mjs');
-  const bundles = await import('../bench/lib/bundles.mjs');
+  const stack = await import('../scripts/lib/vscode/localStack.mjs');
+  const report = await import('./lib/report.mjs');
+  const bundles = await import('./lib/bundles.mjs');
 
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dwh-bench-'));
   const failures = [];
