@@ -9,7 +9,6 @@ import { announcementPublishParameters, type ExpiringAnnouncement } from '../cor
 import { DwhError } from '../core/failureClassification';
 import { settleEach, type Settled } from '../core/lockstepBatcher';
 import type { AwsContext } from './awsContext';
-import { DwhError } from '../core/failureClassification';
 
 /** SNS takes at most 10 entries in one PublishBatch. */
 const PUBLISH_BATCH_MAX = 10;
@@ -51,7 +50,7 @@ export class SnsOutcomePublisher {
         }),
       );
     } catch (error) {
-      const failure = toDwhError(error, { profile: this.aws.target.profile, topicArn: this.topicArn, action: 'sns:Publish' });
+      const failure = DwhError.from(error, { profile: this.aws.target.profile, topicArn: this.topicArn, action: 'sns:Publish' });
       return outcomes.map(() => ({ ok: false, error: failure }));
     }
     const published = new Set((answer.Successful ?? []).map((entry) => entry.Id));
