@@ -1,6 +1,7 @@
 // Holds the backend for the current connection settings and rebuilds it when the profile,
 // region or endpoints change, pointing the pending store at the new source. The backend's
-// adapters (AWS SDK, OpenSearch client) load on its first request (backendModule.ts).
+// adapters (AWS SDK, OpenSearch client) load on its first request (backendModule.ts). The
+// views ask it for what they need through ApprovalsPort, always of the current backend.
 import * as vscode from 'vscode';
 import type { ApprovalsBackend } from '../adapters/approvalsBackend';
 import type { ApprovalPolicy } from '../core/approvalPolicy';
@@ -14,7 +15,20 @@ import type { Log } from './logChannel';
 import { timed } from './logChannel';
 import { affectsConnection, readConnectionSettings, readViewSettings } from './settings';
 
-export class BackendConnection implements vscode.Disposable {
+type RunReads = Pick<OpenSearchRunRepository, 'getRun' | 'jobHistory' | 'recentDecisions' | 'approvalVotes'>;
+
+/** What the views ask of the connection: runs, decisions and votes, who I am, the region, the policy. */
+export interface ApprovalsPort extends RunReads {
+  /** The profile of the current settings (for the fixes of a failure). */
+  readonly profile: string | undefined;
+  identity(): Promise<CallerIdentity>;
+  region(): Promise<string>;
+  approvalPolicy(): Promise<ApprovalPolicy>;
+  /** The connection was rebuilt (profile, region or endpoints changed). */
+  readonly onDidChange: vscode.Event<unknown>;
+}
+
+export class BackendConnection implements ApprovalsPort, vscode.Disposable {
   private currentBackend: LazyBackend;
   private readonly changed = new vscode.EventEmitter<LazyBackend>();
   readonly onDidChange = this.changed.event;
@@ -33,6 +47,18 @@ export class BackendConnection implements vscode.Disposable {
   get backend(): LazyBackend {
     return this.currentBackend;
   }
+
+  get profile(): string | undefined {
+    return this.currentBackend.settings.profile;
+  }
+
+  readonly getRun: RunReads['getRun'] = async (jobRunId) => (await this.backend.repository()).getRun(jobRunId);
+  readonly jobHistory: RunReads['jobHistory'] = async (...args) => (await this.backend.repository()).jobHistory(...args);
+  readonly recentDecisions: RunReads['recentDecisions'] = async (...args) => (await this.backend.repository()).recentDecisions(...args);
+  readonly approvalVotes: RunReads['approvalVotes'] = async (jobRunId) => (await this.backend.repository()).approvalVotes(jobRunId);
+  readonly identity = async (): Promise<CallerIdentity> => (await this.backend.load()).callerIdentity.identity();
+  readonly region = async (): Promise<string> => (await this.backend.load()).aws.region();
+  readonly approvalPolicy = (): Promise<ApprovalPolicy> => this.backend.approvalPolicy();
 
   /** Starts loading: called once the views exist. */
   start(): Promise<void> {
@@ -87,8 +113,6 @@ export class BackendConnection implements vscode.Disposable {
 export class LazyBackend {
   private loaded: Promise<ApprovalsBackend> | undefined;
   private disposed = false;
-  readonly callerIdentity = { identity: async (): Promise<CallerIdentity> => (await this.load()).callerIdentity.identity() };
-  readonly aws = { region: async (): Promise<string> => (await this.load()).aws.region() };
 
   constructor(
     readonly settings: ConnectionSettings,

@@ -27,8 +27,8 @@ export function activate(context: vscode.ExtensionContext): void {
   const connection = new BackendConnection(store, log);
   const pendingView = new PendingView(store, () => readConnectionSettings().profile !== undefined);
   const statusBar = new PendingStatusBar(store);
-  const decisionsView = new RecentDecisionsView(connection, log, () => readViewSettings().refreshIntervalSeconds);
   const controller = new DecisionController(connection, store, log);
+  const decisionsView = new RecentDecisionsView(connection, store, controller, log);
   const details = new DetailsPanels(context.extensionUri, connection, store, controller, log);
   const waitingForMe = new WaitingForMeFilter(connection, store, pendingView, log);
 
@@ -47,19 +47,13 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerDecisionCommands(store, pendingView, connection, controller),
     ...registerDetailsCommands(details),
     registerDetailsSerializer(details),
-    controller.onDidDecide(() => void decisionsView.reload()),
-    // The processor records a decision after it is published: the run then leaves the pending
-    // list, and a forced refresh (the view's Refresh button) changes the store too.
     store.onDidChange((change) => {
-      void decisionsView.reload();
       const snapshot = change.reloaded ? store.snapshot() : undefined;
       if (snapshot) void context.globalState.update(snapshotKey(), snapshot);
     }),
-    connection.onDidChange(() => void decisionsView.reload()),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (!affectsView(event)) return;
       store.startPolling(readViewSettings().refreshIntervalSeconds);
-      decisionsView.schedulePoll();
       pendingView.update();
       statusBar.update();
     }),
