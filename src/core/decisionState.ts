@@ -11,8 +11,7 @@ import type { Decision, JobRun } from './model';
 import { isPending } from './pendingQuery';
 import type { PublishedFollowUp } from './pendingRunsStore';
 import { afterNotApplied, allowsDecidingAgain } from './publishedDecisions';
-import type { ApprovalView } from './runDetailsModel';
-import { formatUtc } from './runDetailsModel';
+import { formatUtc, type ApprovalView } from './runDetailsModel';
 import { parseTimestampMs } from './timestamp';
 
 /** What publishing a decision came to (the decision controller's answer). */
@@ -42,15 +41,12 @@ export type PanelEvent =
   /** A decision on this run from the tree, the palette or another panel of this window. */
   | { type: 'decidedElsewhere'; decision: Decision; result: DecisionResult; followUp: PublishedFollowUp | undefined };
 
-export type PanelEffect =
-  /** Read the run again (it changed, or the processor has done with the decision). */
-  | { kind: 'load' }
-  /** The decision was counted as a vote: read the run's approvals again. */
-  | { kind: 'reloadVotes' }
-  /** The decision went out: the drafts of the run go. */
-  | { kind: 'dropDrafts' }
-  /** Turned down and the run still waits: the form opens with this reason unless a draft is kept. */
-  | { kind: 'decideAgain'; reason: string };
+/**
+ * Read the run again, with its votes (it changed, a vote was counted, or the processor is done
+ * with the decision); drop the drafts (published); open the form to decide again (turned
+ * down, the run still waits) with this reason unless a draft is kept.
+ */
+export type PanelEffect = { kind: 'load' } | { kind: 'dropDrafts' } | { kind: 'decideAgain'; reason: string };
 
 export interface Transition {
   state: PanelDecision;
@@ -76,7 +72,7 @@ export function next(state: PanelDecision, event: PanelEvent): Transition {
     case 'confirmed':
       return state.view.kind === 'confirming' ? only({ ...state, view: { kind: 'publishing', decision: state.view.decision } }) : only(state);
     case 'cancelled':
-      return isDeciding(state.view) ? only({ view: state.beforeDeciding ?? { kind: 'idle' } }) : only(state);
+      return isDeciding(state.view) ? only({ ...state, view: state.beforeDeciding ?? { kind: 'idle' }, beforeDeciding: undefined }) : only(state);
     case 'result':
       return applyResult({ ...state, beforeDeciding: undefined }, event.decision, event.result, event.fixLabel, event.followUp);
     case 'decidedElsewhere': {
@@ -160,7 +156,7 @@ function follow(state: PanelDecision, followUp: PublishedFollowUp | undefined): 
   let turnedDown = state.turnedDown;
   if (watch.kind === 'awaiting-quorum') {
     next = { ...next, audit: { status: 'awaiting-quorum', detail: watch.detail } };
-    if (view.audit?.status !== 'awaiting-quorum') effects.push({ kind: 'reloadVotes' });
+    if (view.audit?.status !== 'awaiting-quorum') effects.push({ kind: 'load' });
   } else if (watch.kind === 'not-applied') {
     next = { ...next, waiting: false, audit: { status: watch.status, detail: watch.detail } };
     if (allowsDecidingAgain(watch.status) && followUp.audit && view.audit?.status !== watch.status) {

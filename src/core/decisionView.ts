@@ -1,5 +1,5 @@
-// Where a decision on a run stands as the details page shows it: the host's decision state
-// (decisionState.ts) sends it, the page renders it. The page's script loads it: type imports only.
+// Where a decision on a run stands as the details page shows it (decisionState.ts decides it,
+// the page renders it). The page's script loads this module: type imports only.
 import type { Decision as DecisionValue } from './model';
 
 /** Where a decision on the run stands, as the form shows it. */

@@ -6,11 +6,9 @@
 // Polling is cheap: a summary query first, the overview only when the summary changed (or
 // when a run becomes urgent); failures back off exponentially and keep the last overview.
 // A run this window has published a decision for is hidden until the processor records it,
-// and followed meanwhile (publishedDecisions.ts): it comes back, saying why, when the
-// processor did not apply the decision or the grace period passes with the run still pending.
-// This is the one follower of published decisions: the tree, the details panels, Recent
-// Decisions and the notifications read its state; one timer asks the audit index and the
-// run, sooner after publishing and less often while nothing changes, until nothing is followed.
+// and followed meanwhile (publishedDecisions.ts), for every view (tree, details panels, Recent
+// Decisions, notifications): it comes back, saying why, when the processor did not apply the
+// decision or the grace period passes with the run still pending.
 // The last overview can be kept across sessions (snapshot/restore): shown at once, marked
 // as last known, until the first load answers.
 import type { AuditRecord } from './auditRecord';
@@ -380,10 +378,6 @@ export class PendingRunsStore {
     this.emit({ added: [], firstLoad: false });
     this.quietRounds = 0;
     this.scheduleFollowUp();
-  }
-
-  publishedDecision(jobRunId: string): string | undefined {
-    return this.published.get(jobRunId)?.decision;
   }
 
   /** The decision this window published for a run still in the list, and where it stands. */

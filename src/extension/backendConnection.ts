@@ -23,6 +23,7 @@ export interface ApprovalsPort extends RunReads {
   readonly profile: string | undefined;
   identity(): Promise<CallerIdentity>;
   region(): Promise<string>;
+  /** The approval policy from SSM (a missing parameter = the default); throws ApprovalPolicyError for a malformed one. */
   approvalPolicy(): Promise<ApprovalPolicy>;
   /** The connection was rebuilt (profile, region or endpoints changed). */
   readonly onDidChange: vscode.Event<unknown>;
@@ -52,13 +53,14 @@ export class BackendConnection implements ApprovalsPort, vscode.Disposable {
     return this.currentBackend.settings.profile;
   }
 
-  readonly getRun: RunReads['getRun'] = async (jobRunId) => (await this.backend.repository()).getRun(jobRunId);
-  readonly jobHistory: RunReads['jobHistory'] = async (...args) => (await this.backend.repository()).jobHistory(...args);
-  readonly recentDecisions: RunReads['recentDecisions'] = async (...args) => (await this.backend.repository()).recentDecisions(...args);
-  readonly approvalVotes: RunReads['approvalVotes'] = async (jobRunId) => (await this.backend.repository()).approvalVotes(jobRunId);
+  private readonly repository = async (): Promise<OpenSearchRunRepository> => (await this.backend.load()).repository();
+  readonly getRun: RunReads['getRun'] = async (jobRunId) => (await this.repository()).getRun(jobRunId);
+  readonly jobHistory: RunReads['jobHistory'] = async (...args) => (await this.repository()).jobHistory(...args);
+  readonly recentDecisions: RunReads['recentDecisions'] = async (...args) => (await this.repository()).recentDecisions(...args);
+  readonly approvalVotes: RunReads['approvalVotes'] = async (jobRunId) => (await this.repository()).approvalVotes(jobRunId);
   readonly identity = async (): Promise<CallerIdentity> => (await this.backend.load()).callerIdentity.identity();
   readonly region = async (): Promise<string> => (await this.backend.load()).aws.region();
-  readonly approvalPolicy = (): Promise<ApprovalPolicy> => this.backend.approvalPolicy();
+  readonly approvalPolicy = async (): Promise<ApprovalPolicy> => (await this.backend.load()).approvalPolicy();
 
   /** Starts loading: called once the views exist. */
   start(): Promise<void> {
@@ -127,15 +129,6 @@ export class LazyBackend {
       return new ApprovalsBackend(this.settings, this.ttlHours);
     });
     return this.loaded;
-  }
-
-  async repository(): Promise<OpenSearchRunRepository> {
-    return (await this.load()).repository();
-  }
-
-  /** The approval policy from SSM (a missing parameter = the default); throws ApprovalPolicyError for a malformed one. */
-  async approvalPolicy(): Promise<ApprovalPolicy> {
-    return (await this.load()).approvalPolicy();
   }
 
   /** The signing secret is read from SSM again before the next decision (nothing to forget before the first request). */

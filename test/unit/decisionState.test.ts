@@ -134,12 +134,12 @@ describe('the details panel decision state (next)', () => {
     assert.deepEqual(forgotten.effects, [{ kind: 'load' }]);
   });
 
-  it('shows a counted vote awaiting quorum, reads the votes once, and stops waiting when the store stops following', () => {
+  it('shows a counted vote awaiting quorum, reads the run and its votes once, and stops waiting when the store stops following', () => {
     const state = publishedHere();
     const first = watch('d-1', { kind: 'awaiting-quorum', have: 1, need: 2, detail: 'Awaiting quorum: 1 of 2 distinct approvals (alice).' }, { auditStatus: 'awaiting-quorum' });
     const counted = next(state, { type: 'followUp', followUp: first });
     assert.deepEqual(counted.state.view, { kind: 'published', decision: 'APPROVED', decisionId: 'd-1', messageId: 'm-d-1', waiting: true, audit: { status: 'awaiting-quorum', detail: 'Awaiting quorum: 1 of 2 distinct approvals (alice).' } });
-    assert.deepEqual(counted.effects, [{ kind: 'reloadVotes' }]);
+    assert.deepEqual(counted.effects, [{ kind: 'load' }], 'the run and its votes read again');
     assert.deepEqual(next(counted.state, { type: 'followUp', followUp: first }).effects, [], 'told again: nothing to do');
     const late = next(counted.state, { type: 'followUp', followUp: { ...first, following: false } });
     assert.equal(late.state.view.kind === 'published' && late.state.view.waiting, false);

@@ -185,10 +185,10 @@ describe('PendingRunsStore', () => {
     store.markPublished('a', 'APPROVED');
     assert.deepEqual(await shownIds(store), ['b']);
     assert.equal(store.count, 1);
-    assert.equal(store.publishedDecision('a'), 'APPROVED');
+    assert.equal(store.publishedFollowUp('a')?.decision, 'APPROVED');
     source.runs = [runOf('b')];
     await store.refresh({ force: true });
-    assert.equal(store.publishedDecision('a'), undefined, 'forgotten once recorded');
+    assert.equal(store.publishedFollowUp('a'), undefined, 'forgotten once recorded');
   });
 
   describe('following a published decision', () => {

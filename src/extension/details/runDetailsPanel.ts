@@ -90,13 +90,15 @@ export class RunDetailsPanel implements vscode.Disposable {
     this.subscriptions.push(
       this.panel.onDidDispose(() => this.dispose()),
       this.panel.webview.onDidReceiveMessage((message: unknown) => void this.receive(message)),
-      // A decision on this run from the tree, the palette or another panel (this panel's own is ignored while deciding).
-      deps.controller.onDidDecide(({ jobRunId, decision, result }) => jobRunId === this.jobRunId && this.dispatch({ type: 'decidedElsewhere', decision, result, followUp: this.followUp() })),
+      // A decision on this run from the tree, the palette or another panel (this panel's own arrives while deciding: ignored).
+      deps.controller.onDidDecide(({ jobRunId, decision, result }) => {
+        if (jobRunId === this.jobRunId) this.dispatch({ type: 'decidedElsewhere', decision, result, followUp: this.followUp() });
+      }),
       deps.connection.onDidChange(() => {
         void this.loadIdentity();
         void this.load();
       }),
-      toDisposable(deps.store.onDidChange(() => this.dispatch({ type: 'followUp', followUp: this.followUp() }))),
+      deps.store.onDidChange(() => this.dispatch({ type: 'followUp', followUp: this.followUp() })),
     );
     void this.loadIdentity();
     void this.load();
@@ -146,10 +148,8 @@ export class RunDetailsPanel implements vscode.Disposable {
         settle(connection.approvalVotes(run.jobRunId)),
       ]);
       if (generation !== this.loadGeneration || this.disposed) return;
-      if (history.state === 'failed') log.warn(`Details of ${this.jobRunId}: job history failed: ${history.message}`);
-      if (decisions.state === 'failed') log.warn(`Details of ${this.jobRunId}: recent decisions failed: ${decisions.message}`);
-      if (policy.state === 'failed') log.warn(`Details of ${this.jobRunId}: approval policy failed: ${policy.message}`);
-      if (votes.state === 'failed') log.warn(`Details of ${this.jobRunId}: approvals of the run failed: ${votes.message}`);
+      const parts = { 'job history': history, 'recent decisions': decisions, 'approval policy': policy, 'approvals of the run': votes };
+      for (const [what, part] of Object.entries(parts)) if (part.state === 'failed') log.warn(`Details of ${this.jobRunId}: ${what} failed: ${part.message}`);
       this.loaded = { run, history, decisions };
       this.rules = { policy, votes };
       this.loadError = undefined;
@@ -226,16 +226,6 @@ export class RunDetailsPanel implements vscode.Disposable {
     }
     this.progress = progress;
     this.post({ type: 'progress', progress });
-  }
-
-  /** After a vote of this panel was counted: the run's approvals again, for the progress line. */
-  private async reloadVotes(): Promise<void> {
-    const run = this.loaded?.run;
-    if (!run || !this.rules) return;
-    const votes = await settle(this.deps.connection.approvalVotes(run.jobRunId));
-    if (this.disposed || this.loaded?.run !== run || !this.rules) return;
-    this.rules = { ...this.rules, votes };
-    this.updateProgress();
   }
 
   // ---- messages from the page ---------------------------------------------------------
@@ -371,9 +361,6 @@ export class RunDetailsPanel implements vscode.Disposable {
       case 'load':
         void this.load();
         return;
-      case 'reloadVotes':
-        void this.reloadVotes();
-        return;
       case 'dropDrafts':
         this.keepDrafts('');
         return;
@@ -381,14 +368,8 @@ export class RunDetailsPanel implements vscode.Disposable {
         // Turned down and the run still waits: the form opens with the reason as it was; the
         // next publish gets a new decision_id (the controller forgets one once it is published).
         const reason = this.draft() || effect.reason;
-        const view = this.decision.view;
         this.keepDrafts(reason);
-        if (view.kind === 'notApplied') {
-          this.deps.log.info(
-            `Details of ${this.jobRunId}: decision ${view.decisionId ?? '(no id)'} was ${view.status} by the processor` +
-              `${view.evidenceChanged ? ' (the run changed since it was reviewed)' : ''}; the form is open to decide again`,
-          );
-        }
+        this.deps.log.info(`Details of ${this.jobRunId}: the processor turned the decision down and the run still waits; the form is open to decide again`);
         this.post({ type: 'draft', reason });
         return;
       }
@@ -423,8 +404,4 @@ async function settle<T>(promise: Promise<T>): Promise<Loaded<T>> {
   } catch (error) {
     return { state: 'failed', message: failureOf(error).message };
   }
-}
-
-function toDisposable(subscription: { dispose(): void }): vscode.Disposable {
-  return { dispose: () => subscription.dispose() };
 }
