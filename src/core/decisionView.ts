@@ -11,7 +11,7 @@ export type DecisionStateView =
   | { kind: 'confirming'; decision: DecisionValue }
   | { kind: 'publishing'; decision: DecisionValue }
   /**
-   * Published; `waiting` while the panel watches for the processor to record it. `audit` is
+   * Published; `waiting` while the pending store follows it for the processor's answer. `audit` is
    * what the processor wrote into its audit index when it did not (yet) apply the decision:
    * awaiting-quorum, or the final superseded / refused / invalid, with its reason.
    */
