@@ -6,8 +6,9 @@
 // Polling is cheap: a summary query first, the overview only when the summary changed (or
 // when a run becomes urgent); failures back off exponentially and keep the last overview.
 // A run this window has published a decision for is hidden until the processor records it,
-// and followed meanwhile (publishedDecisions.ts): it comes back, saying why, when the
-// processor did not apply the decision or the grace period passes with the run still pending.
+// and followed meanwhile (publishedDecisions.ts), for every view (tree, details panels, Recent
+// Decisions, notifications): it comes back, saying why, when the processor did not apply the
+// decision or the grace period passes with the run still pending.
 // The last overview can be kept across sessions (snapshot/restore): shown at once, marked
 // as last known, until the first load answers.
 import type { AuditRecord } from './auditRecord';
@@ -27,6 +28,7 @@ import {
 } from './pendingOverview';
 import {
   FOLLOW_UP_INTERVAL_MS,
+  MAX_FOLLOW_UP_INTERVAL_MS,
   PUBLISHED_GRACE_MS,
   auditsByDecisionId,
   followUpState,
@@ -96,13 +98,17 @@ export interface PendingSource {
 /** A decision this window published for a run that is still in the pending list. */
 export interface PublishedFollowUp extends PublishedDecision {
   state: FollowUpState;
+  /** The store still looks for what became of it (just published, or counted within the grace period). */
+  following: boolean;
+  /** The decision's audit document, once found. */
+  audit?: AuditRecord;
 }
 
 export interface StoreOptions {
   now?: () => number;
   /** How long a published run stays hidden while nothing says what became of it. */
   graceMs?: number;
-  /** How often the audit index is asked about published runs that are still hidden. */
+  /** How soon the audit index is first asked about a published decision (doubling while nothing changes). */
   followUpIntervalMs?: number;
   /** Hours a run without expires_at waits (a setting). */
   ttlHours?: () => number;
@@ -146,7 +152,7 @@ interface RecentRuns {
 /** Runs seen in pages, kept to find them by id; forgotten beyond this many. */
 const MAX_KNOWN_RUNS = 20_000;
 
-type PublishedEntry = PublishedFollowUp & { audit?: AuditRecord; run?: JobRun; counted: boolean };
+type PublishedEntry = PublishedFollowUp & { run?: JobRun; counted: boolean };
 
 export class PendingRunsStore {
   private source: PendingSource | undefined;
@@ -173,6 +179,8 @@ export class PendingRunsStore {
   private readonly published = new Map<string, PublishedEntry>();
   private followUpHandle: unknown;
   private followingUp: Promise<void> | undefined;
+  /** Follow-up rounds in a row that changed nothing: the next waits twice as long. */
+  private quietRounds = 0;
   private readonly listeners = new Set<(change: StoreChange) => void>();
   private readonly resurfaceListeners = new Set<(entries: PublishedFollowUp[]) => void>();
   private readonly now: () => number;
@@ -362,29 +370,29 @@ export class PendingRunsStore {
       decisionId: details.decisionId ?? null,
       publishedAtMs: details.publishedAtMs ?? this.now(),
       state: { kind: 'hidden' },
+      following: true,
       ...(run ? { run } : {}),
       // It was pending when shown: counted in the overview until a load says otherwise.
       counted: this.currentOverview !== undefined,
     });
     this.emit({ added: [], firstLoad: false });
+    this.quietRounds = 0;
     this.scheduleFollowUp();
-  }
-
-  publishedDecision(jobRunId: string): string | undefined {
-    return this.published.get(jobRunId)?.decision;
   }
 
   /** The decision this window published for a run still in the list, and where it stands. */
   publishedFollowUp(jobRunId: string): PublishedFollowUp | undefined {
     const entry = this.published.get(jobRunId);
     if (!entry) return undefined;
-    return { jobRunId: entry.jobRunId, decision: entry.decision, decisionId: entry.decisionId, publishedAtMs: entry.publishedAtMs, state: entry.state };
+    const { jobRunId: id, decision, decisionId, publishedAtMs, state, following, audit } = entry;
+    return { jobRunId: id, decision, decisionId, publishedAtMs, state, following, ...(audit ? { audit } : {}) };
   }
 
   /**
    * Looks up what the processor made of the decisions published from this window (one audit
-   * query), and shows again the runs it did not apply them to, or that the grace period
-   * has passed for. Runs on its own while a published run is hidden, and after each refresh.
+   * query, one query for which of their runs still wait), and shows again the runs it did not
+   * apply them to, or that the grace period has passed for. Runs on its own while a decision
+   * is followed (polling or not), and after each refresh.
    */
   followUp(): Promise<void> {
     if (this.followingUp) return this.followingUp;
@@ -429,7 +437,7 @@ export class PendingRunsStore {
     if (this.loaded && next != null && this.now() >= next && this.currentStatus.kind !== 'failed') void this.refresh({ force: true });
   }
 
-  /** Poll every `intervalSeconds` (0 stops polling, and following up published runs); backs off while failing. */
+  /** Poll every `intervalSeconds` (0 stops polling); backs off while failing. */
   startPolling(intervalSeconds: number): void {
     this.intervalMs = intervalSeconds * 1000;
     this.schedule();
@@ -475,36 +483,39 @@ export class PendingRunsStore {
   }
 
   /**
-   * While a published run is hidden, look for its audit every follow-up interval. Only while
-   * polling: with polling off (interval 0) nothing is requested on its own, and a refresh
-   * follows up instead.
+   * While a decision is followed, look for its audit and its run: first after the follow-up
+   * interval, then twice as long after each round that changed nothing (or failed), up to
+   * MAX_FOLLOW_UP_INTERVAL_MS. Nothing is scheduled once no decision is followed.
    */
   private scheduleFollowUp(): void {
     this.timers.clearTimeout(this.followUpHandle);
     this.followUpHandle = undefined;
-    if (this.disposed || this.followingUp || this.intervalMs <= 0) return;
-    if (![...this.published.values()].some((entry) => entry.state.kind === 'hidden')) return;
-    this.followUpHandle = this.timers.setTimeout(() => void this.followUp(), this.followUpIntervalMs);
+    if (this.disposed || this.followingUp) return;
+    if (![...this.published.values()].some((entry) => entry.following)) return;
+    const delay = Math.min(this.followUpIntervalMs * 2 ** this.quietRounds, Math.max(MAX_FOLLOW_UP_INTERVAL_MS, this.followUpIntervalMs));
+    this.followUpHandle = this.timers.setTimeout(() => void this.followUp(), delay);
   }
 
   private async lookUpAudits(): Promise<void> {
     const source = this.source;
-    const open = [...this.published.values()].filter((entry) => !isFinal(entry.state) && entry.decisionId !== null);
-    const ids = open.map((entry) => entry.decisionId as string);
+    const open = [...this.published.values()].filter((entry) => !isFinal(entry.state));
+    const ids = open.flatMap((entry) => (entry.decisionId !== null ? [entry.decisionId] : []));
     let audits = new Map<string, AuditRecord>();
-    if (source?.auditsFor && ids.length > 0) {
-      try {
-        audits = auditsByDecisionId(await source.auditsFor(ids), ids);
-      } catch {
-        // The audit index could not be read: what an earlier lookup found and the grace
-        // period still apply, and the next follow-up asks again.
-      }
+    let stillPending: Set<string> | undefined;
+    if (source && open.length > 0) {
+      // Either may fail: what an earlier lookup found and the grace period still apply, and the next round asks again.
+      const [found, pending] = await Promise.allSettled([
+        source.auditsFor && ids.length > 0 ? source.auditsFor(ids) : Promise.resolve([]),
+        source.listAll({ scope: this.currentScope, selection: { runIds: open.map((entry) => entry.jobRunId) }, ttlHours: this.ttlHours() }),
+      ]);
       if (source !== this.source || this.disposed) return;
+      if (found.status === 'fulfilled') audits = auditsByDecisionId(found.value, ids);
+      if (pending.status === 'fulfilled') stillPending = new Set(pending.value.map((run) => run.jobRunId));
     }
-    this.reevaluate(audits);
+    this.reevaluate(audits, stillPending);
   }
 
-  private reevaluate(audits: ReadonlyMap<string, AuditRecord>): void {
+  private reevaluate(audits: ReadonlyMap<string, AuditRecord>, stillPending: ReadonlySet<string> | undefined): void {
     const now = this.now();
     let changed = false;
     const resurfaced: PublishedFollowUp[] = [];
@@ -512,13 +523,16 @@ export class PendingRunsStore {
       if (isFinal(entry.state)) continue;
       const audit = (entry.decisionId !== null ? audits.get(entry.decisionId) : undefined) ?? entry.audit;
       if (audit) entry.audit = audit;
-      const next = followUpState(entry, audit, now, this.graceMs);
-      if (sameState(next, entry.state)) continue;
+      const next: FollowUpState = stillPending && !stillPending.has(entry.jobRunId) ? { kind: 'recorded' } : followUpState(entry, audit, now, this.graceMs);
+      const following = next.kind === 'hidden' || (next.kind === 'awaiting-quorum' && now - entry.publishedAtMs < this.graceMs);
+      if (sameState(next, entry.state) && following === entry.following) continue;
       const before = entry.state;
       entry.state = next;
+      entry.following = following;
       changed = true;
       if (isShown(next) && before.kind !== next.kind) resurfaced.push(this.publishedFollowUp(entry.jobRunId) as PublishedFollowUp);
     }
+    this.quietRounds = changed ? 0 : this.quietRounds + 1;
     if (!changed) return;
     this.emit({ added: [], firstLoad: false });
     if (resurfaced.length > 0) for (const listener of [...this.resurfaceListeners]) listener(resurfaced);

@@ -20,8 +20,9 @@ import { isPending, type SearchBody } from './pendingQuery';
  */
 export const PUBLISHED_GRACE_MS = 5 * 60_000;
 
-/** While a published run is hidden, how often its audit document is looked for. */
-export const FOLLOW_UP_INTERVAL_MS = 10_000;
+/** How soon a published decision is first looked for; the wait doubles while nothing changes, up to the maximum. */
+export const FOLLOW_UP_INTERVAL_MS = 3_000;
+export const MAX_FOLLOW_UP_INTERVAL_MS = 15_000;
 
 /** Most decision ids asked for in one audit query. */
 export const MAX_DECISION_IDS_PER_QUERY = 500;
@@ -49,7 +50,9 @@ export type FollowUpState =
    * The grace period passed and the run is still pending. `auditStatus` is what the audit
    * index says, if it has the decision at all (null: the processor never recorded it).
    */
-  | { kind: 'overdue'; auditStatus: AuditStatus | null };
+  | { kind: 'overdue'; auditStatus: AuditStatus | null }
+  /** The run left the pending list: the processor applied the decision (or another one). */
+  | { kind: 'recorded' };
 
 /**
  * Audit statuses of a decision the processor turned down on its merits or its form (stale
@@ -128,12 +131,12 @@ export function isNotApplied(status: string): status is 'refused' | 'superseded'
 
 /** Whether no further audit of the decision can change what the store shows for it. */
 export function isFinal(state: FollowUpState): boolean {
-  return state.kind === 'not-applied';
+  return state.kind === 'not-applied' || state.kind === 'recorded';
 }
 
 /** Whether the run is shown again (with a notice) rather than hidden. */
 export function isShown(state: FollowUpState): boolean {
-  return state.kind !== 'hidden';
+  return state.kind !== 'hidden' && state.kind !== 'recorded';
 }
 
 /**
@@ -213,6 +216,7 @@ export function followUpNotice(published: PublishedDecision, state: FollowUpStat
   const at = clock(published.publishedAtMs);
   switch (state.kind) {
     case 'hidden':
+    case 'recorded':
       return null;
     case 'awaiting-quorum': {
       const progress = state.have !== null && state.need !== null ? ` ${state.have}/${state.need}` : '';

@@ -1,6 +1,7 @@
 // Holds the backend for the current connection settings and rebuilds it when the profile,
 // region or endpoints change, pointing the pending store at the new source. The backend's
-// adapters (AWS SDK, OpenSearch client) load on its first request (backendModule.ts).
+// adapters (AWS SDK, OpenSearch client) load on its first request (backendModule.ts). The
+// views ask it for what they need through ApprovalsPort, always of the current backend.
 import * as vscode from 'vscode';
 import type { ApprovalsBackend } from '../adapters/approvalsBackend';
 import type { ApprovalPolicy } from '../core/approvalPolicy';
@@ -14,7 +15,21 @@ import type { Log } from './logChannel';
 import { timed } from './logChannel';
 import { readConnectionSettings, readViewSettings, type SettingsChange } from './settings';
 
-export class BackendConnection implements vscode.Disposable {
+type RunReads = Pick<OpenSearchRunRepository, 'getRun' | 'jobHistory' | 'recentDecisions' | 'approvalVotes'>;
+
+/** What the views ask of the connection: runs, decisions and votes, who I am, the region, the policy. */
+export interface ApprovalsPort extends RunReads {
+  /** The profile of the current settings (for the fixes of a failure). */
+  readonly profile: string | undefined;
+  identity(): Promise<CallerIdentity>;
+  region(): Promise<string>;
+  /** The approval policy from SSM (a missing parameter = the default); throws ApprovalPolicyError for a malformed one. */
+  approvalPolicy(): Promise<ApprovalPolicy>;
+  /** The connection was rebuilt (profile, region or endpoints changed). */
+  readonly onDidChange: vscode.Event<unknown>;
+}
+
+export class BackendConnection implements ApprovalsPort, vscode.Disposable {
   private currentBackend: LazyBackend;
   private readonly changed = new vscode.EventEmitter<LazyBackend>();
   readonly onDidChange = this.changed.event;
@@ -35,6 +50,19 @@ export class BackendConnection implements vscode.Disposable {
   get backend(): LazyBackend {
     return this.currentBackend;
   }
+
+  get profile(): string | undefined {
+    return this.currentBackend.settings.profile;
+  }
+
+  private readonly repository = async (): Promise<OpenSearchRunRepository> => (await this.backend.load()).repository();
+  readonly getRun: RunReads['getRun'] = async (jobRunId) => (await this.repository()).getRun(jobRunId);
+  readonly jobHistory: RunReads['jobHistory'] = async (...args) => (await this.repository()).jobHistory(...args);
+  readonly recentDecisions: RunReads['recentDecisions'] = async (...args) => (await this.repository()).recentDecisions(...args);
+  readonly approvalVotes: RunReads['approvalVotes'] = async (jobRunId) => (await this.repository()).approvalVotes(jobRunId);
+  readonly identity = async (): Promise<CallerIdentity> => (await this.backend.load()).callerIdentity.identity();
+  readonly region = async (): Promise<string> => (await this.backend.load()).aws.region();
+  readonly approvalPolicy = async (): Promise<ApprovalPolicy> => (await this.backend.load()).approvalPolicy();
 
   /** Starts loading: called once the views exist. */
   start(): Promise<void> {
@@ -89,8 +117,6 @@ export class BackendConnection implements vscode.Disposable {
 class LazyBackend {
   private loaded: Promise<ApprovalsBackend> | undefined;
   private disposed = false;
-  readonly callerIdentity = { identity: async (): Promise<CallerIdentity> => (await this.load()).callerIdentity.identity() };
-  readonly aws = { region: async (): Promise<string> => (await this.load()).aws.region() };
 
   constructor(
     readonly settings: ConnectionSettings,
@@ -105,15 +131,6 @@ class LazyBackend {
       return new ApprovalsBackend(this.settings, this.ttlHours);
     });
     return this.loaded;
-  }
-
-  async repository(): Promise<OpenSearchRunRepository> {
-    return (await this.load()).repository();
-  }
-
-  /** The approval policy from SSM (a missing parameter = the default); throws ApprovalPolicyError for a malformed one. */
-  async approvalPolicy(): Promise<ApprovalPolicy> {
-    return (await this.load()).approvalPolicy();
   }
 
   /** The signing secret is read from SSM again before the next decision (nothing to forget before the first request). */

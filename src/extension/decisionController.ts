@@ -3,18 +3,16 @@
 // every outcome logged, and an event the views follow (published → recorded).
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
-import { publishDecision, type PublishOutcome } from '../core/decisionWorkflow';
-import { classifyFailure, type ClassifiedFailure } from '../core/failureClassification';
+import type { DecisionResult } from '../core/decisionState';
+import { publishDecision } from '../core/decisionWorkflow';
+import { classifyFailure } from '../core/failureClassification';
 import type { Decision, JobRun } from '../core/model';
 import type { PendingRunsStore } from '../core/pendingRunsStore';
 import { isRefusedForSignature } from '../core/publishedDecisions';
 import type { BackendConnection } from './backendConnection';
 import type { Log } from './logChannel';
 
-export type DecisionResult =
-  | PublishOutcome
-  | { kind: 'failed'; failure: ClassifiedFailure }
-  | { kind: 'inProgress' };
+export type { DecisionResult };
 
 export interface DecisionAttempt {
   jobRunId: string;

@@ -35,18 +35,8 @@ export function activate(context: vscode.ExtensionContext): void {
   const controller = new DecisionController(connection, store, log);
   const parts: Parts = { log, store, connection, controller, details: new DetailsPanels(context.extensionUri, connection, store, controller, log) };
   context.subscriptions.push(log, settings, { dispose: () => store.dispose() }, connection, controller, parts.details);
-  const { pending, statusBar, decisions } = registerViewsAndCommands(context, parts);
-  reloadRecentDecisions(context, decisions, parts);
-  context.subscriptions.push(
-    settings.onDidChange((change) => {
-      if (change !== 'view') return;
-      store.startPolling(readViewSettings().refreshIntervalSeconds);
-      decisions.schedulePoll();
-      pending.update();
-      statusBar.update();
-    }),
-    startClock(store, pending, statusBar),
-  );
+  const { pending, statusBar } = registerViewsAndCommands(context, parts);
+  context.subscriptions.push(followViewSettings(settings, store, pending, statusBar), startClock(store, pending, statusBar));
   startLoading(context, connection, store);
   log.info(`Activated in ${(performance.now() - activationStarted).toFixed(1)} ms${store.isRestored ? ', showing the last known counts' : ''}`);
 }
@@ -66,11 +56,11 @@ function restoreStore(context: vscode.ExtensionContext): PendingRunsStore {
   return store;
 }
 
-/** The Pending Approvals tree and its badge, the status bar, Recent Decisions, the "waiting for me" filter, the follow-up notices, and the commands. */
+/** The Pending Approvals tree and its badge, the status bar, Recent Decisions (it follows the store, the connection and the decisions itself), the "waiting for me" filter, the follow-up notices, and the commands. */
 function registerViewsAndCommands(context: vscode.ExtensionContext, { log, store, connection, controller, details }: Parts) {
   const pending = new PendingView(store, () => readConnectionSettings().profile !== undefined);
   const statusBar = new PendingStatusBar(store);
-  const decisions = new RecentDecisionsView(connection, log, () => readViewSettings().refreshIntervalSeconds);
+  const decisions = new RecentDecisionsView(connection, store, controller, log);
   const waitingForMe = new WaitingForMeFilter(connection, store, pending, log);
   context.subscriptions.push(
     pending,
@@ -83,17 +73,17 @@ function registerViewsAndCommands(context: vscode.ExtensionContext, { log, store
     ...registerDetailsCommands(details),
     registerDetailsSerializer(details),
   );
-  return { pending, statusBar, decisions };
+  return { pending, statusBar };
 }
 
-/**
- * Recent Decisions reloads after a decision, a new connection, and any change of the pending
- * list: the processor records a decision after it is published, the run then leaves the list
- * (and a forced refresh, the view's Refresh button, changes the store too).
- */
-function reloadRecentDecisions(context: vscode.ExtensionContext, decisions: RecentDecisionsView, { store, connection, controller }: Parts): void {
-  const reload = (): void => void decisions.reload();
-  context.subscriptions.push(controller.onDidDecide(reload), store.onDidChange(reload), connection.onDidChange(reload));
+/** A change of the view settings (refresh interval, grouping, time to live) restarts polling and redraws the tree and the status bar. */
+function followViewSettings(settings: SettingsEvents, store: PendingRunsStore, pending: PendingView, statusBar: PendingStatusBar): vscode.Disposable {
+  return settings.onDidChange((change) => {
+    if (change !== 'view') return;
+    store.startPolling(readViewSettings().refreshIntervalSeconds);
+    pending.update();
+    statusBar.update();
+  });
 }
 
 /**

@@ -1,12 +1,14 @@
 // The Recent Decisions view: the audit index, newest first — who decided what, when and
-// why, and what the processor made of it (recorded, superseded, refused). Loaded when
-// shown, after each decision this window publishes, whenever the pending list changes, and
-// while shown every refresh interval: the audit index changes on its own schedule (a refused
-// decision changes no run; an audit can become searchable after the run it recorded).
+// why, and what the processor made of it (recorded, superseded, refused). Loaded when shown,
+// after each decision this window publishes, when the connection changes, and whenever the
+// pending store changes: a run decided or expired, or a published decision it follows
+// (pendingRunsStore.ts) counted, refused or recorded. It asks nothing on a timer of its own.
 import * as vscode from 'vscode';
 import type { AuditRecord } from '../core/auditRecord';
 import { DwhError } from '../core/failureClassification';
-import type { BackendConnection } from './backendConnection';
+import type { PendingRunsStore } from '../core/pendingRunsStore';
+import type { ApprovalsPort } from './backendConnection';
+import type { DecisionController } from './decisionController';
 import type { Log } from './logChannel';
 import { timed } from './logChannel';
 import { label, markdown } from '../core/untrustedText';
@@ -22,28 +24,22 @@ export class RecentDecisionsView implements vscode.TreeDataProvider<DecisionNode
   private readonly treeView: vscode.TreeView<DecisionNode>;
   private loading: Promise<void> | undefined;
   private reloadQueued = false;
-  private pollTimer: NodeJS.Timeout | undefined;
-  private disposed = false;
+  private readonly subscriptions: Array<{ dispose(): void }>;
 
   constructor(
-    private readonly connection: BackendConnection,
+    private readonly connection: ApprovalsPort,
+    store: PendingRunsStore,
+    controller: DecisionController,
     private readonly log: Log,
-    private readonly intervalSeconds: () => number = () => 0,
   ) {
     this.treeView = vscode.window.createTreeView('dwhApprovals.decisions', { treeDataProvider: this });
-    this.treeView.onDidChangeVisibility((event) => {
-      if (event.visible) void this.reload();
-      this.schedulePoll();
-    });
-  }
-
-  /** Polls while the view is shown (call again when the interval setting changes). */
-  schedulePoll(): void {
-    clearTimeout(this.pollTimer);
-    this.pollTimer = undefined;
-    const seconds = this.intervalSeconds();
-    if (this.disposed || !this.treeView.visible || seconds <= 0) return;
-    this.pollTimer = setTimeout(() => void this.reload().finally(() => this.schedulePoll()), seconds * 1000);
+    const reload = (): void => void this.reload();
+    this.subscriptions = [
+      this.treeView.onDidChangeVisibility((event) => event.visible && reload()),
+      store.onDidChange(reload),
+      controller.onDidDecide(reload),
+      connection.onDidChange(reload),
+    ];
   }
 
   reload(): Promise<void> {
@@ -58,8 +54,7 @@ export class RecentDecisionsView implements vscode.TreeDataProvider<DecisionNode
     }
     this.loading = (async () => {
       try {
-        const repository = await this.connection.backend.repository();
-        this.records = await timed(this.log, 'Recent decisions', () => repository.recentDecisions(50), (r) => `${r.length} decisions`);
+        this.records = await timed(this.log, 'Recent decisions', () => this.connection.recentDecisions(50), (r) => `${r.length} decisions`);
         this.error = undefined;
       } catch (error) {
         this.error = error instanceof DwhError ? error.failure.message : String(error);
@@ -113,8 +108,7 @@ export class RecentDecisionsView implements vscode.TreeDataProvider<DecisionNode
   }
 
   dispose(): void {
-    this.disposed = true;
-    clearTimeout(this.pollTimer);
+    for (const subscription of this.subscriptions.splice(0)) subscription.dispose();
     this.treeView.dispose();
     this.changed.dispose();
   }

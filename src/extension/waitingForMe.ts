@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { voteRecordOfAuditRecord, waitingForIdentity } from '../core/approvalProgress';
 import type { PendingRunsStore } from '../core/pendingRunsStore';
 import { APPROVER_RULE_TEXTS } from './approverRuleTexts';
-import type { BackendConnection } from './backendConnection';
+import type { ApprovalsPort } from './backendConnection';
 import { failureOf } from './failureMessages';
 import type { Log } from './logChannel';
 import type { PendingView } from './pendingView';
@@ -19,7 +19,7 @@ export class WaitingForMeFilter implements vscode.Disposable {
   private readonly subscriptions: vscode.Disposable[];
 
   constructor(
-    private readonly connection: BackendConnection,
+    private readonly connection: ApprovalsPort,
     store: PendingRunsStore,
     private readonly view: PendingView,
     private readonly log: Log,
@@ -52,9 +52,8 @@ export class WaitingForMeFilter implements vscode.Disposable {
   private async recompute(): Promise<void> {
     const generation = ++this.generation;
     try {
-      const backend = this.connection.backend;
-      const [identity, policy, repository] = await Promise.all([backend.callerIdentity.identity(), backend.approvalPolicy(), backend.repository()]);
-      const votes = await repository.approvalVotes();
+      const { connection } = this;
+      const [identity, policy, votes] = await Promise.all([connection.identity(), connection.approvalPolicy(), connection.approvalVotes()]);
       if (generation !== this.generation || !this.on) return;
       this.view.provider.setWaitingFor(waitingForIdentity(policy, identity.arn, votes.map(voteRecordOfAuditRecord)));
       void vscode.commands.executeCommand('setContext', WAITING_FOR_ME_CONTEXT, true);

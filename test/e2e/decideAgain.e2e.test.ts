@@ -26,7 +26,13 @@ describe('deciding again on the details page after the processor refused a decis
   before(async function () {
     workbench = await Workbench.start({
       seed: { pending: 4, messy: 0, decided: 0, history: 8 },
-      settings: { 'dwhApprovals.groupBy': 'none', 'dwhApprovals.notifyOnNewPending': false },
+      settings: {
+        'dwhApprovals.groupBy': 'none',
+        'dwhApprovals.notifyOnNewPending': false,
+        // No polling: the page learns what the processor made of a decision from the pending
+        // store's own follow-up of published decisions, which runs polling or not.
+        'dwhApprovals.refreshIntervalSeconds': 0,
+      },
       viewport: { width: 1400, height: 1000 },
     });
     probe = new StackProbe(workbench.stackEnv);

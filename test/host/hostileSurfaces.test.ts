@@ -223,6 +223,7 @@ describe('hostile job data on every surface', function () {
         decisionId: 'host-hostile',
         publishedAtMs: Date.now(),
         state: { kind: 'not-applied', status: 'refused', detail: HOSTILE_MIX, code: null },
+        following: false,
       };
       decoratePublishedRun(item, followUp);
       assertSafe([{ surface: 'refused run description', text: String(item.description) }]);
@@ -239,7 +240,7 @@ describe('hostile job data on every surface', function () {
     });
     disposables.push({ dispose: () => store.dispose() }, notifier);
     const tell = (notifier as unknown as { tell(entries: PublishedFollowUp[], store: PendingRunsStore): Promise<void> }).tell.bind(notifier);
-    await tell([{ jobRunId: runId, decision: 'APPROVED', decisionId: 'host-hostile', publishedAtMs: Date.now(), state: { kind: 'not-applied', status: 'refused', detail: HOSTILE_MIX, code: null } }], store);
+    await tell([{ jobRunId: runId, decision: 'APPROVED', decisionId: 'host-hostile', publishedAtMs: Date.now(), state: { kind: 'not-applied', status: 'refused', detail: HOSTILE_MIX, code: null }, following: false }], store);
     assertSafe(told.map((text) => ({ surface: 'verdict notification message', text })));
 
     const record: AuditRecord = {

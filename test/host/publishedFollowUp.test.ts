@@ -147,7 +147,7 @@ describe('published decisions the processor did not apply', function () {
   it('brings back a run whose approval the processor refused, saying why, with one warning', async function () {
     await withUserSettings({ groupBy: 'none' }, async () => {
       const parts = await extensionParts();
-      const identity = await parts.connection.backend.callerIdentity.identity();
+      const identity = await parts.connection.identity();
       // The reviewer triggered this run; the policy forbids approving one's own run.
       const runId = await pendingRun('host-refused', identity.arn);
       const message = await publish(parts, runId);

@@ -13,7 +13,7 @@ import {
   type StoreChange,
   type StoreSnapshot,
 } from '../../src/core/pendingRunsStore';
-import { FOLLOW_UP_INTERVAL_MS, type AuditLookup } from '../../src/core/publishedDecisions';
+import { FOLLOW_UP_INTERVAL_MS, MAX_FOLLOW_UP_INTERVAL_MS, type AuditLookup } from '../../src/core/publishedDecisions';
 import { pendingRun } from './fixtures';
 
 function runOf(id: string, minutesAgo = 10): JobRun {
@@ -185,10 +185,10 @@ describe('PendingRunsStore', () => {
     store.markPublished('a', 'APPROVED');
     assert.deepEqual(await shownIds(store), ['b']);
     assert.equal(store.count, 1);
-    assert.equal(store.publishedDecision('a'), 'APPROVED');
+    assert.equal(store.publishedFollowUp('a')?.decision, 'APPROVED');
     source.runs = [runOf('b')];
     await store.refresh({ force: true });
-    assert.equal(store.publishedDecision('a'), undefined, 'forgotten once recorded');
+    assert.equal(store.publishedFollowUp('a'), undefined, 'forgotten once recorded');
   });
 
   describe('following a published decision', () => {
@@ -360,18 +360,53 @@ describe('PendingRunsStore', () => {
       assert.equal(timers.scheduled.length, 0);
     });
 
-    it('follows up on its own only while polling; with polling off, each refresh does', async () => {
+    it('follows a published decision on its own, polling or not: soon, then half as often after each quiet round, until nothing is followed', async () => {
       const { source, timers, store } = await setUp();
       store.startPolling(0);
-      assert.equal(timers.scheduled.length, 0);
+      assert.equal(timers.scheduled.length, 0, 'nothing followed, nothing asked');
       store.markPublished('a', 'APPROVED', { decisionId: 'd-1', publishedAtMs: T0 });
-      assert.equal(timers.scheduled.length, 0, 'nothing requested on its own');
+      const waits: number[] = [];
+      for (let round = 0; round < 5; round++) {
+        const next = timers.last();
+        waits.push(next.ms);
+        next.callback();
+        await store.followUp();
+      }
+      const first = FOLLOW_UP_INTERVAL_MS;
+      assert.deepEqual(waits, [first, 2 * first, 4 * first, MAX_FOLLOW_UP_INTERVAL_MS, MAX_FOLLOW_UP_INTERVAL_MS]);
+      assert.equal(source.auditCalls.length, 5, 'one audit query a round');
       source.record('d-1', 'refused', 'no');
-      await store.refresh({ force: false });
-      assert.equal(store.count, 2, 'a refresh follows up');
+      timers.last().callback();
+      await store.followUp();
+      assert.equal(store.count, 2, 'back in the list');
+      assert.equal(timers.scheduled.length, 0, 'nothing left to follow: nothing scheduled');
       store.markPublished('b', 'APPROVED', { decisionId: 'd-2', publishedAtMs: T0 });
-      store.startPolling(30);
-      assert.deepEqual(timers.scheduled.map((t) => t.ms).sort(), [30_000, FOLLOW_UP_INTERVAL_MS].sort(), 'turning polling on follows the hidden run again');
+      assert.deepEqual(timers.scheduled.map((t) => t.ms), [FOLLOW_UP_INTERVAL_MS], 'a new decision is looked for soon again');
+    });
+
+    it('sees a decision recorded when its run leaves the list, tells the views, and stops following it', async () => {
+      const { source, timers, store } = await setUp();
+      store.markPublished('a', 'APPROVED', { decisionId: 'd-1', publishedAtMs: T0 });
+      let changes = 0;
+      store.onDidChange(() => (changes += 1));
+      source.record('d-1', 'recorded', null);
+      timers.last().callback();
+      await store.followUp();
+      assert.equal(store.publishedFollowUp('a')?.state.kind, 'hidden', 'audited, but the run update has not landed yet');
+      assert.equal(changes, 0, 'nothing to tell');
+      source.runs = [runOf('b')];
+      timers.last().callback();
+      await store.followUp();
+      assert.deepEqual(store.publishedFollowUp('a')?.state, { kind: 'recorded' });
+      assert.equal(store.publishedFollowUp('a')?.following, false);
+      assert.equal(store.publishedFollowUp('a')?.audit?.auditStatus, 'recorded');
+      assert.equal(changes, 1, 'the views are told once');
+      assert.equal(store.count, 1, 'not counted, though the overview has not been loaded again');
+      assert.deepEqual(await shownIds(store), ['b']);
+      assert.deepEqual(timers.scheduled.map((t) => t.ms), [60_000], 'only the poll is left');
+      await store.refresh({ force: false });
+      assert.equal(store.publishedFollowUp('a'), undefined, 'forgotten once the overview has it');
+      assert.equal(store.count, 1);
     });
   });
 

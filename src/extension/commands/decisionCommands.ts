@@ -8,7 +8,7 @@ import { reasonValidationError } from '../../core/decisionMessage';
 import { DECISION_WORDS, type Decision, type JobRun } from '../../core/model';
 import type { PendingRunsStore } from '../../core/pendingRunsStore';
 import { APPROVER_RULE_TEXTS } from '../approverRuleTexts';
-import type { BackendConnection } from '../backendConnection';
+import type { ApprovalsPort } from '../backendConnection';
 import { describe, type DecisionController, type DecisionResult } from '../decisionController';
 import type { PendingNode } from '../pendingTree';
 import type { PendingView } from '../pendingView';
@@ -20,7 +20,7 @@ import { showFailure } from '../failureMessages';
 export function registerDecisionCommands(
   store: PendingRunsStore,
   view: PendingView,
-  connection: BackendConnection,
+  connection: ApprovalsPort,
   controller: DecisionController,
 ): vscode.Disposable[] {
   const handler = (decision: Decision) => async (target?: PendingNode | string, selection?: readonly PendingNode[]) => {
@@ -73,10 +73,10 @@ async function pickRuns(store: PendingRunsStore, decision: Decision): Promise<Jo
  * them: nothing is asked; some: the rest go on). A policy that cannot be read leaves the
  * judging to the processor.
  */
-async function permittedRuns(runs: JobRun[], decision: Decision, connection: BackendConnection, identityArn: string): Promise<JobRun[]> {
+async function permittedRuns(runs: JobRun[], decision: Decision, connection: ApprovalsPort, identityArn: string): Promise<JobRun[]> {
   let policy: ApprovalPolicy;
   try {
-    policy = await connection.backend.approvalPolicy();
+    policy = await connection.approvalPolicy();
   } catch {
     return runs;
   }
@@ -90,13 +90,13 @@ async function permittedRuns(runs: JobRun[], decision: Decision, connection: Bac
   return allowed;
 }
 
-async function decideRuns(runs: JobRun[], decision: Decision, connection: BackendConnection, controller: DecisionController): Promise<void> {
+async function decideRuns(runs: JobRun[], decision: Decision, connection: ApprovalsPort, controller: DecisionController): Promise<void> {
   const verb = DECISION_WORDS[decision];
   let runIds = runs.map((run) => run.jobRunId);
   let identityText: string;
   let identityArn: string;
   try {
-    const identity = await connection.backend.callerIdentity.identity();
+    const identity = await connection.identity();
     identityText = message`${identity.decidedBy} (${identity.arn})`;
     identityArn = identity.arn;
   } catch (error) {
@@ -152,7 +152,7 @@ async function decideRuns(runs: JobRun[], decision: Decision, connection: Backen
 async function reportResults(
   results: Array<{ run: JobRun; result: DecisionResult }>,
   decision: Decision,
-  connection: BackendConnection,
+  connection: ApprovalsPort,
   controller: DecisionController,
 ): Promise<void> {
   const verb = DECISION_WORDS[decision];

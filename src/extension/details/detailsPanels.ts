@@ -6,7 +6,7 @@ import type { PendingRunsStore } from '../../core/pendingRunsStore';
 import { s3ConsoleUrl } from '../../core/s3Console';
 import { message } from '../../core/untrustedText';
 import { parsePageState } from '../../shared/webviewMessages';
-import type { BackendConnection } from '../backendConnection';
+import type { ApprovalsPort } from '../backendConnection';
 import type { DecisionController } from '../decisionController';
 import { pickPendingRuns } from '../runSearchPick';
 import type { Log } from '../logChannel';
@@ -17,7 +17,7 @@ export class DetailsPanels implements vscode.Disposable {
 
   constructor(
     readonly extensionUri: vscode.Uri,
-    readonly connection: BackendConnection,
+    readonly connection: ApprovalsPort,
     readonly store: PendingRunsStore,
     readonly controller: DecisionController,
     readonly log: Log,
@@ -114,11 +114,11 @@ async function pickRunId(store: PendingRunsStore): Promise<string | undefined> {
   return picked?.jobRunId;
 }
 
-async function openArtifact(path: unknown, connection: BackendConnection, log: Log): Promise<void> {
+async function openArtifact(path: unknown, connection: ApprovalsPort, log: Log): Promise<void> {
   if (typeof path !== 'string' || path.trim() === '') return;
   let region: string | undefined;
   try {
-    region = await connection.backend.aws.region();
+    region = await connection.region();
   } catch {
     // The console asks for a region itself when the link has none.
     region = undefined;
