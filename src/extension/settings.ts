@@ -18,19 +18,35 @@ export interface ViewSettings {
   sortBy: SortBy;
 }
 
-function userValue<T>(key: string, fallback: T): T {
-  const inspected = vscode.workspace.getConfiguration(SECTION).inspect<T>(key);
-  return inspected?.globalValue ?? inspected?.defaultValue ?? fallback;
+/**
+ * The section's user (global) values and defaults, from one `inspect` of the whole section:
+ * an `inspect` per key costs about a millisecond in the extension host, and reading the
+ * connection settings key by key was most of activate().
+ */
+function userScope(): { user: unknown; defaults: unknown } {
+  const inspected = vscode.workspace.getConfiguration().inspect<unknown>(SECTION);
+  return { user: inspected?.globalValue, defaults: inspected?.defaultValue };
 }
 
-function userString(key: string): string | undefined {
-  const value = userValue<string>(key, '');
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+/** The value at a dotted key ("aws.profile") of a section's value tree. */
+function valueAt(tree: unknown, key: string): unknown {
+  let current = tree;
+  for (const part of key.split('.')) {
+    if (typeof current !== 'object' || current === null || !Object.prototype.hasOwnProperty.call(current, part)) return undefined;
+    current = (current as Record<string, unknown>)[part];
+  }
+  return current;
 }
 
 export function readConnectionSettings(): ConnectionSettings {
   const d = DEFAULT_CONNECTION_SETTINGS;
-  const service = userValue<string>('opensearch.service', d.opensearchService);
+  const scope = userScope();
+  const userValue = (key: string): unknown => valueAt(scope.user, key) ?? valueAt(scope.defaults, key);
+  const userString = (key: string): string | undefined => {
+    const value = userValue(key);
+    return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+  };
+  const service = userValue('opensearch.service') ?? d.opensearchService;
   return {
     profile: userString('aws.profile'),
     region: userString('aws.region'),
