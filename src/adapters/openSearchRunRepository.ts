@@ -6,7 +6,7 @@
 import { Client } from '@opensearch-project/opensearch';
 import { AwsSigv4Signer } from '@opensearch-project/opensearch/aws-v3';
 import type { ConnectionSettings, OpenSearchService } from '../core/connectionSettings';
-import { compareByExpiry } from '../core/expiry';
+import { sortByExpiry } from '../core/expiry';
 import { parseJobRun } from '../core/jobRunParser';
 import type { JobRun } from '../core/model';
 import {
@@ -174,8 +174,7 @@ export class OpenSearchRunRepository {
       searchAfter = hits[hits.length - 1]?.sort as SortValues | undefined;
       if (!searchAfter) break;
     }
-    const ttl = request.ttlHours;
-    return runs.sort((a, b) => compareByExpiry(a, b, ttl));
+    return sortByExpiry(runs, request.ttlHours);
   }
 
   /**
