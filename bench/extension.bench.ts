@@ -100,7 +100,11 @@ async function activationSamples(h: Harness, extensionPath: string, samples: num
       });
       if (exitCode !== 0 || !result) throw new Error(`activation sample ${i + 1} failed (exit ${String(exitCode)})`);
       const sample = result as ActivationSample;
-      log(`activation ${i + 1}/${samples}: ${sample.activateMs.toFixed(1)} ms${sample.wasActiveBefore ? ' (was already active!)' : ''}`);
+      const span = (ms: number | null) => (ms === null ? '—' : `${ms.toFixed(1)} ms`);
+      log(
+        `activation ${i + 1}/${samples}: activate() ${span(sample.activateMs)}, loading dist/extension.js ${span(sample.codeLoadingMs)}, ` +
+          `whole activation in the host ${span(sample.hostActivationMs)}${sample.wasActiveBefore ? ' (was already active!)' : ''}`,
+      );
       results.push(sample);
     }
     return results;
@@ -145,8 +149,14 @@ interface TreeSample {
   hostRssAfterKb: number;
   hostPeakKb: number;
   rendererHeapUsedBytes: number | null;
-  /** CPU the extension host used while the loaded view sat idle (the first sample only, when asked). */
-  idleCpu?: { windowMs: number; cpuMs: number };
+  /**
+   * CPU the extension host used while the loaded view sat idle (the first sample only, when
+   * asked), and over the same window in the same host before the click, while the extension
+   * was not yet active: the host without the extension.
+   */
+  idleCpu?: { windowMs: number; cpuMs: number; baselineWindowMs: number; baselineCpuMs: number };
+  /** The extension's own log lines with a duration (activation, adapters' load, each request), up to filled. */
+  extensionSpans: string[];
   /** Only in the profiled sample: where the CPU time between click and filled went. */
   profile?: { extensionHost: ProfileSummary; workbench: ProfileSummary };
 }
@@ -245,6 +255,10 @@ async function treeSample(h: Harness, extensionPath: string, expected: number, g
     const preActive = await page.locator('.part.statusbar .statusbar-item[aria-label*="pending approval"]').count();
     if (preActive > 0) throw new Error('the extension was active before the click; the timing would not include activation');
 
+    // The baseline for the idle CPU: the same host, idle for the same window, the extension not yet active.
+    let baseline: { windowMs: number; cpuMs: number } | undefined;
+    if (idleCpuSeconds > 0) baseline = await idleCpuOf(page, host.pid, idleCpuSeconds);
+
     await installWatcher(page, expected, groupBy === 'job');
     const profiler = inspectPort !== undefined ? await startProfiling(page, inspectPort) : undefined;
     const clickedAt = performance.now();
@@ -255,16 +269,14 @@ async function treeSample(h: Harness, extensionPath: string, expected: number, g
     const expandGroup = groupBy === 'job' ? await expandGroupNear(page, 1000) : null;
     // Settle: the memory a reviewer's host keeps while the view is open, not a transient.
     await page.waitForTimeout(3000);
+    const extensionSpans = extensionLogSpans(server.dataDir);
     const after = residentMemory(host.pid);
     if (!after) throw new Error(`extension host ${host.pid} exited`);
     // The view open and idle: the store polls (a cheap summary) and redraws every 30 s.
     let idleCpu: TreeSample['idleCpu'];
     if (idleCpuSeconds > 0) {
-      const cpuBefore = cpuTimeMs(host.pid);
-      const started = performance.now();
-      await page.waitForTimeout(idleCpuSeconds * 1000);
-      const cpuAfter = cpuTimeMs(host.pid);
-      if (cpuBefore !== null && cpuAfter !== null) idleCpu = { windowMs: Math.round(performance.now() - started), cpuMs: Math.round(cpuAfter - cpuBefore) };
+      const loaded = await idleCpuOf(page, host.pid, idleCpuSeconds);
+      if (loaded && baseline) idleCpu = { ...loaded, baselineWindowMs: baseline.windowMs, baselineCpuMs: baseline.cpuMs };
     }
     const stillHosts = extensionHostsOf(server.dataDir);
     if (stillHosts.length !== 1) log(`note: ${stillHosts.length} extension hosts under this code-server (${stillHosts.map((p) => p.pid).join(', ')}); measured ${host.pid}`);
@@ -289,12 +301,37 @@ async function treeSample(h: Harness, extensionPath: string, expected: number, g
       hostPeakKb: after.peakKb,
       rendererHeapUsedBytes,
       ...(idleCpu ? { idleCpu } : {}),
+      extensionSpans,
       ...(profiles ? { profile: profiles } : {}),
     };
   } finally {
     await browser.close();
     await server.stop();
   }
+}
+
+/** The CPU time `pid` uses while the page sits idle for `seconds`; undefined when the process is gone. */
+async function idleCpuOf(page: Page, pid: number, seconds: number): Promise<{ windowMs: number; cpuMs: number } | undefined> {
+  const cpuBefore = cpuTimeMs(pid);
+  const started = performance.now();
+  await page.waitForTimeout(seconds * 1000);
+  const cpuAfter = cpuTimeMs(pid);
+  if (cpuBefore === null || cpuAfter === null) return undefined;
+  return { windowMs: Math.round(performance.now() - started), cpuMs: Math.round(cpuAfter - cpuBefore) };
+}
+
+/**
+ * The extension's log lines that carry a duration ("Activated in 4.2 ms", "Pending overview:
+ * ok in 120 ms", ...), from its output channel's file in this code-server's logs: the spans
+ * inside the extension behind the page's timings.
+ */
+function extensionLogSpans(dataDir: string): string[] {
+  const logs = path.join(dataDir, 'user-data', 'logs');
+  const files = fs.existsSync(logs) ? (fs.readdirSync(logs, { recursive: true }) as string[]).filter((f) => f.endsWith('DWH Approvals.log')) : [];
+  return files
+    .flatMap((f) => fs.readFileSync(path.join(logs, f), 'utf8').split('\n'))
+    .filter((line) => / in [0-9.]+ ms/.test(line))
+    .map((line) => line.replace(/^\S+ \S+ /, ''));
 }
 
 /** CPU profiles of the extension host (its inspector) and of the workbench page, 1 ms sampling. */
@@ -419,7 +456,9 @@ async function main(): Promise<void> {
     const runs = await activationSamples(h, extensionPath, samples);
     result.activation = {
       samples: runs,
-      activateMs: stats(runs.map((r) => r.activateMs)),
+      activateMs: stats(runs.map((r) => r.activateMs).filter((v): v is number => v !== null)),
+      codeLoadingMs: stats(runs.map((r) => r.codeLoadingMs).filter((v): v is number => v !== null)),
+      hostActivationMs: stats(runs.map((r) => r.hostActivationMs)),
       hostRssBeforeKb: stats(runs.map((r) => r.memoryBefore.rss / 1024)),
       hostRssAfterKb: stats(runs.map((r) => r.memoryAfter.rss / 1024)),
       heapUsedDeltaKb: stats(runs.map((r) => (r.memoryAfter.heapUsed - r.memoryBefore.heapUsed) / 1024)),
@@ -445,8 +484,9 @@ async function main(): Promise<void> {
         `tree ${expected} (groupBy ${groupBy}) ${i + 1}/${samples}: filled ${sample.filledMs} ms after the click ` +
           `(status ${sample.statusCountMs}, badge ${sample.badgeCountMs}, first run row ${sample.firstRunRowMs}); ` +
           `host RSS ${(sample.hostRssBeforeKb / 1024).toFixed(0)} → ${(sample.hostRssAfterKb / 1024).toFixed(0)} MB (peak ${(sample.hostPeakKb / 1024).toFixed(0)})` +
-          (sample.idleCpu ? `; idle host CPU ${sample.idleCpu.cpuMs} ms in ${sample.idleCpu.windowMs} ms` : ''),
+          (sample.idleCpu ? `; idle host CPU ${sample.idleCpu.cpuMs} ms in ${sample.idleCpu.windowMs} ms (before the click ${sample.idleCpu.baselineCpuMs} ms in ${sample.idleCpu.baselineWindowMs} ms)` : ''),
       );
+      for (const span of sample.extensionSpans) log(`  extension: ${span}`);
       runs.push(sample);
     }
     // One more open with CPU profilers attached: where the time goes, kept out of the timings.

@@ -294,8 +294,18 @@ async function runProcessorBenchmark(opts, fail) {
 function goalRows(report, result) {
   const rows = [];
   const row = (figure, goal, value, ratio, met) => rows.push({ figure, goal, value, ratio: ratio ?? null, met: met === null || met === undefined ? null : Boolean(met) });
+  // activate() itself (the extension's own measure); beside it what the host spends around it.
   const activation = result.extension.activation?.activateMs;
-  row(`activate() in a fresh extension host, median of ${activation?.n ?? '—'}`, '≤ 50 ms', activation ? `${report.ms(activation.median)} ms` : '—', null, activation ? activation.median <= 50 : null);
+  const loading = result.extension.activation?.codeLoadingMs;
+  const hostActivation = result.extension.activation?.hostActivationMs;
+  const around = [loading?.n ? `loading the bundle ${report.ms(loading.median)} ms` : null, hostActivation?.n ? `host's whole activation ${report.ms(hostActivation.median)} ms` : null].filter(Boolean);
+  row(
+    `activate() in a fresh extension host, median of ${activation?.n || '—'}`,
+    '≤ 50 ms',
+    activation?.n ? `${report.ms(activation.median)} ms${around.length ? ` (${around.join(', ')})` : ''}` : '—',
+    null,
+    activation?.n ? activation.median <= 50 : null,
+  );
   const grouped = (size) => result.extension.trees.find((t) => t.pending === size && t.groupBy === 'job');
   const tree10k = grouped(10_000) ?? [...result.extension.trees].filter((t) => t.groupBy === 'job').sort((a, b) => b.pending - a.pending)[0];
   const at = (t) => (t ? report.count(t.pending) : '10,000');
@@ -308,13 +318,30 @@ function goalRows(report, result) {
   for (const { data } of result.data) {
     const raw = data.list.rawSingleSearch10k?.median;
     const ratio = raw ? data.list.ours.median / raw : null;
-    row(`listing every pending run at ${report.count(data.pending)} (ours; ratio to one raw search of the same documents)`, '≤ ×1.2', `${report.ms(data.list.ours.median)} ms`, ratio, ratio === null ? null : ratio <= 1.2);
+    const withScope = data.list.listPendingWithScope?.median;
+    row(
+      `listing every pending run at ${report.count(data.pending)} (palette, bulk; ratio to one raw search of the same documents)`,
+      '≤ ×1.2',
+      `${report.ms(data.list.ours.median)} ms vs ${report.ms(raw)} ms raw${withScope ? ` (with the scope query, as the CLI: ${report.ms(withScope)} ms)` : ''}`,
+      ratio,
+      ratio === null ? null : ratio <= 1.2,
+    );
   }
   const idle = result.data.at(-1)?.data.summary;
   row(`idle refresh at ${report.count(result.data.at(-1)?.data.pending)} (ratio to the same request raw)`, 'one small request', idle ? `${report.ms(idle.ours.median)} ms, 1 request` : '—', idle?.overhead ?? null, idle ? true : null);
+  // The same host over the same window before the click (the extension not yet active) is the baseline.
   const cpu = tree10k?.idleCpu;
-  const perMinute = cpu ? (cpu.cpuMs / cpu.windowMs) * 60_000 : null;
-  row(`extension host CPU, idle, ${at(tree10k)} pending (host total, no baseline subtracted)`, '≤ 100 ms a minute', perMinute === null ? '—' : `${perMinute.toFixed(0)} ms a minute`, null, perMinute === null ? null : perMinute <= 100);
+  const perMinute = (ms, windowMs) => (ms / windowMs) * 60_000;
+  const overBaseline = cpu?.baselineWindowMs ? perMinute(cpu.cpuMs, cpu.windowMs) - perMinute(cpu.baselineCpuMs, cpu.baselineWindowMs) : null;
+  row(
+    `extension host CPU, idle, ${at(tree10k)} pending, over the same host before the extension activated`,
+    '≤ 100 ms a minute',
+    overBaseline === null
+      ? '—'
+      : `${overBaseline >= 0 ? '+' : ''}${overBaseline.toFixed(0)} ms a minute (${perMinute(cpu.cpuMs, cpu.windowMs).toFixed(0)} with it, ${perMinute(cpu.baselineCpuMs, cpu.baselineWindowMs).toFixed(0)} before)`,
+    null,
+    overBaseline === null ? null : overBaseline <= 100,
+  );
   const processor = result.processor?.results ?? [];
   if (processor.length === 0) row('processor, 1,000 queued decisions', '≥ 300 decisions/s', '—', null, null);
   for (const r of processor) row(`processor (${r.mode}), ${report.count(r.decisions)} decisions`, '≥ 300 decisions/s', `${r.decisionsPerSecond} decisions/s`, null, r.decisionsPerSecond >= 300);

@@ -33,7 +33,7 @@ export async function curlSearch(
   opensearchUrl: string,
   index: string,
   body: object,
-  options: { keepResponse?: boolean } = {},
+  options: { keepResponse?: boolean; filterPath?: readonly string[] } = {},
 ): Promise<CurlTiming & { response?: unknown }> {
   const id = ++sequence;
   const bodyFile = path.join(scratch(), `body-${id}.json`);
@@ -42,7 +42,7 @@ export async function curlSearch(
   const args = [
     '-s', '-o', responseFile, '-w', '%{time_total} %{size_download} %{http_code}',
     '-XPOST', '-H', 'content-type: application/json', '--data-binary', `@${bodyFile}`,
-    `${opensearchUrl.replace(/\/+$/, '')}/${index}/_search`,
+    `${opensearchUrl.replace(/\/+$/, '')}/${index}/_search${options.filterPath?.length ? `?filter_path=${options.filterPath.map(encodeURIComponent).join(',')}` : ''}`,
   ];
   const output = await new Promise<string>((resolve, reject) => {
     const child = spawn('curl', args, { stdio: ['ignore', 'pipe', 'pipe'] });

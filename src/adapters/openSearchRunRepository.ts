@@ -6,7 +6,7 @@
 import { Client } from '@opensearch-project/opensearch';
 import { AwsSigv4Signer } from '@opensearch-project/opensearch/aws-v3';
 import type { ConnectionSettings, OpenSearchService } from '../core/connectionSettings';
-import { compareByExpiry } from '../core/expiry';
+import { sortByExpiry } from '../core/expiry';
 import { parseJobRun } from '../core/jobRunParser';
 import type { JobRun } from '../core/model';
 import {
@@ -42,6 +42,8 @@ import { DwhError } from '../core/failureClassification';
 
 /** The full list's page: the most one search returns (index.max_result_window). */
 const FULL_LIST_PAGE_SIZE = MAX_RESULT_WINDOW;
+/** What the full list reads of a search response (filter_path): the hits' id, source and sort values, the count, the server's time and the shards searched. */
+const FULL_LIST_FILTER_PATH = ['took', '_shards.total', 'hits.total', 'hits.hits._id', 'hits.hits._source', 'hits.hits.sort'];
 
 export interface OpenSearchClientOptions {
   endpoint: string;
@@ -81,6 +83,8 @@ export interface StoredRun {
 export class OpenSearchRunRepository {
   /** Per-request timeout; long enough for a 2,000-document page on a busy cluster. */
   requestTimeoutMs = 30_000;
+  /** How many shards the last search of the events index (or the indices behind its alias) ran on; unknown before the first. */
+  private eventShards: number | undefined;
 
   constructor(
     readonly client: Client,
@@ -107,10 +111,8 @@ export class OpenSearchRunRepository {
    * the runs with several documents since `sinceMs` (the oldest pending timestamp).
    */
   async scope(sinceMs: number | null): Promise<PendingScope> {
-    const body = await this.request(
-      () => this.client.search({ index: this.indices.events, body: multiDocumentRunsQuery(sinceMs) }, { requestTimeout: this.requestTimeoutMs }),
-      this.indices.events,
-    );
+    const query = multiDocumentRunsQuery(sinceMs, { singleShard: this.eventShards === 1 });
+    const body = await this.request(() => this.client.search({ index: this.indices.events, body: query }, { requestTimeout: this.requestTimeoutMs }), this.indices.events);
     return readPendingScope(body);
   }
 
@@ -144,28 +146,35 @@ export class OpenSearchRunRepository {
 
   /**
    * Every pending run of a selection, in expiry order, for any count: pages of 10,000 in
-   * run id order (one document per run in the scope), the fields a row and a decision need, parsed once.
+   * run id order (one document per run in the scope), the fields a row and a decision need,
+   * parsed once. The first page counts the matches, so no request is made for an empty
+   * last page; each hit comes without the fields the runs do not use (_index, _score).
    */
   async listAll(request: { scope: PendingScope; selection: PendingSelection; ttlHours: number }): Promise<JobRun[]> {
     const runs: JobRun[] = [];
+    let total: number | undefined;
     let searchAfter: SortValues | undefined;
     for (;;) {
       const body: Record<string, unknown> = {
         size: FULL_LIST_PAGE_SIZE,
-        track_total_hits: false,
+        track_total_hits: total === undefined,
         _source: [...PENDING_SOURCE_FIELDS],
         query: scopedPendingQuery(request.scope, request.selection),
         sort: [{ job_run_id: 'asc' }],
       };
       if (searchAfter) body.search_after = searchAfter;
-      const hits = await this.search(this.indices.events, body);
+      const response = await this.request(
+        () => this.client.search({ index: this.indices.events, body, filter_path: FULL_LIST_FILTER_PATH }, { requestTimeout: this.requestTimeoutMs }),
+        this.indices.events,
+      );
+      const hits = (response as { hits?: { hits?: Hit[] } }).hits?.hits ?? [];
+      total ??= exactTotal(response);
       for (const hit of hits) runs.push(parseJobRun(hit._id, hit._source));
-      if (hits.length < FULL_LIST_PAGE_SIZE) break;
+      if (hits.length < FULL_LIST_PAGE_SIZE || (total !== undefined && runs.length >= total)) break;
       searchAfter = hits[hits.length - 1]?.sort as SortValues | undefined;
       if (!searchAfter) break;
     }
-    const ttl = request.ttlHours;
-    return runs.sort((a, b) => compareByExpiry(a, b, ttl));
+    return sortByExpiry(runs, request.ttlHours);
   }
 
   /**
@@ -254,7 +263,9 @@ export class OpenSearchRunRepository {
 
   private async request<T>(send: () => Promise<{ body: T }>, index: string): Promise<T> {
     try {
-      return (await send()).body;
+      const { body } = await send();
+      if (index === this.indices.events) this.eventShards = shardsSearched(body) ?? this.eventShards;
+      return body;
     } catch (error) {
       throw DwhError.from(error, { ...this.failureContext, endpoint: this.endpoint, index, action: 'es:ESHttpPost' });
     }
@@ -263,4 +274,21 @@ export class OpenSearchRunRepository {
 
 function isIndexMissing(error: unknown): boolean {
   return (error as { failure?: { kind?: string } }).failure?.kind === 'index-missing';
+}
+
+/** A response's hit count when it is exact (track_total_hits: true); undefined otherwise. */
+function exactTotal(response: unknown): number | undefined {
+  const total = (response as { hits?: { total?: unknown } }).hits?.total;
+  if (typeof total === 'number') return total;
+  if (typeof total === 'object' && total !== null && (total as { relation?: unknown }).relation === 'eq') {
+    const value = (total as { value?: unknown }).value;
+    return typeof value === 'number' ? value : undefined;
+  }
+  return undefined;
+}
+
+/** The number of shards a search response says it ran on (`_shards.total`); undefined when it does not say. */
+function shardsSearched(response: unknown): number | undefined {
+  const total = (response as { _shards?: { total?: unknown } } | null)?._shards?.total;
+  return typeof total === 'number' && Number.isInteger(total) && total > 0 ? total : undefined;
 }

@@ -59,6 +59,24 @@ export function compareByExpiry(a: JobRun, b: JobRun, ttlHours: number = DEFAULT
   return compareText(a.jobRunId, b.jobRunId) || compareText(a.documentId, b.documentId);
 }
 
+/**
+ * `runs` sorted as compareByExpiry orders them, with each run's expiry worked out once
+ * (comparing parses expires_at twice per comparison: most of sorting 10,000 runs).
+ */
+export function sortByExpiry(runs: readonly JobRun[], ttlHours: number = DEFAULT_TTL_HOURS): JobRun[] {
+  return runs
+    .map((run) => ({ run, expiry: expiryOf(run, ttlHours) }))
+    .sort((a, b) => {
+      if (a.expiry !== b.expiry) {
+        if (a.expiry === null) return 1;
+        if (b.expiry === null) return -1;
+        return a.expiry - b.expiry;
+      }
+      return compareText(a.run.jobRunId, b.run.jobRunId) || compareText(a.run.documentId, b.run.documentId);
+    })
+    .map((entry) => entry.run);
+}
+
 /** By UTF-16 code units, so that an order does not depend on the locale. */
 export function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

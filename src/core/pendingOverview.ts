@@ -80,9 +80,10 @@ export interface PendingOverview {
  * Runs with more than one document since the oldest pending document (older documents
  * cannot be newer than a pending one), that have a pending one: for each, the newest
  * pending document and the newest other one's timestamp. Ordered by the number of pending
- * documents so that runs without one (excluded after) come last.
+ * documents so that runs without one (excluded after) come last. `singleShard`: the index
+ * searched has one shard (the last response's _shards.total), which allows a faster plan.
  */
-export function multiDocumentRunsQuery(sinceMs: number | null): SearchBody {
+export function multiDocumentRunsQuery(sinceMs: number | null, options: { singleShard?: boolean } = {}): SearchBody {
   const filter: JsonValue[] = [{ exists: { field: 'job_run_id' } }];
   if (sinceMs !== null && Number.isFinite(sinceMs)) {
     // A document without timestamp counts as the oldest: it is in, as it may be the pending one.
@@ -95,7 +96,17 @@ export function multiDocumentRunsQuery(sinceMs: number | null): SearchBody {
     query: { bool: { filter } },
     aggs: {
       runs: {
-        terms: { field: 'job_run_id', min_doc_count: 2, size: MAX_MULTI_DOCUMENT_RUNS, order: [{ pending: 'desc' }, { _key: 'asc' }] },
+        terms: {
+          field: 'job_run_id',
+          min_doc_count: 2,
+          size: MAX_MULTI_DOCUMENT_RUNS,
+          order: [{ pending: 'desc' }, { _key: 'asc' }],
+          // On an index of one shard, the shard drops the runs with one document before it builds
+          // their sub-aggregations (a top_hits each): ten times faster at 10,000 runs, the same
+          // buckets. Not on several shards: a run's documents may lie on different shards, and
+          // each shard would drop it.
+          ...(options.singleShard ? { shard_min_doc_count: 2 } : {}),
+        },
         aggs: {
           pending: {
             filter: pendingFilter(),

@@ -2,7 +2,7 @@
 // credentials sign them are machine-scoped in package.json; here they are additionally
 // read from user (global) scope only, so a workspace can never redirect them.
 import * as vscode from 'vscode';
-import { DEFAULT_CONNECTION_SETTINGS, type ConnectionSettings, type OpenSearchService } from '../core/connectionSettings';
+import { connectionSettingsFrom, type ConnectionSettings } from '../core/connectionSettings';
 
 const SECTION = 'dwhApprovals';
 
@@ -18,33 +18,14 @@ export interface ViewSettings {
   sortBy: SortBy;
 }
 
-function userValue<T>(key: string, fallback: T): T {
-  const inspected = vscode.workspace.getConfiguration(SECTION).inspect<T>(key);
-  return inspected?.globalValue ?? inspected?.defaultValue ?? fallback;
-}
-
-function userString(key: string): string | undefined {
-  const value = userValue<string>(key, '');
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
-}
-
+/**
+ * The connection settings from one `inspect` of the whole section (user values and defaults
+ * only, core/connectionSettings.ts): an `inspect` per key costs about a millisecond in the
+ * extension host, and reading them key by key was most of activate().
+ */
 export function readConnectionSettings(): ConnectionSettings {
-  const d = DEFAULT_CONNECTION_SETTINGS;
-  const service = userValue<string>('opensearch.service', d.opensearchService);
-  return {
-    profile: userString('aws.profile'),
-    region: userString('aws.region'),
-    awsEndpointUrl: userString('aws.endpointUrl'),
-    opensearchEndpoint: userString('opensearch.endpoint'),
-    opensearchEndpointParameter: userString('opensearch.endpointParameter') ?? d.opensearchEndpointParameter,
-    opensearchIndex: userString('opensearch.index') ?? d.opensearchIndex,
-    approvalsIndex: userString('opensearch.approvalsIndex') ?? d.approvalsIndex,
-    opensearchService: (service === 'aoss' ? 'aoss' : 'es') satisfies OpenSearchService,
-    topicArn: userString('sns.topicArn'),
-    topicArnParameter: userString('sns.topicArnParameter') ?? d.topicArnParameter,
-    signingSecretParameter: userString('signing.secretParameter') ?? d.signingSecretParameter,
-    policyParameter: userString('policy.parameter') ?? d.policyParameter,
-  };
+  const inspected = vscode.workspace.getConfiguration().inspect<unknown>(SECTION);
+  return connectionSettingsFrom(inspected?.globalValue, inspected?.defaultValue);
 }
 
 export function readViewSettings(): ViewSettings {

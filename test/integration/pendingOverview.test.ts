@@ -9,7 +9,7 @@ import { ApprovalsBackend } from '../../src/adapters/approvalsBackend';
 import type { OpenSearchRunRepository } from '../../src/adapters/openSearchRunRepository';
 import { DEFAULT_CONNECTION_SETTINGS } from '../../src/core/connectionSettings';
 import { parseJobRun } from '../../src/core/jobRunParser';
-import { compareCursor, type PendingScope, type PendingSelection, type ViewSort } from '../../src/core/pendingOverview';
+import { compareCursor, multiDocumentRunsQuery, readPendingScope, type PendingScope, type PendingSelection, type ViewSort } from '../../src/core/pendingOverview';
 import { cursorOf, matches, overviewOfRuns } from '../../src/core/listPendingSource';
 import type { JobRun } from '../../src/core/model';
 import { isPending } from '../../src/core/pendingQuery';
@@ -109,6 +109,17 @@ describe('pending overview and pages against the local stack', function () {
       assert.ok(overview.urgent > 0, 'the seed has urgent runs');
       assert.equal(overview.nextUrgentAtMs, expected.nextUrgentAtMs);
       assert.equal(overview.groups.reduce((sum, g) => sum + g.count, 0), overview.total, 'the groups add up to the total');
+    });
+
+    it('finds the same runs with several documents with the one-shard plan as with the general one', async () => {
+      const scopeBy = async (singleShard: boolean) => {
+        const response = await repository.client.search({ index: INDEX, body: multiDocumentRunsQuery(null, { singleShard }) });
+        assert.equal((response.body as { _shards: { total: number } })._shards.total, 1, 'the local index has one shard');
+        return readPendingScope(response.body);
+      };
+      const general = await scopeBy(false);
+      assert.ok(general.excludedRunIds.includes(supersededRunId) && general.excludedRunIds.includes(keptRunId), 'the seed has runs with several documents');
+      assert.deepEqual(await scopeBy(true), general);
     });
 
     it('pages every group and the flat list in every order, exactly as the reference orders them, none twice', async () => {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { failingChecks, formatCheck, readCheck, sortChecksForDisplay } from '../../src/core/checkFormat';
 import { evidenceSha256 } from '../../src/core/evidence';
 import { formatAge, formatTimeLeft } from '../../src/core/durations';
-import { compareByExpiry, expiryOf, urgencyOf } from '../../src/core/expiry';
+import { compareByExpiry, expiryOf, sortByExpiry, urgencyOf } from '../../src/core/expiry';
 import { checkHistories } from '../../src/core/historyStats';
 import { parseJobRun } from '../../src/core/jobRunParser';
 import { collapseNewestPerRun, isPending } from '../../src/core/pendingQuery';
@@ -35,6 +35,13 @@ describe('the core on random documents', () => {
       assert.equal(typeof formatTimeLeft(expiry, now), 'string');
       assert.equal(typeof formatAge(run.timestampMs, now), 'string');
       assert.equal(typeof isPending(run), 'boolean');
+    }
+  });
+
+  it('sorts them with each expiry worked out once in the order compareByExpiry gives', () => {
+    for (const ttlHours of [72, 1]) {
+      const expected = [...runs].sort((a, b) => compareByExpiry(a, b, ttlHours));
+      assert.deepEqual(sortByExpiry([...runs].reverse(), ttlHours).map((run) => run.documentId), expected.map((run) => run.documentId));
     }
   });
 

@@ -4,7 +4,7 @@
 // real OpenSearch in test/integration/pendingOverview.test.ts.
 import assert from 'node:assert/strict';
 import { cursorOf, matches, overviewOfRuns, pendingSourceFromList } from '../../src/core/listPendingSource';
-import { EMPTY_SCOPE, mergePage, pageStreams, readPendingOverview, readPendingScope, scopedPendingQuery, type PageCursor } from '../../src/core/pendingOverview';
+import { EMPTY_SCOPE, mergePage, multiDocumentRunsQuery, pageStreams, readPendingOverview, readPendingScope, scopedPendingQuery, type PageCursor } from '../../src/core/pendingOverview';
 import type { JobRun } from '../../src/core/model';
 import { pendingRun } from './fixtures';
 
@@ -52,6 +52,17 @@ describe('the pending scope', () => {
     assert.match(scoped, /"ids":\{"values":\["d1"\]\}/);
     assert.match(scoped, /"must_not":\[\{"exists":\{"field":"job_name"\}\}\]/, 'the group without a job name');
     assert.match(scoped, /"value":"\*A\\\\\*b\*","case_insensitive":true/, 'the text is escaped in the wildcard');
+  });
+
+  it('drops single-document runs per shard only when the index has one shard (a run\'s documents may lie on different shards)', () => {
+    const terms = (options?: { singleShard?: boolean }) => (multiDocumentRunsQuery(null, options) as { aggs: { runs: { terms: Record<string, unknown> } } }).aggs.runs.terms;
+    for (const general of [terms(), terms({ singleShard: false })]) {
+      assert.equal(general.shard_min_doc_count, undefined);
+      assert.equal(general.min_doc_count, 2);
+    }
+    const single = terms({ singleShard: true });
+    assert.equal(single.shard_min_doc_count, 2);
+    assert.deepEqual(single.order, terms().order, 'the same order');
   });
 });
 
