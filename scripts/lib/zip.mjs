@@ -13,6 +13,19 @@ const FLAG_UTF8_NAMES = 0x0800;
 const METHOD_DEFLATE = 8;
 const MAX_32 = 0xffffffff;
 
+/** Writes at `at` the 26 bytes a local header and its central-directory entry share ("version needed" to "file name length"). */
+function writeEntryFields(header, at, entry) {
+  header.writeUInt16LE(VERSION_NEEDED, at);
+  header.writeUInt16LE(FLAG_UTF8_NAMES, at + 2);
+  header.writeUInt16LE(METHOD_DEFLATE, at + 4);
+  header.writeUInt16LE(DOS_TIME, at + 6);
+  header.writeUInt16LE(DOS_DATE, at + 8);
+  header.writeUInt32LE(entry.crc, at + 10);
+  header.writeUInt32LE(entry.compressedSize, at + 14);
+  header.writeUInt32LE(entry.size, at + 18);
+  header.writeUInt16LE(entry.nameLength, at + 22);
+}
+
 /**
  * The bytes of a ZIP archive holding these files.
  * @param {Array<{ name: string, data: Buffer | Uint8Array, mode?: number }>} files
@@ -33,33 +46,17 @@ export function zipFiles(files) {
     const compressed = zlib.deflateRawSync(data, { level: 9 });
     if (data.length >= MAX_32 || compressed.length >= MAX_32) throw new Error(`zip entry ${file.name} is too large for a zip without zip64`);
     const name = Buffer.from(file.name, 'utf8');
-    const crc = zlib.crc32(data);
+    const entry = { crc: zlib.crc32(data), compressedSize: compressed.length, size: data.length, nameLength: name.length };
 
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(VERSION_NEEDED, 4);
-    local.writeUInt16LE(FLAG_UTF8_NAMES, 6);
-    local.writeUInt16LE(METHOD_DEFLATE, 8);
-    local.writeUInt16LE(DOS_TIME, 10);
-    local.writeUInt16LE(DOS_DATE, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(compressed.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    local.writeUInt16LE(0, 28);
+    writeEntryFields(local, 4, entry);
+    // extra length: 0
 
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
     central.writeUInt16LE(VERSION_MADE_BY, 4);
-    central.writeUInt16LE(VERSION_NEEDED, 6);
-    central.writeUInt16LE(FLAG_UTF8_NAMES, 8);
-    central.writeUInt16LE(METHOD_DEFLATE, 10);
-    central.writeUInt16LE(DOS_TIME, 12);
-    central.writeUInt16LE(DOS_DATE, 14);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(compressed.length, 20);
-    central.writeUInt32LE(data.length, 24);
-    central.writeUInt16LE(name.length, 28);
+    writeEntryFields(central, 6, entry);
     // extra length, comment length, disk number, internal attributes: 0
     central.writeUInt32LE(((0o100000 | (file.mode ?? 0o644)) << 16) >>> 0, 38);
     central.writeUInt32LE(offset, 42);
