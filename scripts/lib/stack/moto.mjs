@@ -22,15 +22,10 @@ import {
   StackError,
   findPidsByCmdline,
   findPython,
-  isAlive,
   isPortOpen,
   readPid,
-  removeFile,
   run,
-  sleep,
-  spawnDetached,
-  tailFile,
-  writePid,
+  startService,
 } from './proc.mjs';
 
 function motoVenvDir(cacheDir) {
@@ -72,25 +67,23 @@ export async function probeMoto(baseUrl, port) {
 
 export async function startMoto(cfg, log) {
   const server = await ensureMotoVenv(cfg.cacheDir, log);
-  const pid = spawnDetached(server, ['-H', '127.0.0.1', '-p', String(cfg.motoPort)], {
-    cwd: cfg.stackDir,
-    env: { ...process.env, PYTHONUNBUFFERED: '1' },
-    logFile: cfg.files.motoLog,
-  });
-  writePid(cfg.files.motoPid, pid);
-  log(`moto starting (pid ${pid}), waiting for it to answer...`);
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (!isAlive(pid)) {
-      removeFile(cfg.files.motoPid);
-      throw new StackError(`moto_server exited during startup. Last lines of ${cfg.files.motoLog}:\n${tailFile(cfg.files.motoLog, 30)}`);
-    }
-    if ((await probeMoto(cfg.awsEndpointUrl, cfg.motoPort)) === 'ours') return { pid };
-    if (Date.now() > deadline) {
-      throw new StackError(`moto did not answer within 60 s. Last lines of ${cfg.files.motoLog}:\n${tailFile(cfg.files.motoLog, 30)}`);
-    }
-    await sleep(250);
-  }
+  const pid = await startService(
+    {
+      name: 'moto_server',
+      cmd: server,
+      args: ['-H', '127.0.0.1', '-p', String(cfg.motoPort)],
+      cwd: cfg.stackDir,
+      env: { ...process.env, PYTHONUNBUFFERED: '1' },
+      pidFile: cfg.files.motoPid,
+      logFile: cfg.files.motoLog,
+      becomes: 'answer',
+      timeoutMs: 60_000,
+      intervalMs: 250,
+      isReady: async () => (await probeMoto(cfg.awsEndpointUrl, cfg.motoPort)) === 'ours',
+    },
+    log,
+  );
+  return { pid };
 }
 
 /** Pids to stop for moto: the pid file, plus a moto_server on our port that we did not record. */

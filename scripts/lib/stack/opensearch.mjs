@@ -15,14 +15,10 @@ import { JOB_APPROVALS_MAPPING, JOB_EVENTS_MAPPING, indexBody } from './mappings
 import {
   StackError,
   findJava,
-  isAlive,
   isPortOpen,
   readPid,
-  removeFile,
   run,
-  sleep,
-  spawnDetached,
-  tailFile,
+  startService,
   userCanAccess,
   which,
   writePid,
@@ -283,46 +279,39 @@ export async function startOpenSearch(cfg, log) {
   writeFileSync(cfg.files.opensearchLog, `--- ${new Date().toISOString()} starting OpenSearch ${OPENSEARCH_VERSION} (java ${java.major} from ${java.from})\n`, {
     flag: 'a',
   });
-  let pid;
-  if (user) {
-    const envArgs = Object.entries(envPairs).map(([k, v]) => `${k}=${v}`);
-    pid = spawnDetached('runuser', ['-u', user, '--', 'env', ...envArgs, bin, ...settings], {
+  const envArgs = Object.entries(envPairs).map(([k, v]) => `${k}=${v}`);
+  const pid = await startService(
+    {
+      name: 'OpenSearch',
+      ...(user ? { cmd: 'runuser', args: ['-u', user, '--', 'env', ...envArgs, bin, ...settings] } : { cmd: bin, args: settings }),
       cwd: nodeDir,
       env,
+      pidFile: cfg.files.opensearchPid,
       logFile: cfg.files.opensearchLog,
-    });
-  } else {
-    pid = spawnDetached(bin, settings, { cwd: nodeDir, env, logFile: cfg.files.opensearchLog });
-  }
-  writePid(cfg.files.opensearchPid, pid);
-  log(`OpenSearch starting (pid ${pid}${user ? `, as ${user}` : ''}), waiting for yellow...`);
-
-  const deadline = Date.now() + cfg.startTimeoutMs;
-  for (;;) {
-    if (!isAlive(pid)) {
-      removeFile(cfg.files.opensearchPid);
-      throw new StackError(`OpenSearch exited during startup. Last lines of ${cfg.files.opensearchLog}:\n${tailFile(cfg.files.opensearchLog, 40)}`);
-    }
-    try {
-      const probe = await osRequest(cfg.opensearchUrl, 'GET', '/', undefined, { timeoutMs: 2_000 });
-      if (probe.status === 200 && probe.json?.cluster_name && probe.json.cluster_name !== CLUSTER_NAME) {
-        throw new StackError(`port ${cfg.opensearchPort} is taken by another OpenSearch cluster "${probe.json.cluster_name}"; set DWH_OPENSEARCH_PORT`);
-      }
-      if (probe.status === 200 && (await clusterHealth(cfg.opensearchUrl, '2s'))) break;
-    } catch (err) {
-      if (err instanceof StackError) throw err;
-    }
-    if (Date.now() > deadline) {
-      throw new StackError(
-        `OpenSearch did not become healthy within ${Math.round(cfg.startTimeoutMs / 1000)} s ` +
-          `(pid ${pid} still running). Last lines of ${cfg.files.opensearchLog}:\n${tailFile(cfg.files.opensearchLog, 40)}`,
-      );
-    }
-    await sleep(500);
-  }
+      becomes: 'become healthy',
+      timeoutMs: cfg.startTimeoutMs,
+      intervalMs: 500,
+      isReady: () => isOurNodeHealthy(cfg),
+    },
+    log,
+  );
   const javaPid = await nodeJavaPid(cfg.opensearchUrl);
   if (javaPid) writePid(cfg.files.opensearchJavaPid, javaPid);
   return { pid, javaPid, nodeDir };
+}
+
+/** Is the node at cfg.opensearchUrl ours and at least yellow? Throws when the port is another cluster's. */
+async function isOurNodeHealthy(cfg) {
+  try {
+    const probe = await osRequest(cfg.opensearchUrl, 'GET', '/', undefined, { timeoutMs: 2_000 });
+    if (probe.status === 200 && probe.json?.cluster_name && probe.json.cluster_name !== CLUSTER_NAME) {
+      throw new StackError(`port ${cfg.opensearchPort} is taken by another OpenSearch cluster "${probe.json.cluster_name}"; set DWH_OPENSEARCH_PORT`);
+    }
+    return probe.status === 200 && (await clusterHealth(cfg.opensearchUrl, '2s')) !== null;
+  } catch (err) {
+    if (err instanceof StackError) throw err;
+    return false;
+  }
 }
 
 /** Pids to stop for the node: our pid files, plus the JVM the node reports if it is ours. */

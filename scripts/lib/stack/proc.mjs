@@ -118,6 +118,31 @@ export function spawnDetached(cmd, args, { cwd, env, logFile }) {
   }
 }
 
+/**
+ * Start a service detached (spawnDetached), record its pid and wait until `isReady()` resolves
+ * true, asking every intervalMs. Throws with the tail of its log when it exits first (its pid file
+ * removed) or is not ready within timeoutMs; `becomes` says what it is waited on for. Returns its pid.
+ */
+export async function startService({ name, cmd, args, cwd, env, pidFile, logFile, becomes, timeoutMs, intervalMs, isReady }, log) {
+  const pid = spawnDetached(cmd, args, { cwd, env, logFile });
+  writePid(pidFile, pid);
+  log(`${name} starting (pid ${pid}), waiting for it to ${becomes}...`);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (!isAlive(pid)) {
+      removeFile(pidFile);
+      throw new StackError(`${name} exited during startup. Last lines of ${logFile}:\n${tailFile(logFile, 40)}`);
+    }
+    if (await isReady()) return pid;
+    if (Date.now() > deadline) {
+      throw new StackError(
+        `${name} did not ${becomes} within ${Math.round(timeoutMs / 1000)} s (pid ${pid} still running). Last lines of ${logFile}:\n${tailFile(logFile, 40)}`,
+      );
+    }
+    await sleep(intervalMs);
+  }
+}
+
 function signal(pid, sig, group) {
   try {
     process.kill(group ? -pid : pid, sig);
