@@ -4,13 +4,11 @@
 // AWS profile. Writes test-results/host.json ({passed, failed, failures}); exits 1 on failure.
 // The stack is seeded with its defaults first, so the suites see the same runs every time.
 // Usage: node scripts/run-host-tests.mjs [--no-stack] [--no-seed]
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ensureCodeServer, repoRoot } from './lib/prereqs.mjs';
-import { localExtensionSettings, writeLocalProfile } from './lib/localProfile.mjs';
-import { bundleHostTests, hostSuiteFiles, runExtensionTests } from './lib/vscode/extensionTests.mjs';
-import { ensureStackUp, seedStack } from './lib/vscode/localStack.mjs';
+import { bundleExtensionAndHostTests, hostSuiteFiles, runExtensionTests } from './lib/vscode/extensionTests.mjs';
+import { hostStackConnection } from './lib/vscode/localStack.mjs';
 
 const resultFile = path.join(repoRoot, 'test-results', 'host.json');
 
@@ -27,18 +25,8 @@ async function main() {
     return 0;
   }
   await ensureCodeServer();
-  const bundle = spawnSync(process.execPath, ['esbuild.js'], { cwd: repoRoot, stdio: 'inherit' });
-  if (bundle.status !== 0) throw new Error('bundling the extension (node esbuild.js) failed');
-  const testsBundle = await bundleHostTests(files);
-
-  let env = {};
-  let userSettings = {};
-  if (!process.argv.includes('--no-stack')) {
-    const stackEnv = await ensureStackUp();
-    if (!process.argv.includes('--no-seed')) await seedStack({});
-    env = writeLocalProfile(stackEnv);
-    userSettings = localExtensionSettings(stackEnv);
-  }
+  const testsBundle = await bundleExtensionAndHostTests(files);
+  const { env, userSettings } = await hostStackConnection({ useStack: !process.argv.includes('--no-stack'), seed: !process.argv.includes('--no-seed') });
   const { exitCode, result } = await runExtensionTests({ testsBundle, resultFile, env, userSettings });
   if (!result) {
     // The host never wrote its counts: the run itself failed (activation crash, timeout).

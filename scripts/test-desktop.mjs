@@ -6,7 +6,6 @@
 // exits 2; `npm test -- --tier host` runs the same suites in code-server instead.
 // Writes test-results/desktop.json ({passed, failed, failures}); exits 1 on a failure.
 //   npm run test:desktop -- --code /usr/share/code/code [--no-stack] [--no-seed]
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -48,25 +47,14 @@ async function main() {
   }
   // Imported only now: these need node_modules, and the message above must not.
   const { runTests } = await import('@vscode/test-electron');
-  const { localExtensionSettings, writeLocalProfile } = await import('./lib/localProfile.mjs');
   const { BASE_USER_SETTINGS } = await import('./lib/vscode/codeServer.mjs');
-  const { bundleHostTests, hostSuiteFiles } = await import('./lib/vscode/extensionTests.mjs');
-  const { ensureStackUp, seedStack } = await import('./lib/vscode/localStack.mjs');
+  const { bundleExtensionAndHostTests, hostSuiteFiles } = await import('./lib/vscode/extensionTests.mjs');
+  const { hostStackConnection } = await import('./lib/vscode/localStack.mjs');
 
   const files = hostSuiteFiles();
   if (files.length === 0) throw new Error('no extension-host suites (test/host/**/*.test.ts)');
-  const bundle = spawnSync(process.execPath, ['esbuild.js'], { cwd: repoRoot, stdio: 'inherit' });
-  if (bundle.status !== 0) throw new Error('bundling the extension (node esbuild.js) failed');
-  const testsBundle = await bundleHostTests(files);
-
-  let env = {};
-  let userSettings = {};
-  if (!values['no-stack']) {
-    const stackEnv = await ensureStackUp();
-    if (!values['no-seed']) await seedStack({});
-    env = writeLocalProfile(stackEnv);
-    userSettings = localExtensionSettings(stackEnv);
-  }
+  const testsBundle = await bundleExtensionAndHostTests(files);
+  const { env, userSettings } = await hostStackConnection({ useStack: !values['no-stack'], seed: !values['no-seed'] });
 
   // A user-data and extensions directory of its own: the engineer's VS Code profile is untouched.
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'dwh-vscode-desktop-'));

@@ -1,6 +1,7 @@
 // Runs test/host/**/*.test.ts inside a real VS Code extension host: bundles them with mocha,
 // opens the workbench in headless Chromium with extensionTestsPath, relays the host's console
 // and waits for the exit code the workbench reports through window.codeAutomationExit.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { format } from 'node:util';
@@ -19,6 +20,13 @@ export function hostSuiteFiles() {
     .filter((file) => file.endsWith('.test.ts'))
     .sort()
     .map((file) => path.join('test', 'host', file));
+}
+
+/** Bundles the extension (node esbuild.js) and the host suites; returns the suites' bundle. */
+export async function bundleExtensionAndHostTests(files) {
+  const bundle = spawnSync(process.execPath, ['esbuild.js'], { cwd: repoRoot, stdio: 'inherit' });
+  if (bundle.status !== 0) throw new Error('bundling the extension (node esbuild.js) failed');
+  return bundleHostTests(files);
 }
 
 /**
