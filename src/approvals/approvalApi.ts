@@ -14,6 +14,7 @@ import { parseJobRun } from '../core/jobRunParser';
 import type { JobRun } from '../core/model';
 import { readApprovalsConfig, type ApprovalsConfig, type Environment } from './approvalsConfig';
 import { createApprovalsRuntime, type ApprovalsRuntime } from './approvalsRuntime';
+import { errorLogText } from '../processor/processorConfig';
 
 /** The parts of an HTTP API (2.0) / Function URL event this function reads. */
 export interface HttpEvent {
@@ -88,7 +89,7 @@ export function createApprovalApiHandler(options: ApprovalApiOptions = {}): ((ev
     try {
       started = await start();
     } catch (error) {
-      log({ level: 'error', msg: 'approval API could not start', error: errorText(error) });
+      log({ level: 'error', msg: 'approval API could not start', error: errorLogText(error) });
       return page(503, messagePage('Not available', 'bad', ['Decisions by email link are not available right now. Nothing was decided; try again later.']));
     }
     const cookieName = started.secureCookie ? '__Host-dwh-page' : 'dwh-page';
@@ -102,7 +103,7 @@ export function createApprovalApiHandler(options: ApprovalApiOptions = {}): ((ev
         : undefined;
       return page(response.status, method === 'HEAD' ? '' : response.html, cookies);
     } catch (error) {
-      log({ level: 'error', msg: 'approval page failed', method, error: errorText(error) });
+      log({ level: 'error', msg: 'approval page failed', method, error: errorLogText(error) });
       return page(500, messagePage('Something went wrong', 'bad', ['The decision could not be sent. Nothing was decided; try again in a minute.']));
     }
   };
@@ -154,10 +155,6 @@ async function readAudit(base: ApprovalsRuntime, decisionId: string): Promise<Li
   const s = body._source;
   const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
   return { auditStatus: text(s.audit_status) ?? 'unknown', detail: text(s.audit_detail), decision: text(s.decision), receivedAt: text(s.received_at) };
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 2000) : String(error).slice(0, 2000);
 }
 
 /** The Lambda entry point: configuration from the function's environment. */

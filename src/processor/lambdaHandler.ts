@@ -15,7 +15,7 @@
 import type { DecisionOutcome, DecisionProcessor } from '../core/decisionProcessor';
 import { isExpirySweepEvent, type SweepReport } from '../core/expirySweep';
 import { readDecisionEvent, type DecisionRecord } from './eventRecords';
-import { readProcessorConfig, type Environment, type ProcessorConfig } from './processorConfig';
+import { errorLogText, readProcessorConfig, type Environment, type ProcessorConfig } from './processorConfig';
 import { createProcessorRuntime, type ProcessorRuntime } from './processorRuntime';
 
 export interface SqsBatchResponse {
@@ -92,7 +92,7 @@ export function createLambdaHandler(options: HandlerOptions = {}): DecisionHandl
     try {
       ready = await start();
     } catch (error) {
-      log({ level: 'error', msg: 'processor could not start', error: errorText(error) });
+      log({ level: 'error', msg: 'processor could not start', error: errorLogText(error) });
       if (decisionEvent.kind === 'sqs') return { batchItemFailures: decisionEvent.records.map((r) => ({ itemIdentifier: r.id })) };
       throw error;
     }
@@ -143,7 +143,7 @@ async function processRecords(records: readonly DecisionRecord[], processor: Dec
         const record = records[index] as DecisionRecord;
         if (result.ok) options.log(outcomeLine(record, result.outcome, result.ms));
         else if (result.started) {
-          options.log({ level: 'error', msg: 'decision failed; it will be retried', message_id: record.id, error: errorText(result.error), ms: result.ms });
+          options.log({ level: 'error', msg: 'decision failed; it will be retried', message_id: record.id, error: errorLogText(result.error), ms: result.ms });
         }
       },
     },
@@ -189,12 +189,4 @@ function sweepLines(report: SweepReport): LogLine[] {
 
 function isConfig(value: ProcessorConfig | Environment | undefined): value is ProcessorConfig {
   return typeof value === 'object' && value !== null && 'signingSecretParameter' in value && 'freshnessMinutes' in value;
-}
-
-function errorText(error: unknown): string {
-  if (error instanceof Error) {
-    const cause = error.cause instanceof Error ? ` (${error.cause.name}: ${error.cause.message})` : '';
-    return `${error.name}: ${error.message}${cause}`.slice(0, 2000);
-  }
-  return String(error).slice(0, 2000);
 }

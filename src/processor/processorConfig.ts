@@ -76,6 +76,15 @@ export function envText(env: Environment, name: string): string | null {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
 }
 
+/** An error as every Lambda of this repository logs it: name, message and cause, at most 2000 characters. */
+export function errorLogText(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = error.cause instanceof Error ? ` (${error.cause.name}: ${error.cause.message})` : '';
+    return `${error.name}: ${error.message}${cause}`.slice(0, 2000);
+  }
+  return String(error).slice(0, 2000);
+}
+
 export interface ProcessorConfig extends LambdaConnectionConfig {
   opensearchTimeoutMs: number;
   freshnessMinutes: number;
