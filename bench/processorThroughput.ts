@@ -28,6 +28,7 @@ import { publishParameters, type DecisionMessage } from '../src/core/decisionMes
 import { createReviewer, decisionBy, type Reviewer } from '../test/support/reviewers';
 import { evidenceSha256 } from '../src/core/evidence';
 import { parseJobRun } from '../src/core/jobRunParser';
+import { stats } from './lib/stats';
 import type * as RunnerModule from '../scripts/lib/processorRunner.mjs' with { 'resolution-mode': 'import' };
 import type { StackEnv } from '../scripts/lib/localProfile.mjs' with { 'resolution-mode': 'import' };
 
@@ -198,17 +199,39 @@ async function verify(env: StackEnv, batch: Batch): Promise<{ audits: number; re
 }
 
 async function cleanUp(env: StackEnv, batch: Batch): Promise<void> {
-  await inBatches(batch.runs.map((r) => r.job_run_id), 1000, 1, async (ids) => {
-    await os(env, 'POST', '/job-events/_bulk', ids.map((id) => `${JSON.stringify({ delete: { _id: id } })}\n`).join(''), true);
-  });
-  await inBatches(batch.messages.map((m) => m.decision_id), 1000, 1, async (ids) => {
-    await os(env, 'POST', '/job-approvals/_bulk', ids.map((id) => `${JSON.stringify({ delete: { _id: id } })}\n`).join(''), true);
-  });
+  const deleteAll = (index: string, ids: string[]) =>
+    inBatches(ids, 1000, 1, async (some) => {
+      await os(env, 'POST', `/${index}/_bulk`, some.map((id) => `${JSON.stringify({ delete: { _id: id } })}\n`).join(''), true);
+    });
+  await deleteAll('job-events', batch.runs.map((r) => r.job_run_id));
+  await deleteAll('job-approvals', batch.messages.map((m) => m.decision_id));
   await os(env, 'POST', '/job-events,job-approvals/_refresh');
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+/** Closes the handler and reads back what the run left in the indices: the mode's result. */
+async function finish(
+  env: StackEnv,
+  batch: Batch,
+  handler: { close(): Promise<void> },
+  run: { mode: Mode; decisions: number; seconds: number; failed: number; batchMs: number[]; cpuSeconds: CpuSeconds },
+): Promise<{ result: Result; batch: Batch }> {
+  await handler.close();
+  const batchTimes = stats(run.batchMs);
+  const counts = await verify(env, batch);
+  return {
+    batch,
+    result: {
+      mode: run.mode,
+      decisions: run.decisions,
+      seconds: run.seconds,
+      decisionsPerSecond: round1(run.decisions / run.seconds),
+      ...counts,
+      failed: run.failed,
+      batchP50Ms: batchTimes.median,
+      batchP95Ms: batchTimes.p95,
+      cpuSeconds: run.cpuSeconds,
+    },
+  };
 }
 
 async function handlerOf(setup: Setup, onError: () => void, withOutcomes = true) {
@@ -245,25 +268,9 @@ async function sqsMode(setup: Setup, total: number, pollers: number, viaSns: boo
   const handler = await handlerOf(setup, () => (errors += 1));
   const batchMs: number[] = [];
   const cpu = cpuMeter(setup.stackDir);
-  const stats = await runner.runProcessorLoop({ env, handler, queueUrl, once: true, waitTimeSeconds: 2, pollers, onBatch: (b) => batchMs.push(b.ms) });
+  const loop = await runner.runProcessorLoop({ env, handler, queueUrl, once: true, waitTimeSeconds: 2, pollers, onBatch: (b) => batchMs.push(b.ms) });
   const cpuSeconds = cpu();
-  await handler.close();
-  batchMs.sort((a, b) => a - b);
-  const counts = await verify(env, batch);
-  return {
-    batch,
-    result: {
-      mode: 'sqs',
-      decisions: stats.deleted,
-      seconds: stats.seconds,
-      decisionsPerSecond: round1(stats.deleted / stats.seconds),
-      ...counts,
-      failed: stats.failed + errors,
-      batchP50Ms: percentile(batchMs, 50),
-      batchP95Ms: percentile(batchMs, 95),
-      cpuSeconds,
-    },
-  };
+  return finish(env, batch, handler, { mode: 'sqs', decisions: loop.deleted, seconds: loop.seconds, failed: loop.failed + errors, batchMs, cpuSeconds });
 }
 
 /** The handler fed SQS events of 10 records, `pollers` at once, as Lambda's event source does. */
@@ -296,23 +303,8 @@ async function handlerMode(setup: Setup, total: number, pollers: number, withOut
   });
   const seconds = (Date.now() - t0) / 1000;
   const cpuSeconds = cpu();
-  await handler.close();
-  batchMs.sort((a, b) => a - b);
-  const counts = await verify(env, batch);
-  return {
-    batch,
-    result: {
-      mode: withOutcomes ? 'handler' : 'handler-without-outcomes',
-      decisions: total - failed,
-      seconds,
-      decisionsPerSecond: round1((total - failed) / seconds),
-      ...counts,
-      failed: failed + errors,
-      batchP50Ms: percentile(batchMs, 50),
-      batchP95Ms: percentile(batchMs, 95),
-      cpuSeconds,
-    },
-  };
+  const mode = withOutcomes ? 'handler' : 'handler-without-outcomes';
+  return finish(env, batch, handler, { mode, decisions: total - failed, seconds, failed: failed + errors, batchMs, cpuSeconds });
 }
 
 function round1(n: number): number {
