@@ -14,6 +14,7 @@ import { parseJobRun } from '../core/jobRunParser';
 import { isPending } from '../core/pendingQuery';
 import { readApprovalsConfig, type ApprovalsConfig, type Environment } from './approvalsConfig';
 import { createApprovalsRuntime, type ApprovalsRuntime } from './approvalsRuntime';
+import { errorLogText } from '../processor/processorConfig';
 
 export interface NotifierOptions {
   config?: ApprovalsConfig | Environment;
@@ -54,7 +55,7 @@ export function createNotifierHandler(options: NotifierOptions = {}): ((event: u
         await notify(record, base, mailer, now(), log);
       } catch (error) {
         failed.push(record.id);
-        log({ level: 'error', msg: 'alert not sent; it will be retried', message_id: record.id, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+        log({ level: 'error', msg: 'alert not sent; it will be retried', message_id: record.id, error: errorLogText(error) });
       }
     }
     if (kind === 'sqs') return { batchItemFailures: failed.map((id) => ({ itemIdentifier: id })) };
