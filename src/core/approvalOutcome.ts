@@ -13,8 +13,8 @@
 // (first decision wins), and two deliveries that both finish a quorum name the same outcome.
 
 import { createHash } from 'node:crypto';
-import { canonicalJson } from './canonicalJson';
 import type { Decision } from './model';
+import { snsPublishParameters, type SnsPublishParameters } from './snsPublish';
 
 const OUTCOME_EVENT_TYPE = 'approval_outcome';
 
@@ -71,15 +71,6 @@ export function outcomeOfRun(run: { jobName: string; jobRunId: string; documentI
 }
 
 /** SNS Publish parameters besides TopicArn: attribute `decision`; FIFO ids from the run and outcome. */
-export function outcomePublishParameters(outcome: ApprovalOutcome, topicArn: string): {
-  Message: string;
-  MessageAttributes: { decision: { DataType: 'String'; StringValue: OutcomeDecision } };
-  MessageGroupId?: string;
-  MessageDeduplicationId?: string;
-} {
-  const params = {
-    Message: canonicalJson(outcome),
-    MessageAttributes: { decision: { DataType: 'String' as const, StringValue: outcome.decision } },
-  };
-  return topicArn.endsWith('.fifo') ? { ...params, MessageGroupId: outcome.job_run_id, MessageDeduplicationId: outcome.outcome_id } : params;
+export function outcomePublishParameters(outcome: ApprovalOutcome, topicArn: string): SnsPublishParameters<'decision', OutcomeDecision> {
+  return snsPublishParameters(outcome, { name: 'decision', value: outcome.decision }, { topicArn, deduplicationId: outcome.outcome_id });
 }

@@ -15,6 +15,7 @@ import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto
 import { parseCallerArn } from './callerIdentity';
 import { canonicalJson } from './canonicalJson';
 import { reasonValidationError } from './decisionReason';
+import { snsPublishParameters, type SnsPublishParameters } from './snsPublish';
 import { DECISION_SHA256_HEADER, identityProofShapeProblem, type IdentityProof } from './identityProof';
 import type { Decision } from './model';
 import { parseTimestampMs } from './timestamp';
@@ -309,19 +310,8 @@ export function isDecisionFresh(message: Pick<DecisionMessage, 'timestamp'>, now
 }
 
 /** SNS Publish parameters besides TopicArn (docs/CONTRACTS.md §3: attribute `decision`; FIFO ids). */
-export function publishParameters(message: DecisionMessage, topicArn: string): {
-  Message: string;
-  MessageAttributes: { decision: { DataType: 'String'; StringValue: Decision } };
-  MessageGroupId?: string;
-  MessageDeduplicationId?: string;
-} {
-  const params = {
-    Message: canonicalJson(message),
-    MessageAttributes: { decision: { DataType: 'String' as const, StringValue: message.decision } },
-  };
-  return topicArn.endsWith('.fifo')
-    ? { ...params, MessageGroupId: message.job_run_id, MessageDeduplicationId: message.decision_id }
-    : params;
+export function publishParameters(message: DecisionMessage, topicArn: string): SnsPublishParameters<'decision', Decision> {
+  return snsPublishParameters(message, { name: 'decision', value: message.decision }, { topicArn, deduplicationId: message.decision_id });
 }
 
 /**

@@ -18,7 +18,6 @@
 //   { "default": { "expiry": "expire" }, "jobs": { "load_*": { "expiry": "reject" } } }
 // Pure: no AWS SDK, no OpenSearch.
 import { createHash } from 'node:crypto';
-import { canonicalJson } from './canonicalJson';
 import { outcomeOfRun, type ApprovalOutcome } from './approvalOutcome';
 import { isPlainObject, policyForJob, type ApprovalPolicy, type ExpiryAction } from './approvalPolicy';
 import type { AuditDocument, AuditUpdate, RunSnapshot, RunVersion } from './decisionProcessor';
@@ -27,6 +26,7 @@ import { expiryOf } from './expiry';
 import { parseJobRun } from './jobRunParser';
 import { SYSTEM_DECIDER, type Decision, type JobRun } from './model';
 import { isPending } from './pendingQuery';
+import { snsPublishParameters, type SnsPublishParameters } from './snsPublish';
 
 export { SYSTEM_DECIDER };
 
@@ -320,17 +320,8 @@ function expiryAuditDocument(run: JobRun, runDocumentId: string, auditId: string
 }
 
 /** SNS Publish parameters of an announcement: attribute `event_type` (no `decision`: downstream's decision filters skip it). */
-export function announcementPublishParameters(announcement: ExpiringAnnouncement, topicArn: string): {
-  Message: string;
-  MessageAttributes: { event_type: { DataType: 'String'; StringValue: string } };
-  MessageGroupId?: string;
-  MessageDeduplicationId?: string;
-} {
-  const params = {
-    Message: canonicalJson(announcement),
-    MessageAttributes: { event_type: { DataType: 'String' as const, StringValue: EXPIRING_EVENT_TYPE } },
-  };
-  return topicArn.endsWith('.fifo') ? { ...params, MessageGroupId: announcement.job_run_id, MessageDeduplicationId: announcement.announcement_id } : params;
+export function announcementPublishParameters(announcement: ExpiringAnnouncement, topicArn: string): SnsPublishParameters<'event_type', string> {
+  return snsPublishParameters(announcement, { name: 'event_type', value: EXPIRING_EVENT_TYPE }, { topicArn, deduplicationId: announcement.announcement_id });
 }
 
 /** The scheduled event that starts a sweep: the rule's constant input, or EventBridge's own scheduled event. */
