@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  ensureCodeServer, ensureDebianPackages, ensureNodeModules, repoRoot, wantedDebianPackages,
+  ensureCodeServer, ensureDebianPackages, ensureNodeModules, readJson, repoRoot, wantedDebianPackages,
 } from './lib/prereqs.mjs';
 import { checksOutcome, describeOutcome, summarize, testTierOutcome, tierNotRun } from './lib/testSummary.mjs';
 
@@ -59,14 +59,6 @@ function findFiles(dir, suffix) {
   return fs.readdirSync(abs, { recursive: true }).map(String).filter((f) => f.endsWith(suffix));
 }
 
-function readResult(file) {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch {
-    return null;
-  }
-}
-
 async function mochaTier(name, config, files, env = {}) {
   if (files.length === 0 || !fs.existsSync(path.join(repoRoot, config))) return tierNotRun('no test files');
   const output = path.join(RESULTS, `${name}.json`);
@@ -74,7 +66,7 @@ async function mochaTier(name, config, files, env = {}) {
   const code = await run(process.execPath, [
     MOCHA, '--config', config, '--reporter', REPORTER, '--reporter-option', `output=${output}`,
   ], { env });
-  return testTierOutcome(readResult(output), code, `mocha ${config}`);
+  return testTierOutcome(readJson(output), code, `mocha ${config}`);
 }
 
 async function checksTier() {
@@ -130,7 +122,7 @@ async function main() {
       const resultFile = path.join(RESULTS, 'host.json');
       fs.rmSync(resultFile, { force: true });
       const code = await run(process.execPath, [path.join(repoRoot, 'scripts', 'run-host-tests.mjs')]);
-      return testTierOutcome(readResult(resultFile), code, 'the extension host');
+      return testTierOutcome(readJson(resultFile), code, 'the extension host');
     },
     e2e: () => mochaTier('e2e', 'test/e2e/.mocharc.json', findFiles('test/e2e', '.e2e.test.ts'),
       bundledThisRun ? { DWH_SKIP_BUNDLE: '1' } : {}),

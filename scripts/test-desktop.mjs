@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { repoRoot } from './lib/prereqs.mjs';
+import { readJson, repoRoot } from './lib/prereqs.mjs';
 
 const NOT_AVAILABLE = 2;
 
@@ -81,7 +81,7 @@ async function main() {
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
-  const result = fs.existsSync(resultFile) ? JSON.parse(fs.readFileSync(resultFile, 'utf8')) : null;
+  const result = readJson(resultFile);
   if (!result) {
     console.log(`desktop extension-host tests: no result (exit ${exitCode})`);
     return 1;

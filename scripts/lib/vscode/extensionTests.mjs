@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { format } from 'node:util';
 import * as esbuild from 'esbuild';
-import { repoRoot } from '../prereqs.mjs';
+import { readJson, repoRoot } from '../prereqs.mjs';
 import { launchChromium, startCodeServer, workbenchUrl } from './codeServer.mjs';
 
 const HOST_TEST_DIR = path.join(repoRoot, 'test', 'host');
@@ -87,8 +87,7 @@ export async function runExtensionTests({
     const exitCode = await Promise.race([exited, timedOut]);
     clearTimeout(timer);
     if (exitCode === 'timeout') log(`extension-host tests did not finish within ${timeoutMs} ms; code-server log: ${server.logFile}`);
-    const result = fs.existsSync(resultFile) ? JSON.parse(fs.readFileSync(resultFile, 'utf8')) : null;
-    return { exitCode, result };
+    return { exitCode, result: readJson(resultFile) };
   } finally {
     await browser.close();
     await server.stop();
