@@ -93,7 +93,7 @@ import {
   type SigningSecret,
 } from './decisionMessage';
 import { truncateForDisplay } from './untrustedText';
-import { evidenceSha256 } from './evidence';
+import { checkFields, evidenceSha256 } from './evidence';
 import { proofRefusal, type IdentityProof, type StsAnswer } from './identityProof';
 import { parseJobRun } from './jobRunParser';
 import type { CheckValue, Decision, JobRun } from './model';
@@ -977,12 +977,7 @@ export function auditDocument(
     decided_by: keyword(message.decided_by),
     reason: message.reason,
     original_quality_status: run?.qualityStatus ?? null,
-    original_quality_checks: (run?.qualityChecks ?? []).map((check) => ({
-      name: check.name,
-      status: check.status,
-      value: check.value,
-      threshold: check.threshold,
-    })),
+    original_quality_checks: (run?.qualityChecks ?? []).map(checkFields),
     decision_id: message.decision_id,
     identity_arn: keyword(message.identity_arn),
     evidence_sha256: message.evidence_sha256,

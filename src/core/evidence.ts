@@ -8,10 +8,15 @@
 
 import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonicalJson';
-import type { JobRun } from './model';
+import type { JobRun, QualityCheck } from './model';
 
 /** Bump when the set of fields covered changes, so that old and new hashes never collide. */
 const EVIDENCE_VERSION = 1;
+
+/** A quality check as the evidence and the audit record it: name, status, value, threshold and nothing else. */
+export function checkFields(check: QualityCheck): QualityCheck {
+  return { name: check.name, status: check.status, value: check.value, threshold: check.threshold };
+}
 
 /** The value that is hashed; exported so that tests and the audit can show it. */
 export function evidenceOf(run: JobRun): Record<string, unknown> {
@@ -19,12 +24,7 @@ export function evidenceOf(run: JobRun): Record<string, unknown> {
   return {
     evidence_version: EVIDENCE_VERSION,
     quality_status: run.qualityStatus,
-    quality_checks: run.qualityChecks.map((check) => ({
-      name: check.name,
-      status: check.status,
-      value: check.value,
-      threshold: check.threshold,
-    })),
+    quality_checks: run.qualityChecks.map(checkFields),
     metrics: {
       records_read: m.recordsRead,
       records_written: m.recordsWritten,
