@@ -44,14 +44,16 @@ export function outcomeIdOf(runDocumentId: string, decision: OutcomeDecision): s
   return createHash('sha256').update(`${runDocumentId}\n${decision}`, 'utf8').digest('hex');
 }
 
-/** The fields of a run document that an outcome repeats (as the processor or the expiry sweep wrote them). */
-export interface RunOutcomeFields {
-  approval_status: OutcomeDecision;
+/** The fields a decision or an expiry writes on a run document, and that its outcome repeats. */
+export type RunOutcomeFields<Status extends OutcomeDecision = OutcomeDecision> = {
+  approval_status: Status;
+  /** decided_by; for a quorum, the approvers' names joined with ", ". */
   approved_by: string;
   approval_reason: string;
   approval_timestamp: string;
+  /** The decisions that decided the run: how a redelivery knows its update landed. */
   approval_decision_ids: string[];
-}
+};
 
 /** The outcome a run document now carries, recorded at `recordedAtMs`. */
 export function outcomeOfRun(run: { jobName: string; jobRunId: string; documentId: string }, fields: RunOutcomeFields, recordedAtMs: number): ApprovalOutcome {

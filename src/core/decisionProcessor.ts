@@ -75,7 +75,7 @@ import { policyForJob, type ApprovalPolicy, type JobPolicy } from './approvalPol
 import { LockstepBatcher, type BatchSender, type Participant } from './lockstepBatcher';
 import { emailEligibility, isApprovalApiIdentity } from './emailPolicy';
 import { isEmailAddress } from './emailAddress';
-import { outcomeOfRun, type ApprovalOutcome } from './approvalOutcome';
+import { outcomeOfRun, type ApprovalOutcome, type RunOutcomeFields } from './approvalOutcome';
 import { describeTally, eligibility, tallyApprovals, type RunContext, type VoteRecord } from './approvalProgress';
 import { retryDelays } from './backoff';
 import { decidedByFromArn } from './callerIdentity';
@@ -152,15 +152,7 @@ export interface AuditDocument {
 export type AuditUpdate = Partial<Pick<AuditDocument, 'audit_status' | 'audit_detail' | 'audit_code' | 'run_document_id' | 'outcome_published_at'>>;
 
 /** The fields a decision writes on the run's newest `job-events` document. */
-export interface RunApprovalFields {
-  approval_status: Decision;
-  /** decided_by; for a quorum, the approvers' names joined with ", ". */
-  approved_by: string;
-  approval_reason: string;
-  approval_timestamp: string;
-  /** The decisions that decided the run: how a redelivery knows its update landed. */
-  approval_decision_ids: string[];
-}
+export type RunApprovalFields = RunOutcomeFields<Decision>;
 
 export interface RunVersion {
   seqNo: number;

@@ -18,7 +18,7 @@
 //   { "default": { "expiry": "expire" }, "jobs": { "load_*": { "expiry": "reject" } } }
 // Pure: no AWS SDK, no OpenSearch.
 import { createHash } from 'node:crypto';
-import { outcomeOfRun, type ApprovalOutcome } from './approvalOutcome';
+import { outcomeOfRun, type ApprovalOutcome, type RunOutcomeFields } from './approvalOutcome';
 import { isPlainObject, policyForJob, type ApprovalPolicy, type ExpiryAction } from './approvalPolicy';
 import type { AuditDocument, AuditUpdate, RunSnapshot, RunVersion } from './decisionProcessor';
 import { formatDuration } from './durations';
@@ -114,13 +114,7 @@ export interface SweepReport {
 const MAX_ATTEMPTS = 5;
 
 /** What an expiry writes on the run (and publishes as its outcome). */
-type ExpiryFields = {
-  approval_status: ExpiryStatus;
-  approved_by: string;
-  approval_reason: string;
-  approval_timestamp: string;
-  approval_decision_ids: string[];
-};
+type ExpiryFields = RunOutcomeFields<ExpiryStatus>;
 
 export class ExpirySweep {
   constructor(
