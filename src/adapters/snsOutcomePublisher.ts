@@ -3,7 +3,7 @@
 // expiry sweep's announcements (approval_expiring) with an `event_type` attribute. The
 // processor's batches publish their outcomes with PublishBatch (10 a request, SNS's limit;
 // IAM authorizes it as sns:Publish), each entry's failure its own.
-import { PublishBatchCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { PublishBatchCommand, PublishCommand, SNSClient, type PublishCommandInput } from '@aws-sdk/client-sns';
 import { outcomePublishParameters, type ApprovalOutcome } from '../core/approvalOutcome';
 import { announcementPublishParameters, type ExpiringAnnouncement } from '../core/expirySweep';
 import { DwhError } from '../core/failureClassification';
@@ -24,11 +24,7 @@ export class SnsOutcomePublisher {
   }
 
   async publish(outcome: ApprovalOutcome): Promise<void> {
-    try {
-      await this.client.send(new PublishCommand({ TopicArn: this.topicArn, ...outcomePublishParameters(outcome, this.topicArn) }));
-    } catch (error) {
-      throw DwhError.from(error, { profile: this.aws.target.profile, topicArn: this.topicArn, action: 'sns:Publish' });
-    }
+    await this.publishOne(outcomePublishParameters(outcome, this.topicArn));
   }
 
   /** Publishes several outcomes, 10 a request; one result per outcome, in order. */
@@ -64,8 +60,12 @@ export class SnsOutcomePublisher {
   }
 
   async publishAnnouncement(announcement: ExpiringAnnouncement): Promise<void> {
+    await this.publishOne(announcementPublishParameters(announcement, this.topicArn));
+  }
+
+  private async publishOne(parameters: Omit<PublishCommandInput, 'TopicArn'>): Promise<void> {
     try {
-      await this.client.send(new PublishCommand({ TopicArn: this.topicArn, ...announcementPublishParameters(announcement, this.topicArn) }));
+      await this.client.send(new PublishCommand({ TopicArn: this.topicArn, ...parameters }));
     } catch (error) {
       throw DwhError.from(error, { profile: this.aws.target.profile, topicArn: this.topicArn, action: 'sns:Publish' });
     }
