@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { REPO_ROOT, ensureStackDir, stackConfig } from './stack/config.mjs';
 import { readStackEnv } from './stack/index.mjs';
-import { StackError, isAlive, readPid, removeFile, sleep, spawnDetached, stopPids, tailFile, writePid } from './stack/proc.mjs';
+import { StackError, isAlive, readPid, removeFile, startService, stopPids } from './stack/proc.mjs';
 import { runProcessorLoop } from './processorRunner.mjs';
 
 const SERVER_SCRIPT = join(REPO_ROOT, 'scripts', 'approval-api-server.mjs');
@@ -195,20 +195,21 @@ export async function startApprovalApiServer(env = readStackEnv(), options = {})
   }
   loadApprovalsBundles();
   const offset = existsSync(logFile) ? statSync(logFile).size : 0;
-  const pid = spawnDetached(process.execPath, [SERVER_SCRIPT], { cwd: REPO_ROOT, env: { ...process.env, DWH_STACK_DIR: cfg.stackDir, ...(options.extraEnv ?? {}) }, logFile });
-  writePid(pidFile, pid);
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
-  while (Date.now() < deadline) {
-    if (!isAlive(pid)) {
-      removeFile(pidFile);
-      throw new StackError(`the approval API server exited during start-up. Its log (${logFile}):\n${tailFile(logFile, 30)}`);
-    }
-    if (readFileSync(logFile).subarray(offset).toString('utf8').includes(READY_MARK)) return { pid, url: env.email.approvalApiUrl, alreadyRunning: false };
-    await sleep(200);
-  }
-  await stopPids([pid], { timeoutMs: 5_000 });
-  removeFile(pidFile);
-  throw new StackError(`the approval API server did not become ready in time. Its log (${logFile}):\n${tailFile(logFile, 30)}`);
+  const { pid } = await startService({
+    name: 'the approval API server',
+    cmd: process.execPath,
+    args: [SERVER_SCRIPT],
+    cwd: REPO_ROOT,
+    env: { ...process.env, DWH_STACK_DIR: cfg.stackDir, ...(options.extraEnv ?? {}) },
+    pidFile,
+    logFile,
+    becomes: 'become ready',
+    timeoutMs: options.readyTimeoutMs ?? 60_000,
+    intervalMs: 200,
+    isReady: () => readFileSync(logFile).subarray(offset).toString('utf8').includes(READY_MARK),
+    stopIfLate: true,
+  });
+  return { pid, url: env.email.approvalApiUrl, alreadyRunning: false };
 }
 
 export async function stopApprovalApiServer() {

@@ -23,7 +23,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { REPO_ROOT, ensureStackDir, stackConfig } from './stack/config.mjs';
 import { readStackEnv } from './stack/index.mjs';
-import { StackError, isAlive, readPid, removeFile, sleep, spawnDetached, stopPids, tailFile, writePid } from './stack/proc.mjs';
+import { StackError, isAlive, readPid, removeFile, sleep, startService, stopPids } from './stack/proc.mjs';
 
 const RUNNER_SCRIPT = join(REPO_ROOT, 'scripts', 'processor-runner.mjs');
 const BUNDLE = join(REPO_ROOT, 'dist', 'processor.js');
@@ -312,25 +312,22 @@ export async function startProcessorRunner(env, options = {}) {
   // are runs they decide. (scripts/processor-runner.mjs itself, as the demo runs it, sweeps every minute.)
   args.push('--sweep-seconds', String(options.sweepSeconds ?? 0));
   const logOffset = existsSync(logFile) ? statSync(logFile).size : 0;
-  const pid = spawnDetached(process.execPath, args, { cwd: REPO_ROOT, env: childEnv, logFile });
-  writePid(pidFile, pid);
-
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
-  while (Date.now() < deadline) {
-    if (!isAlive(pid)) {
-      removeFile(pidFile);
-      throw new StackError(`the processor runner exited during start-up. Its log (${logFile}):\n${tailFile(logFile, 30)}`);
-    }
-    const ready = readyLine(logSince(logFile, logOffset));
-    if (ready) {
-      writeFileSync(bundleFile, `${ready.bundle_sha256 ?? ''}\n`);
-      return { pid, logFile, pidFile, alreadyRunning: false, restartedStale: stale };
-    }
-    await sleep(200);
-  }
-  await stopPids([pid], { timeoutMs: 5_000 });
-  removeFile(pidFile);
-  throw new StackError(`the processor runner did not become ready in time. Its log (${logFile}):\n${tailFile(logFile, 30)}`);
+  const { pid, ready } = await startService({
+    name: 'the processor runner',
+    cmd: process.execPath,
+    args,
+    cwd: REPO_ROOT,
+    env: childEnv,
+    pidFile,
+    logFile,
+    becomes: 'become ready',
+    timeoutMs: options.readyTimeoutMs ?? 60_000,
+    intervalMs: 200,
+    isReady: () => readyLine(logSince(logFile, logOffset)),
+    stopIfLate: true,
+  });
+  writeFileSync(bundleFile, `${ready.bundle_sha256 ?? ''}\n`);
+  return { pid, logFile, pidFile, alreadyRunning: false, restartedStale: stale };
 }
 
 /** Stops the background runner if it runs. Resolves { stopped, pid }. */

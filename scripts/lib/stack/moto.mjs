@@ -67,7 +67,7 @@ export async function probeMoto(baseUrl, port) {
 
 export async function startMoto(cfg, log) {
   const server = await ensureMotoVenv(cfg.cacheDir, log);
-  const pid = await startService(
+  const { pid } = await startService(
     {
       name: 'moto_server',
       cmd: server,

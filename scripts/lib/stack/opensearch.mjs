@@ -280,7 +280,7 @@ export async function startOpenSearch(cfg, log) {
     flag: 'a',
   });
   const envArgs = Object.entries(envPairs).map(([k, v]) => `${k}=${v}`);
-  const pid = await startService(
+  const { pid } = await startService(
     {
       name: 'OpenSearch',
       ...(user ? { cmd: 'runuser', args: ['-u', user, '--', 'env', ...envArgs, bin, ...settings] } : { cmd: bin, args: settings }),

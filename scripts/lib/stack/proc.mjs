@@ -119,11 +119,12 @@ export function spawnDetached(cmd, args, { cwd, env, logFile }) {
 }
 
 /**
- * Start a service detached (spawnDetached), record its pid and wait until `isReady()` resolves
- * true, asking every intervalMs. Throws with the tail of its log when it exits first (its pid file
- * removed) or is not ready within timeoutMs; `becomes` says what it is waited on for. Returns its pid.
+ * Start a service detached (spawnDetached), record its pid and wait until `isReady()` returns
+ * something, asking every intervalMs. Throws with the tail of its log when it exits first (its
+ * pid file removed) or is not ready within timeoutMs (then stopped too when `stopIfLate`);
+ * `becomes` says what it is waited on for. Resolves { pid, ready: what isReady returned }.
  */
-export async function startService({ name, cmd, args, cwd, env, pidFile, logFile, becomes, timeoutMs, intervalMs, isReady }, log) {
+export async function startService({ name, cmd, args, cwd, env, pidFile, logFile, becomes, timeoutMs, intervalMs, isReady, stopIfLate = false }, log = () => {}) {
   const pid = spawnDetached(cmd, args, { cwd, env, logFile });
   writePid(pidFile, pid);
   log(`${name} starting (pid ${pid}), waiting for it to ${becomes}...`);
@@ -133,11 +134,15 @@ export async function startService({ name, cmd, args, cwd, env, pidFile, logFile
       removeFile(pidFile);
       throw new StackError(`${name} exited during startup. Last lines of ${logFile}:\n${tailFile(logFile, 40)}`);
     }
-    if (await isReady()) return pid;
+    const ready = await isReady();
+    if (ready) return { pid, ready };
     if (Date.now() > deadline) {
-      throw new StackError(
-        `${name} did not ${becomes} within ${Math.round(timeoutMs / 1000)} s (pid ${pid} still running). Last lines of ${logFile}:\n${tailFile(logFile, 40)}`,
-      );
+      if (stopIfLate) {
+        await stopPids([pid], { timeoutMs: 5_000 });
+        removeFile(pidFile);
+      }
+      const state = stopIfLate ? 'stopped' : `pid ${pid} still running`;
+      throw new StackError(`${name} did not ${becomes} within ${Math.round(timeoutMs / 1000)} s (${state}). Last lines of ${logFile}:\n${tailFile(logFile, 40)}`);
     }
     await sleep(intervalMs);
   }
