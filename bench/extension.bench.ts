@@ -12,7 +12,10 @@
 // --profile adds one open with CPU profilers on the extension host and the page (reported
 // apart, not in the timings); Node 20 needs --experimental-websocket for it.
 // --idle-cpu-seconds S: in the first sample, the host's CPU time over S idle seconds after
-// the view filled (the view redraws every 30 s, so S > 30 includes one redraw).
+// the view filled (the view redraws every 30 s, so S > 30 includes one redraw); then the
+// baseline: a second code-server with the same settings and no extension loaded, its host's
+// CPU over a window of the same length starting at the same time after the workbench was
+// opened (VS Code's own start-up work then falls in both windows alike).
 // DIR is an extension folder with a bundle in dist/ (bench/run.mjs stages a production
 // build there); the stack must hold the runs of SEED.json (bench/run.mjs seeds it and
 // writes the manifest); the tree samples check that it still does, before and after.
@@ -151,14 +154,23 @@ interface TreeSample {
   rendererHeapUsedBytes: number | null;
   /**
    * CPU the extension host used while the loaded view sat idle (the first sample only, when
-   * asked), and over the same window in the same host before the click, while the extension
-   * was not yet active: the host without the extension.
+   * asked), and the baseline: the host of a code-server without the extension over a window
+   * as long, as long after the workbench was opened (`ageMs`, `baselineAgeMs`).
    */
-  idleCpu?: { windowMs: number; cpuMs: number; baselineWindowMs: number; baselineCpuMs: number };
+  idleCpu?: IdleCpu;
   /** The extension's own log lines with a duration (activation, adapters' load, each request), up to filled. */
   extensionSpans: string[];
   /** Only in the profiled sample: where the CPU time between click and filled went. */
   profile?: { extensionHost: ProfileSummary; workbench: ProfileSummary };
+}
+
+export interface IdleCpu {
+  windowMs: number;
+  cpuMs: number;
+  ageMs: number;
+  baselineWindowMs: number;
+  baselineCpuMs: number;
+  baselineAgeMs: number;
 }
 
 declare global {
@@ -255,10 +267,6 @@ async function treeSample(h: Harness, extensionPath: string, expected: number, g
     const preActive = await page.locator('.part.statusbar .statusbar-item[aria-label*="pending approval"]').count();
     if (preActive > 0) throw new Error('the extension was active before the click; the timing would not include activation');
 
-    // The baseline for the idle CPU: the same host, idle for the same window, the extension not yet active.
-    let baseline: { windowMs: number; cpuMs: number } | undefined;
-    if (idleCpuSeconds > 0) baseline = await idleCpuOf(page, host.pid, idleCpuSeconds);
-
     await installWatcher(page, expected, groupBy === 'job');
     const profiler = inspectPort !== undefined ? await startProfiling(page, inspectPort) : undefined;
     const clickedAt = performance.now();
@@ -273,10 +281,11 @@ async function treeSample(h: Harness, extensionPath: string, expected: number, g
     const after = residentMemory(host.pid);
     if (!after) throw new Error(`extension host ${host.pid} exited`);
     // The view open and idle: the store polls (a cheap summary) and redraws every 30 s.
-    let idleCpu: TreeSample['idleCpu'];
+    let loadedIdle: { windowMs: number; cpuMs: number; ageMs: number } | undefined;
     if (idleCpuSeconds > 0) {
+      const ageMs = Date.now() - loadStarted;
       const loaded = await idleCpuOf(page, host.pid, idleCpuSeconds);
-      if (loaded && baseline) idleCpu = { ...loaded, baselineWindowMs: baseline.windowMs, baselineCpuMs: baseline.cpuMs };
+      if (loaded) loadedIdle = { ...loaded, ageMs };
     }
     const stillHosts = extensionHostsOf(server.dataDir);
     if (stillHosts.length !== 1) log(`note: ${stillHosts.length} extension hosts under this code-server (${stillHosts.map((p) => p.pid).join(', ')}); measured ${host.pid}`);
@@ -300,10 +309,47 @@ async function treeSample(h: Harness, extensionPath: string, expected: number, g
       hostRssAfterKb: after.rssKb,
       hostPeakKb: after.peakKb,
       rendererHeapUsedBytes,
-      ...(idleCpu ? { idleCpu } : {}),
+      ...(loadedIdle ? { idleCpu: { ...loadedIdle, baselineWindowMs: 0, baselineCpuMs: 0, baselineAgeMs: 0 } } : {}),
       extensionSpans,
       ...(profiles ? { profile: profiles } : {}),
     };
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+}
+
+/**
+ * The idle CPU baseline: a code-server with the same settings whose workbench loads no
+ * extension of ours (no extensionDevelopmentPath), its extension host's CPU over `seconds`
+ * from `ageMs` after the workbench was opened, as the loaded host's window was.
+ */
+async function idleHostWithoutExtension(h: Harness, groupBy: string, ageMs: number, seconds: number): Promise<{ windowMs: number; cpuMs: number; ageMs: number }> {
+  const { startCodeServer, launchChromium, workbenchUrl } = h.codeServer;
+  const server = await startCodeServer({
+    env: h.profile.writeLocalProfile(h.stackEnv),
+    userSettings: settingsFor(h, { 'dwhApprovals.groupBy': groupBy }),
+  });
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const loadStarted = Date.now();
+    await page.goto(workbenchUrl({ port: server.port, workspaceDir: server.workspaceDir }));
+    await page.locator('.part.activitybar').waitFor({ state: 'visible', timeout: 90_000 });
+    const hosts = await eventually(() => Promise.resolve(extensionHostsOf(server.dataDir)), (found) => found.length > 0, {
+      timeoutMs: 60_000,
+      message: 'the extension host of the code-server without the extension',
+    });
+    if ((await page.locator(`.part.activitybar a.action-label[aria-label^="${CONTAINER_NAME}"]`).count()) > 0) {
+      throw new Error('the baseline workbench shows DWH Approvals: the extension is loaded there');
+    }
+    const host = newest(hosts)!;
+    const wait = ageMs - (Date.now() - loadStarted);
+    if (wait > 0) await page.waitForTimeout(wait); // reach the loaded window's age, not waiting for a condition
+    const startedAge = Date.now() - loadStarted;
+    const idle = await idleCpuOf(page, host.pid, seconds);
+    if (!idle) throw new Error(`the baseline extension host ${host.pid} is gone`);
+    return { ...idle, ageMs: startedAge };
   } finally {
     await browser.close();
     await server.stop();
@@ -480,11 +526,18 @@ async function main(): Promise<void> {
       await assertSeedIntact(h.stackEnv, manifest, `before tree sample ${i + 1}`);
       const sample = await treeSample(h, extensionPath, expected, groupBy, false, i === 0 ? idleCpuSeconds : 0);
       await assertSeedIntact(h.stackEnv, manifest, `after tree sample ${i + 1}`);
+      if (sample.idleCpu) {
+        const baseline = await idleHostWithoutExtension(h, groupBy, sample.idleCpu.ageMs, idleCpuSeconds);
+        sample.idleCpu = { ...sample.idleCpu, baselineWindowMs: baseline.windowMs, baselineCpuMs: baseline.cpuMs, baselineAgeMs: baseline.ageMs };
+      }
       log(
         `tree ${expected} (groupBy ${groupBy}) ${i + 1}/${samples}: filled ${sample.filledMs} ms after the click ` +
           `(status ${sample.statusCountMs}, badge ${sample.badgeCountMs}, first run row ${sample.firstRunRowMs}); ` +
           `host RSS ${(sample.hostRssBeforeKb / 1024).toFixed(0)} → ${(sample.hostRssAfterKb / 1024).toFixed(0)} MB (peak ${(sample.hostPeakKb / 1024).toFixed(0)})` +
-          (sample.idleCpu ? `; idle host CPU ${sample.idleCpu.cpuMs} ms in ${sample.idleCpu.windowMs} ms (before the click ${sample.idleCpu.baselineCpuMs} ms in ${sample.idleCpu.baselineWindowMs} ms)` : ''),
+          (sample.idleCpu
+            ? `; idle host CPU ${sample.idleCpu.cpuMs} ms in ${sample.idleCpu.windowMs} ms from ${(sample.idleCpu.ageMs / 1000).toFixed(0)} s after opening, ` +
+              `a host without the extension ${sample.idleCpu.baselineCpuMs} ms in ${sample.idleCpu.baselineWindowMs} ms from ${(sample.idleCpu.baselineAgeMs / 1000).toFixed(0)} s`
+            : ''),
       );
       for (const span of sample.extensionSpans) log(`  extension: ${span}`);
       runs.push(sample);

@@ -288,12 +288,47 @@ async function runProcessorBenchmark(opts, fail) {
 }
 
 /**
+ * Why a figure misses its goal, from the profiles and traces of the runs recorded in README's
+ * Performance section: printed under the goal table for each missed figure. Keep them short,
+ * factual, and in step with what the profiles show.
+ */
+const WHY_MISSED = {
+  activation: 'activate() only registers views and commands and shows the remembered state (10.6 ms in README\'s run): a miss is the machine\'s load, see the load average.',
+  viewVisible: 'the first answer waits on the adapters\' bundle (compiling), the credentials and the endpoint from SSM, then the summary and the overview, one after the other.',
+  expand: 'one page search of the group plus rendering its rows in the workbench.',
+  memory: 'the loaded overview and pages of runs, and the adapters\' bundle (AWS SDK, OpenSearch client) once loaded.',
+  listing: 'ours receives and JSON-parses every byte in the extension host and turns each hit into a run (parseJobRun), then sorts by expiry; curl writes the bytes to /dev/null.',
+  listingSmall: 'at this size the fixed cost of a signed request through the OpenSearch client (SigV4, HTTP agent) weighs more than the documents.',
+  idleCpu: 'the baseline window falls in VS Code\'s own start-up, so below a few hundred ms a minute the difference is noise.',
+  processor: 'moto\'s SNS emulation: each outcome publish costs it ~19 ms of CPU in one Python process (AWS SNS has no such cost), so with outcomes the local stack cannot pass ~50 decisions/s.',
+  processorWithoutOutcomes: 'a chain of round trips per batch (the STS check, then 4 OpenSearch requests) with 4 batches at once; more at once (--pollers 16) gave 328/s.',
+  processorSqs: 'moto\'s queue: receiving and deleting through moto costs it more CPU than the decisions (the figure measures moto more than the processor).',
+};
+
+/** By how much a value misses its goal: "+63 ms over", "+12 MiB over", "×1.27 the goal (+343 ms over ×1.2 raw)", "58 decisions/s short". */
+const over = {
+  ms: (value, goal) => `+${(value - goal).toFixed(0)} ms over`,
+  mib: (value, goal) => `+${(value - goal).toFixed(0)} MiB over`,
+  ratio: (ratio, goal, oursMs, rawMs) => `×${(ratio / goal).toFixed(2)} the goal (+${(oursMs - rawMs * goal).toFixed(0)} ms over ×${goal} raw)`,
+  rate: (value, goal) => `${(goal - value).toFixed(0)} decisions/s short (the goal is ×${(goal / Math.max(value, 1e-9)).toFixed(1)} this)`,
+};
+
+/**
  * The figures of issue 11, each with its goal, the value measured, the ratio to the raw query
- * where there is one, and whether the goal is met ("—" when the section did not run).
+ * where there is one, and whether the goal is met ("—" when the section did not run); a
+ * missed one also says by how much and why (WHY_MISSED).
  */
 function goalRows(report, result) {
   const rows = [];
-  const row = (figure, goal, value, ratio, met) => rows.push({ figure, goal, value, ratio: ratio ?? null, met: met === null || met === undefined ? null : Boolean(met) });
+  const row = (figure, goal, value, ratio, met, miss = null) =>
+    rows.push({
+      figure,
+      goal,
+      value,
+      ratio: ratio ?? null,
+      met: met === null || met === undefined ? null : Boolean(met),
+      ...(miss && met === false ? { missedBy: miss.by, why: miss.why } : {}),
+    });
   // activate() itself (the extension's own measure); beside it what the host spends around it.
   const activation = result.extension.activation?.activateMs;
   const loading = result.extension.activation?.codeLoadingMs;
@@ -305,16 +340,17 @@ function goalRows(report, result) {
     activation?.n ? `${report.ms(activation.median)} ms${around.length ? ` (${around.join(', ')})` : ''}` : '—',
     null,
     activation?.n ? activation.median <= 50 : null,
+    activation?.n ? { by: over.ms(activation.median, 50), why: WHY_MISSED.activation } : null,
   );
   const grouped = (size) => result.extension.trees.find((t) => t.pending === size && t.groupBy === 'job');
   const tree10k = grouped(10_000) ?? [...result.extension.trees].filter((t) => t.groupBy === 'job').sort((a, b) => b.pending - a.pending)[0];
   const at = (t) => (t ? report.count(t.pending) : '10,000');
   const filled = tree10k?.filledAfterViewMs;
-  row(`view visible → groups with counts, badge and status bar, ${at(tree10k)} pending`, '≤ 300 ms', filled?.n ? `${report.ms(filled.median)} ms (click → all shown ${report.ms(tree10k.filledMs.median)} ms)` : '—', null, filled?.n ? filled.median <= 300 : null);
+  row(`view visible → groups with counts, badge and status bar, ${at(tree10k)} pending`, '≤ 300 ms', filled?.n ? `${report.ms(filled.median)} ms (click → all shown ${report.ms(tree10k.filledMs.median)} ms)` : '—', null, filled?.n ? filled.median <= 300 : null, filled?.n ? { by: over.ms(filled.median, 300), why: WHY_MISSED.viewVisible } : null);
   const expand = tree10k?.expandGroupMs;
-  row(`expanding a group of ${report.count(tree10k?.expandGroup?.count ?? 1000)} runs, ${at(tree10k)} pending`, '≤ 500 ms', expand?.n ? `${report.ms(expand.median)} ms` : '—', null, expand?.n ? expand.median <= 500 : null);
+  row(`expanding a group of ${report.count(tree10k?.expandGroup?.count ?? 1000)} runs, ${at(tree10k)} pending`, '≤ 500 ms', expand?.n ? `${report.ms(expand.median)} ms` : '—', null, expand?.n ? expand.median <= 500 : null, expand?.n ? { by: over.ms(expand.median, 500), why: WHY_MISSED.expand } : null);
   const memory = tree10k ? (tree10k.hostRssAfterKb.median - tree10k.hostRssBeforeKb.median) / 1024 : null;
-  row(`extension host memory with ${at(tree10k)} pending, over the idle host`, '≤ 30 MiB', memory === null ? '—' : `+${memory.toFixed(0)} MiB`, null, memory === null ? null : memory <= 30);
+  row(`extension host memory with ${at(tree10k)} pending, over the idle host`, '≤ 30 MiB', memory === null ? '—' : `+${memory.toFixed(0)} MiB`, null, memory === null ? null : memory <= 30, memory === null ? null : { by: over.mib(memory, 30), why: WHY_MISSED.memory });
   for (const { data } of result.data) {
     const raw = data.list.rawSingleSearch10k?.median;
     const ratio = raw ? data.list.ours.median / raw : null;
@@ -325,36 +361,52 @@ function goalRows(report, result) {
       `${report.ms(data.list.ours.median)} ms vs ${report.ms(raw)} ms raw${withScope ? ` (with the scope query, as the CLI: ${report.ms(withScope)} ms)` : ''}`,
       ratio,
       ratio === null ? null : ratio <= 1.2,
+      ratio === null ? null : { by: over.ratio(ratio, 1.2, data.list.ours.median, raw), why: data.pending <= 100 ? WHY_MISSED.listingSmall : WHY_MISSED.listing },
     );
   }
   const idle = result.data.at(-1)?.data.summary;
   row(`idle refresh at ${report.count(result.data.at(-1)?.data.pending)} (ratio to the same request raw)`, 'one small request', idle ? `${report.ms(idle.ours.median)} ms, 1 request` : '—', idle?.overhead ?? null, idle ? true : null);
-  // The same host over the same window before the click (the extension not yet active) is the baseline.
+  // The baseline: the host of a code-server without the extension, over a window as long and as long after opening.
   const cpu = tree10k?.idleCpu;
   const perMinute = (ms, windowMs) => (ms / windowMs) * 60_000;
   const overBaseline = cpu?.baselineWindowMs ? perMinute(cpu.cpuMs, cpu.windowMs) - perMinute(cpu.baselineCpuMs, cpu.baselineWindowMs) : null;
   row(
-    `extension host CPU, idle, ${at(tree10k)} pending, over the same host before the extension activated`,
+    `extension host CPU, idle, ${at(tree10k)} pending, over a host of the same age without the extension`,
     '≤ 100 ms a minute',
     overBaseline === null
       ? '—'
-      : `${overBaseline >= 0 ? '+' : ''}${overBaseline.toFixed(0)} ms a minute (${perMinute(cpu.cpuMs, cpu.windowMs).toFixed(0)} with it, ${perMinute(cpu.baselineCpuMs, cpu.baselineWindowMs).toFixed(0)} before)`,
+      : `${overBaseline >= 0 ? '+' : ''}${overBaseline.toFixed(0)} ms a minute (${perMinute(cpu.cpuMs, cpu.windowMs).toFixed(0)} with it, ${perMinute(cpu.baselineCpuMs, cpu.baselineWindowMs).toFixed(0)} without)`,
     null,
     overBaseline === null ? null : overBaseline <= 100,
+    overBaseline === null ? null : { by: `+${(overBaseline - 100).toFixed(0)} ms a minute over`, why: WHY_MISSED.idleCpu },
   );
   const processor = result.processor?.results ?? [];
   if (processor.length === 0) row('processor, 1,000 queued decisions', '≥ 300 decisions/s', '—', null, null);
-  for (const r of processor) row(`processor (${r.mode}), ${report.count(r.decisions)} decisions`, '≥ 300 decisions/s', `${r.decisionsPerSecond} decisions/s`, null, r.decisionsPerSecond >= 300);
+  const processorWhy = { handler: WHY_MISSED.processor, 'handler-without-outcomes': WHY_MISSED.processorWithoutOutcomes, sqs: WHY_MISSED.processorSqs };
+  for (const r of processor) {
+    row(
+      `processor (${r.mode}${r.mode === 'handler' ? ', with outcomes: bound by moto\'s SNS' : ''}), ${report.count(r.decisions)} decisions`,
+      '≥ 300 decisions/s',
+      `${r.decisionsPerSecond} decisions/s`,
+      null,
+      r.decisionsPerSecond >= 300,
+      { by: over.rate(r.decisionsPerSecond, 300), why: processorWhy[r.mode] ?? WHY_MISSED.processor },
+    );
+  }
   for (const f of result.failures) row(`${f.section}: FAILED`, '', f.error.slice(0, 80), null, null);
   return rows;
 }
 
 function goalTable(report, rows) {
+  const missed = rows.filter((r) => r.met === false && r.why);
   return report.table(
     'Issue 11 goals (the machine is shared: see the load average above)',
     ['Figure', 'goal', 'value', 'ratio to raw', 'met'],
-    rows.map((r) => [r.figure, r.goal, r.value, report.times(r.ratio), r.met === null ? '—' : r.met ? 'yes' : 'NO']),
-    ['--details prints the tables behind these figures; test-results/bench.json has them all.'],
+    rows.map((r) => [r.figure, r.goal, r.value, report.times(r.ratio), r.met === null ? '—' : r.met ? 'yes' : `NO: ${r.missedBy ?? 'missed'}`]),
+    [
+      ...(missed.length ? ['Why the missed figures miss:', ...missed.map((r) => `  ${r.figure}: ${r.why}`)] : []),
+      '--details prints the tables behind these figures; test-results/bench.json has them all.',
+    ],
   );
 }
 

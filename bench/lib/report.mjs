@@ -64,7 +64,7 @@ export function dataLayerTables(results, runs) {
         `listAll ours: every pending run as the palette and bulk decisions list them (the pages of the scope the overview read); ${runs} runs after the cold first call`,
         `  (which also resolves the endpoint in SSM and the credentials); p95 of ${runs} is their maximum. listPending (the command line, the expiry sweep): the scope query, then the same pages.`,
         '"same requests raw": the exact requests our repository sent, replayed with curl in sequence; curl\'s time_total. overhead = ours / raw (medians).',
-        '"raw 1×size:10000": a single search of up to 10,000 pending documents, each run right after one of ours (the same load).',
+        '"raw 1×size:10000": our first page\'s request replayed with curl (up to 10,000 documents, the same _source fields, sort and filter_path), each run right after one of ours (the same load).',
         '"summary counts": the pending runs the count query reports (a cardinality aggregation, approximate); the list is always exact.',
       ],
     ),

@@ -207,8 +207,19 @@ function identifier(raw: unknown, field: string, placeholder: string, problems: 
   return raw;
 }
 
+/**
+ * A field's name in a problem note. Labels built from a check's or artifact's name are made
+ * only when a note needs them: a well-formed run (the common case, 10,000 at a time in the
+ * full list) builds none.
+ */
+type FieldLabel = string | (() => string);
+
+function labelOf(field: FieldLabel): string {
+  return typeof field === 'string' ? field : field();
+}
+
 /** Text for display: numbers and booleans become their text, objects their JSON, noted. */
-function text(raw: unknown, field: string, max: number, problems: Problems): string | null {
+function text(raw: unknown, field: FieldLabel, max: number, problems: Problems): string | null {
   if (raw === undefined || raw === null) {
     return null;
   }
@@ -218,11 +229,11 @@ function text(raw: unknown, field: string, max: number, problems: Problems): str
   } else if (typeof raw === 'number' || typeof raw === 'boolean') {
     value = String(raw);
   } else {
-    problems.note(`${field} is ${kindOf(raw)}, not text; it is shown as JSON.`);
+    problems.note(`${labelOf(field)} is ${kindOf(raw)}, not text; it is shown as JSON.`);
     value = jsonText(raw, max);
   }
   if (value.length > max) {
-    problems.note(`${field} is ${value.length} characters long; only the first ${max} are shown.`);
+    problems.note(`${labelOf(field)} is ${value.length} characters long; only the first ${max} are shown.`);
     value = truncateForDisplay(value, max);
   }
   return value;
@@ -237,13 +248,13 @@ function upper(value: string | null): string | null {
   return trimmed === '' ? null : trimmed.toUpperCase();
 }
 
-function readNumber(raw: unknown, field: string, problems: Problems): number | null {
+function readNumber(raw: unknown, field: FieldLabel, problems: Problems): number | null {
   if (raw === undefined || raw === null) {
     return null;
   }
   const n = parseLooseNumber(raw);
   if (n === null) {
-    problems.note(`${field} is not a number: ${quote(raw)}.`);
+    problems.note(`${labelOf(field)} is not a number: ${quote(raw)}.`);
   }
   return n;
 }
@@ -289,27 +300,26 @@ function readChecks(raw: unknown, problems: Problems): QualityCheck[] {
   }
   const checks: QualityCheck[] = [];
   items.forEach((item, index) => {
-    const label = `quality check ${index + 1}`;
     if (!isObject(item)) {
-      problems.note(`${label} is ${kindOf(item)}, not a check; it is skipped.`);
+      problems.note(`quality check ${index + 1} is ${kindOf(item)}, not a check; it is skipped.`);
       return;
     }
-    let name = text(own(item, 'name'), `The name of ${label}`, MAX_DISPLAY_CHARS, problems);
+    let name = text(own(item, 'name'), () => `The name of quality check ${index + 1}`, MAX_DISPLAY_CHARS, problems);
     if (name === null || name.trim() === '') {
-      problems.note(`${label} has no name.`);
+      problems.note(`quality check ${index + 1} has no name.`);
       name = `(unnamed check ${index + 1})`;
     }
     checks.push({
       name,
-      status: upper(text(own(item, 'status'), `The status of check ${name}`, MAX_DISPLAY_CHARS, problems)),
-      value: checkValue(own(item, 'value'), `The value of check ${name}`, problems),
-      threshold: checkValue(own(item, 'threshold'), `The threshold of check ${name}`, problems),
+      status: upper(text(own(item, 'status'), () => `The status of check ${name}`, MAX_DISPLAY_CHARS, problems)),
+      value: checkValue(own(item, 'value'), () => `The value of check ${name}`, problems),
+      threshold: checkValue(own(item, 'threshold'), () => `The threshold of check ${name}`, problems),
     });
   });
   return checks;
 }
 
-function checkValue(raw: unknown, field: string, problems: Problems): CheckValue {
+function checkValue(raw: unknown, field: FieldLabel, problems: Problems): CheckValue {
   if (raw === undefined || raw === null) {
     return null;
   }
@@ -342,21 +352,20 @@ function readArtifacts(raw: unknown, problems: Problems): Artifact[] {
   }
   return entries.map(([rawName, value]) => {
     const name = text(rawName, 'An artifact name', MAX_DISPLAY_CHARS, problems) ?? '';
-    const label = `artifact ${name}`;
     if (typeof value === 'string') {
       // A bare string can only be the location.
-      return { name, path: text(value, `The path of ${label}`, MAX_PATH_CHARS, problems), records: null };
+      return { name, path: text(value, () => `The path of artifact ${name}`, MAX_PATH_CHARS, problems), records: null };
     }
     if (!isObject(value)) {
       if (value !== null && value !== undefined) {
-        problems.note(`${label} is ${kindOf(value)}, not {path, records}.`);
+        problems.note(`artifact ${name} is ${kindOf(value)}, not {path, records}.`);
       }
       return { name, path: null, records: null };
     }
     return {
       name,
-      path: text(own(value, 'path'), `The path of ${label}`, MAX_PATH_CHARS, problems),
-      records: readNumber(own(value, 'records'), `The records of ${label}`, problems),
+      path: text(own(value, 'path'), () => `The path of artifact ${name}`, MAX_PATH_CHARS, problems),
+      records: readNumber(own(value, 'records'), () => `The records of artifact ${name}`, problems),
     };
   });
 }

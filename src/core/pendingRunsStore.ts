@@ -560,13 +560,17 @@ export class PendingRunsStore {
         const ttlHours = this.ttlHours();
         const { overview, scope } = await source.overview({ sinceMs: timeOf(summary.oldestTimestamp), nowMs, ttlHours });
         if (source !== this.source) return; // the profile changed meanwhile
-        const { added, recent } = await this.newlyPending(source, scope, ttlHours);
-        const stillPending = await this.publishedStillPending(source, scope, ttlHours);
+        if (!this.loaded) await this.firstLoad(source, overview, scope, ttlHours, nowMs, fingerprint);
+        else {
+          const { added, recent } = await this.newlyPending(source, scope, ttlHours);
+          const stillPending = await this.publishedStillPending(source, scope, ttlHours);
+          if (source !== this.source) return;
+          this.lastSummary = fingerprint;
+          this.recent = recent;
+          this.consecutiveFailures = 0;
+          this.replaceOverview(overview, scope, added, stillPending, nowMs);
+        }
         if (source !== this.source) return;
-        this.lastSummary = fingerprint;
-        this.recent = recent;
-        this.consecutiveFailures = 0;
-        this.replaceOverview(overview, scope, added, stillPending, nowMs);
       } else {
         this.consecutiveFailures = 0;
         if (this.currentStatus.kind !== 'ready') this.setStatus({ kind: 'ready' });
@@ -578,6 +582,25 @@ export class PendingRunsStore {
       this.consecutiveFailures += 1;
       this.setStatus({ kind: 'failed', failure: classifyFailure(error, this.errorContext()) });
     }
+  }
+
+  /**
+   * The first load of a source shows the overview as soon as it answers: nothing is new on a
+   * first load, so the newest runs (what the next load compares against) are read after the
+   * view has its groups and counts, not before. Until they answer the load is still in
+   * flight (refreshes wait for it); when they fail, the list stays with the error and the
+   * next load reads them again (lastSummary stays unset, so it reloads).
+   */
+  private async firstLoad(source: PendingSource, overview: PendingOverview, scope: PendingScope, ttlHours: number, nowMs: number, fingerprint: string): Promise<void> {
+    // Runs published from a restored list before this answered are checked first, as on every load.
+    const stillPending = await this.publishedStillPending(source, scope, ttlHours);
+    if (source !== this.source) return;
+    this.consecutiveFailures = 0;
+    this.replaceOverview(overview, scope, [], stillPending, nowMs);
+    const { recent } = await this.newlyPending(source, scope, ttlHours);
+    if (source !== this.source) return;
+    this.recent = recent;
+    this.lastSummary = fingerprint;
   }
 
   /**

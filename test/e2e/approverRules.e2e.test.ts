@@ -136,12 +136,17 @@ describe('approver rules: who may decide, and a quorum of two reviewers', functi
     await wb.screenshot('approver-rules-non-approver');
 
     // The tree, filtered to what waits for the observer: not this run; the badge still counts all.
-    const all = await treeRunIds(wb);
-    assert.ok(all.includes(runId));
+    // Read as the tree settles (it polls every 5 s): a snapshot taken while it redraws once held a row twice.
+    const all = await eventually(() => treeRunIds(wb), (ids) => ids.includes(runId) && new Set(ids).size === ids.length, {
+      message: 'the tree listing the score_fraud run, each run once',
+    });
     const badge = await wb.viewBadgeCount();
     await wb.runCommand('DWH Approvals: Show Only Runs Waiting for Me');
-    const mine = await eventually(() => treeRunIds(wb), (ids) => !ids.includes(runId) && ids.length > 0, { message: 'the tree without the score_fraud run' });
-    assert.deepEqual(mine, all.filter((id) => id !== runId && !id.startsWith('score_')), 'every run but those of score_*');
+    const others = all.filter((id) => id !== runId && !id.startsWith('score_'));
+    assert.ok(others.length > 0, 'runs of other jobs, waiting for the observer');
+    await eventually(() => treeRunIds(wb), (ids) => JSON.stringify(ids) === JSON.stringify(others), {
+      message: `the tree with every run but those of score_*: ${others.join(', ')}`,
+    });
     assert.equal(await wb.viewBadgeCount(), badge, 'the badge still counts every pending run');
     assert.equal(await statusBarCount(wb), badge, 'so does the status bar');
     const description = await wb.page.locator(`.pane-header[aria-label^="${PENDING_VIEW}"] .description`).first().textContent();

@@ -120,7 +120,9 @@ describe('deciding again on the details page after the processor refused a decis
     const first = await decide(page, 'APPROVED');
 
     await processQueue();
-    const text = await eventually(() => stateText(page), (t) => t.includes('Not applied'), { timeoutMs: 30_000, message: 'the page to say the approval was refused' });
+    // The store sees the refusal first: the page says "Not applied: … marked it refused." while
+    // it reads the run afresh, and only then why, and that the run still waits. Wait for that.
+    const text = await eventually(() => stateText(page), (t) => t.includes('refused your approval'), { timeoutMs: 60_000, message: 'the page to say the approval was refused, the run read afresh' });
     assert.match(text, /Not applied: the approval processor refused your approval\./);
     assert.match(text, new RegExp(`${decidedBy} triggered this run`), 'the processor’s reason is shown');
     assert.match(text, /still waiting for a decision/);
@@ -163,7 +165,7 @@ describe('deciding again on the details page after the processor refused a decis
 
     // The refusal shows first; the form opens once the run has been read afresh (another request or three).
     const text = await eventually(() => stateText(page), (t) => t.includes('Not applied') && t.includes('The run changed after you reviewed it.'), {
-      timeoutMs: 30_000,
+      timeoutMs: 60_000,
       message: 'the page to say the approval was refused and the run changed',
     });
     assert.match(text, /changed after it was reviewed/, 'the processor’s reason');

@@ -89,8 +89,7 @@ describe('hostile job data in the workbench, and the nested event format from ev
       const tabsBefore = await wb.page.locator('.tabs-container .tab').count();
       await message.click();
       // A barrier: the palette opens and closes after anything the click could have started.
-      await wb.page.keyboard.press('F1');
-      await quickInput(wb).input.waitFor({ state: 'visible', timeout: 10_000 });
+      await wb.openCommandPalette();
       await wb.page.keyboard.press('Escape');
       assert.equal(await wb.page.locator('.tabs-container .tab').count(), tabsBefore, 'no editor (Settings, details) was opened');
       assert.equal(await wb.page.locator('.settings-editor').count(), 0, 'the Settings editor did not open');

@@ -188,14 +188,34 @@ export class Workbench {
       .filter({ has: this.page.locator(`a.statusbar-item-label[aria-label*="${name}"]`) }).first();
   }
 
+  /**
+   * Opens the command palette with F1, as a user would, and returns its input. F1 pressed
+   * while focus moves between the workbench and a webview (whose frame forwards keys to the
+   * workbench by message) has once not opened the palette within 10 s on a busy machine, and
+   * a palette that loses focus closes: F1 is pressed again until the palette is open.
+   */
+  async openCommandPalette(): Promise<Locator> {
+    const input = this.page.locator('.quick-input-widget .quick-input-box input');
+    let pressed = false;
+    await eventually(async () => {
+      // Always once: another quick input (an input box) may be open, and F1 replaces it.
+      if (!pressed || !(await input.isVisible())) await this.page.keyboard.press('F1');
+      pressed = true;
+      return input.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false);
+    }, (open) => open, { timeoutMs: 60_000, message: 'the command palette to open on F1' });
+    return input;
+  }
+
   /** Runs a command by its palette title, as a user would with F1. */
   async runCommand(title: string): Promise<void> {
-    await this.page.keyboard.press('F1');
-    const input = this.page.locator('.quick-input-widget .quick-input-box input');
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
-    await input.fill(`>${title}`);
     const row = this.page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
-    await row.waitFor({ state: 'visible', timeout: 10_000 });
+    // Until the command is listed: the palette may close again before it is (see openCommandPalette).
+    const input = await eventually(async () => {
+      const palette = await this.openCommandPalette();
+      await palette.fill(`>${title}`, { timeout: 5_000 });
+      await row.waitFor({ state: 'visible', timeout: 10_000 });
+      return palette;
+    }, () => true, { timeoutMs: 90_000, message: `"${title}" listed in the command palette` });
     await input.press('Enter');
   }
 

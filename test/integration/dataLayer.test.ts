@@ -16,6 +16,7 @@ import { DEFAULT_CONNECTION_SETTINGS, type ConnectionSettings } from '../../src/
 import { publishDecision } from '../../src/core/decisionWorkflow';
 import { evidenceSha256 } from '../../src/core/evidence';
 import { expiryOf } from '../../src/core/expiry';
+import { parseJobRun } from '../../src/core/jobRunParser';
 import { DwhError, type FailureKind } from '../../src/core/failureClassification';
 import { expectedSignature } from '../support/independentSignature';
 import { localStack, type SeedManifest, type StackEnv } from '../support/localStack';
@@ -132,6 +133,37 @@ describe('data layer against the local stack', function () {
       assert.deepEqual(history?.qualityChecks, whole.qualityChecks);
       const outcome = await publishDecision(b.decisionPorts(), { shownRun: listed, decision: 'APPROVED', reason: 'nested format, decided from the list' });
       assert.equal(outcome.kind, 'published', JSON.stringify(outcome.kind));
+    });
+  });
+
+  describe('a document with "__proto__" and "constructor" keys (hostile job data)', () => {
+    it('is listed (palette, bulk) and read whole as plain data, with the evidence of the document as JSON.parse reads it, and pollutes nothing', async () => {
+      await seed({ pending: 3, history: 1, decided: 1, messy: 1 });
+      const repository = await backend().repository();
+      const runId = `hostile-keys-${Date.now()}`;
+      // Written as text: a JavaScript object literal would turn "__proto__" into a prototype.
+      const text = `{"job_name":"hostile_keys","job_run_id":"${runId}","status":"PENDING_APPROVAL","timestamp":"${new Date(Date.now() - 60_000).toISOString()}",`
+        + '"__proto__":{"status":"APPROVED","polluted":true},"quality_status":"RED",'
+        + '"quality_checks":[{"name":"row_count","status":"FAIL","value":1,"threshold":2,"__proto__":{"name":"spoofed"}}],'
+        + '"artifacts":{"__proto__":{"path":"s3://b/proto/","records":5},"constructor":{"prototype":{"polluted":true},"path":"s3://b/ctor/","records":6}},'
+        + '"records_read":10}';
+      const indexed = await fetch(`${env.opensearchUrl}/job-events/_doc?refresh=true`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: text });
+      assert.equal(indexed.status, 201, await indexed.text());
+      const expected = parseJobRun('ignored', JSON.parse(text));
+      assert.deepEqual(expected.artifacts.map((a) => a.name).sort(), ['__proto__', 'constructor'], 'the reference reads both keys as artifacts');
+
+      const scope = await repository.scope(null);
+      const listed = (await repository.listAll({ scope, selection: {}, ttlHours: TTL_HOURS })).find((run) => run.jobRunId === runId);
+      const whole = (await repository.getRun(runId))?.run;
+      assert.ok(listed && whole, 'the run is listed and can be read');
+      assert.equal(listed.status, 'PENDING_APPROVAL');
+      assert.deepEqual(listed.artifacts, expected.artifacts);
+      assert.deepEqual(listed.qualityChecks, expected.qualityChecks);
+      assert.equal(evidenceSha256(listed), evidenceSha256(expected));
+      assert.equal(evidenceSha256(whole), evidenceSha256(expected));
+      assert.equal((await repository.listPending()).filter((run) => run.jobRunId === runId).length, 1);
+      assert.equal(({} as Record<string, unknown>).polluted, undefined, 'Object.prototype is untouched');
+      assert.equal(({} as Record<string, unknown>).status, undefined);
     });
   });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { MAX_DISPLAY_CHARS } from '../../src/core/untrustedText';
-import { MAX_CHECKS, MAX_PROBLEMS, MISSING_JOB_NAME, MISSING_JOB_RUN_ID, parseJobRun } from '../../src/core/jobRunParser';
+import { MAX_CHECKS, MAX_PATH_CHARS, MAX_PROBLEMS, MISSING_JOB_NAME, MISSING_JOB_RUN_ID, parseJobRun } from '../../src/core/jobRunParser';
 import type { JobRun } from '../../src/core/model';
 import { pendingDoc, randomDocument, randomJson, seededRandom } from './fixtures';
 
@@ -199,6 +199,23 @@ describe('parseJobRun', () => {
       const run = parseJobRun('d', pendingDoc({ quality_checks: checks }));
       assert.equal(run.qualityChecks.length, MAX_CHECKS);
       assert.ok(run.problems.includes(`quality_checks lists ${MAX_CHECKS + 50} checks; only the first ${MAX_CHECKS} are shown.`));
+    });
+
+    it('names the check and the artifact in each note about their parts', () => {
+      const long = 'x'.repeat(5000);
+      const run = parseJobRun('d', pendingDoc({
+        quality_checks: [{ name: { n: 1 }, status: ['FAIL'], value: { v: 1 }, threshold: { t: 2 } }],
+        artifacts: { out: { path: long, records: 'lots' }, raw: long },
+      }));
+      for (const note of [
+        'The name of quality check 1 is an object, not text; it is shown as JSON.',
+        'The status of check {"n":1} is a list, not text; it is shown as JSON.',
+        'The value of check {"n":1} is an object, not text; it is shown as JSON.',
+        'The threshold of check {"n":1} is an object, not text; it is shown as JSON.',
+        `The path of artifact out is 5000 characters long; only the first ${MAX_PATH_CHARS} are shown.`,
+        'The records of artifact out is not a number: "lots".',
+        `The path of artifact raw is 5000 characters long; only the first ${MAX_PATH_CHARS} are shown.`,
+      ]) assert.ok(run.problems.includes(note), `${note}\nin ${JSON.stringify(run.problems, null, 1)}`);
     });
 
     it('reads the nested quality object of an unflattened event', () => {

@@ -43,8 +43,15 @@ class FakeSource implements PendingSource {
     if (this.failWith) return Promise.reject(this.failWith);
     return this.memory.overview(request);
   }
-  page(request: PageRequest): ReturnType<PendingSource['page']> {
-    if (this.failWith) return Promise.reject(this.failWith);
+  /** When set, pages answer only once it resolves (or fail with `pageFailWith`). */
+  pageGate: Promise<void> | undefined;
+  pageFailWith: Error | undefined;
+  pageCalls = 0;
+  async page(request: PageRequest): ReturnType<PendingSource['page']> {
+    this.pageCalls += 1;
+    await this.pageGate;
+    if (this.failWith) throw this.failWith;
+    if (this.pageFailWith) throw this.pageFailWith;
     return this.memory.page(request);
   }
   listAll(request: Parameters<PendingSource['listAll']>[0]): Promise<JobRun[]> {
@@ -57,6 +64,15 @@ class FakeSource implements PendingSource {
 async function shownIds(store: PendingRunsStore): Promise<string[]> {
   const page = await store.page({}, { sortBy: 'expiry', size: 1000 });
   return page.runs.filter((run) => store.isShown(run.jobRunId)).map((run) => run.jobRunId);
+}
+
+/** Waits (on the event loop, not a timer) until `condition` holds; fails with `what` after many turns. */
+async function until(condition: () => boolean, what: string): Promise<void> {
+  for (let turn = 0; turn < 1000; turn += 1) {
+    if (condition()) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  assert.fail(`never happened: ${what}`);
 }
 
 class ManualTimers {
@@ -166,6 +182,52 @@ describe('PendingRunsStore', () => {
     store.startPolling(10);
     assert.equal(timers.last().ms, 10_000, 'success resets the interval');
     store.dispose();
+  });
+
+  it('shows the first overview before the newest runs answer; the load ends when they have', async () => {
+    const source = new FakeSource();
+    source.runs = [runOf('a'), runOf('b')];
+    let openGate: () => void = () => undefined;
+    source.pageGate = new Promise((resolve) => (openGate = resolve));
+    const store = new PendingRunsStore(new ManualTimers());
+    let settled = false;
+    const loading = store.setSource(source).then(() => (settled = true));
+    await until(() => source.pageCalls > 0, 'the newest runs asked for');
+    assert.equal(store.count, 2, 'the counts are shown while the newest runs are still asked');
+    assert.equal(store.status.kind, 'ready');
+    assert.equal(store.isLive, true);
+    assert.equal(settled, false, 'the load is still in flight');
+    const summaries = source.summaryCalls;
+    const sharing = store.refresh({ force: false });
+    openGate();
+    await Promise.all([loading, sharing]);
+    assert.equal(source.summaryCalls, summaries, 'a refresh meanwhile shares the load in flight');
+    // The newest runs were kept: a run arriving now is announced by the next poll.
+    const added: string[] = [];
+    store.onDidChange((change) => added.push(...change.added.map((run) => run.jobRunId)));
+    source.runs = [...source.runs, runOf('c', 1)];
+    await store.refresh({ force: false });
+    assert.deepEqual(added, ['c']);
+  });
+
+  it('keeps the first overview with the error when the newest runs fail, and reloads on the next poll', async () => {
+    const source = new FakeSource();
+    source.runs = [runOf('a'), runOf('b')];
+    source.pageFailWith = new Error('connect ECONNREFUSED 127.0.0.1:9200');
+    const timers = new ManualTimers();
+    const store = new PendingRunsStore(timers, () => ({ profile: 'dev' }));
+    await store.setSource(source);
+    assert.equal(store.count, 2, 'the counts stay shown');
+    assert.equal(store.status.kind, 'failed');
+    assert.match(store.status.kind === 'failed' ? store.status.failure.message : '', /ECONNREFUSED/);
+    store.startPolling(10);
+    assert.equal(timers.last().ms, 20_000, 'the failure backs off');
+    source.pageFailWith = undefined;
+    const overviews = source.listCalls;
+    await store.refresh({ force: false });
+    assert.equal(source.listCalls, overviews + 1, 'the same summary still reloads: the last load did not finish');
+    assert.equal(store.status.kind, 'ready');
+    assert.equal(store.count, 2);
   });
 
   it('shares one request between concurrent refreshes', async () => {
