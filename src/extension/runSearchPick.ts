@@ -64,7 +64,7 @@ export function pickPendingRuns(store: PendingRunsStore, options: RunSearchPickO
       searched = text.trim();
     } catch (error) {
       if (id !== searchId) return;
-      pick.items = [{ label: '$(error) Could not search pending runs', detail: error instanceof Error ? error.message : String(error), alwaysShow: true }];
+      pick.items = [{ label: '$(error) Could not search pending runs', detail: iconLabel`${error instanceof Error ? error.message : String(error)}`, alwaysShow: true }];
     } finally {
       if (id === searchId) pick.busy = false;
     }

@@ -20,6 +20,7 @@ import { PendingStatusBar } from '../../src/extension/pendingStatusBar';
 import { PendingTreeProvider, type PendingNode } from '../../src/extension/pendingTree';
 import { PublishedFollowUpNotifier, decoratePublishedRun } from '../../src/extension/publishedFollowUp';
 import { RecentDecisionsView } from '../../src/extension/recentDecisionsTree';
+import { pickPendingRuns } from '../../src/extension/runSearchPick';
 import { HOSTILE_MIX, hostileJobDocument } from '../support/hostileCorpus';
 import { renderedIcons, unsafeCharacter, workbenchLinks } from '../support/surfaceChecks';
 import { activated, readStackEnv, waitFor, withUserSettings } from './support';
@@ -114,7 +115,7 @@ describe('hostile job data on every surface', function () {
         set: (list: readonly vscode.QuickPickItem[]) => {
           items?.set?.call(pick, list);
           for (const item of list) recordItem('palette quick pick', item);
-          if (list.some((item) => item.label.includes(tag))) pick.hide();
+          if (list.some((item) => item.label.includes(tag) || item.detail?.includes(tag))) pick.hide();
         },
       });
       pick.show = () => {
@@ -133,7 +134,7 @@ describe('hostile job data on every surface', function () {
   });
 
   function recordItem(surface: string, item: vscode.QuickPickItem): void {
-    if (!item.label.includes(tag)) return;
+    if (!item.label.includes(tag) && !item.detail?.includes(tag)) return;
     record(`${surface} label`, item.label);
     record(`${surface} description`, item.description);
     record(`${surface} detail`, item.detail);
@@ -273,6 +274,19 @@ describe('hostile job data on every surface', function () {
     const item = (statusBar as unknown as { item: vscode.StatusBarItem }).item;
     await waitFor(() => (typeof item.tooltip === 'string' ? item.tooltip : ''), (tooltip) => tooltip.includes('failed'), 'the failure in the tooltip');
     assertSafe([{ surface: 'status bar tooltip', text: typeof item.tooltip === 'string' ? item.tooltip : '' }, { surface: 'status bar text', text: item.text }], ['$(error)']);
+  });
+
+  it('the palette pick of a failed search, from a hostile error text', async function () {
+    const failure = new Error(`OpenSearch said about ${tag}: ${HOSTILE_MIX}`);
+    const store = new PendingRunsStore(undefined, () => ({}));
+    disposables.push({ dispose: () => store.dispose() });
+    await store.setSource(pendingSourceFromList({ summary: () => Promise.reject(failure), listPending: () => Promise.reject(failure) }));
+    const from = captured.length;
+    const chosen = await pickPendingRuns(store, { title: 'Approve pending runs', placeholder: 'Search', canSelectMany: true });
+    assert.deepEqual(chosen, []);
+    const shown = captured.slice(from).filter((entry) => entry.surface.startsWith('palette quick pick'));
+    assert.ok(shown.some((entry) => entry.surface.endsWith('detail') && entry.text.includes('OpenSearch said')), JSON.stringify(shown).slice(0, 500));
+    assertSafe(shown, ['$(error)']);
   });
 
   it('log lines about the hostile run stay one line each, with nothing invisible', async function () {
