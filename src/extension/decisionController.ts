@@ -12,8 +12,6 @@ import { isRefusedForSignature } from '../core/publishedDecisions';
 import type { BackendConnection } from './backendConnection';
 import type { Log } from './logChannel';
 
-export type { DecisionResult };
-
 export interface DecisionAttempt {
   jobRunId: string;
   decision: Decision;

@@ -28,12 +28,8 @@ export function fixFor(failure: ClassifiedFailure, profile: string | undefined):
   }
 }
 
-export function failureOf(error: unknown): ClassifiedFailure {
-  return classifyFailure(error);
-}
-
 export async function showFailure(error: unknown, prefix = '', profile?: string): Promise<void> {
-  const failure = failureOf(error);
+  const failure = classifyFailure(error);
   const fix = fixFor(failure, profile);
   const choice = await vscode.window.showErrorMessage(message`${prefix}${failure.message}`, fix.label);
   if (choice === fix.label) await vscode.commands.executeCommand(fix.command.command, ...((fix.command.arguments ?? []) as unknown[]));

@@ -7,7 +7,7 @@ import { voteRecordOfAuditRecord, waitingForIdentity } from '../core/approvalPro
 import type { PendingRunsStore } from '../core/pendingRunsStore';
 import { APPROVER_RULE_TEXTS } from './approverRuleTexts';
 import type { ApprovalsPort } from './backendConnection';
-import { failureOf } from './failureMessages';
+import { classifyFailure } from '../core/failureClassification';
 import type { Log } from './logChannel';
 import type { PendingView } from './pendingView';
 
@@ -60,7 +60,7 @@ export class WaitingForMeFilter implements vscode.Disposable {
       this.view.update();
     } catch (error) {
       if (generation !== this.generation) return;
-      const failure = failureOf(error);
+      const failure = classifyFailure(error);
       this.log.warn(`Waiting for me: ${failure.detail || failure.message}`);
       this.turnOff();
       void vscode.window.showWarningMessage(APPROVER_RULE_TEXTS.waitingForMeFailed(failure.message));

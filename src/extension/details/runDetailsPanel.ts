@@ -9,6 +9,7 @@ import { decisionProgress, voteRecordOfAuditRecord } from '../../core/approvalPr
 import type { AuditRecord } from '../../core/auditRecord';
 import { INITIAL_DECISION, isDeciding, next, type PanelEffect, type PanelEvent } from '../../core/decisionState';
 import { evidenceSha256 } from '../../core/evidence';
+import { classifyFailure } from '../../core/failureClassification';
 import { reasonValidationError } from '../../core/decisionReason';
 import { DECISION_WORDS, type Decision, type JobRun } from '../../core/model';
 import { isPending } from '../../core/pendingQuery';
@@ -18,7 +19,7 @@ import { iconLabel, message as untrustedMessage } from '../../core/untrustedText
 import { canDecide, parsePageMessage, type FixTarget, type HostMessage, type IdentityView, type PageMessage, type PanelError, type ProgressView } from '../../shared/webviewMessages';
 import type { ApprovalsPort } from '../backendConnection';
 import type { DecisionController } from '../decisionController';
-import { failureOf, fixFor, type FixAction } from '../failureMessages';
+import { fixFor, type FixAction } from '../failureMessages';
 import type { Log } from '../logChannel';
 import { readViewSettings } from '../settings';
 import { detailsHtml, detailsResourceRoots } from './detailsHtml';
@@ -159,7 +160,7 @@ export class RunDetailsPanel implements vscode.Disposable {
       this.dispatch({ type: 'loaded', run, approval: this.details?.approval ?? null, followUp: this.followUp() });
     } catch (error) {
       if (generation !== this.loadGeneration || this.disposed) return;
-      const failure = failureOf(error);
+      const failure = classifyFailure(error);
       log.warn(`Details of ${this.jobRunId}: ${failure.detail || failure.message}`);
       const fix = fixFor(failure, connection.profile);
       this.fixes.set('load', fix);
@@ -189,7 +190,7 @@ export class RunDetailsPanel implements vscode.Disposable {
       this.identity = { state: 'known', decidedBy: identity.decidedBy, arn: identity.arn };
       this.fixes.delete('identity');
     } catch (error) {
-      const failure = failureOf(error);
+      const failure = classifyFailure(error);
       const fix = fixFor(failure, connection.profile);
       this.fixes.set('identity', fix);
       this.identity = { state: 'failed', message: failure.message, fixLabel: fix.label };
@@ -400,6 +401,6 @@ async function settle<T>(promise: Promise<T>): Promise<Loaded<T>> {
   try {
     return { state: 'loaded', value: await promise };
   } catch (error) {
-    return { state: 'failed', message: failureOf(error).message };
+    return { state: 'failed', message: classifyFailure(error).message };
   }
 }
